@@ -1,0 +1,14 @@
+// Queue and job names are a contract between the webhook (producer) and the workers (consumers);
+// keeping them in one place stops a rename on one side from silently orphaning jobs on the other.
+
+export const QUEUE_NAMES = {
+  sync: 'sync',
+  status: 'status',
+  delete: 'delete',
+  resync: 'resync',
+} as const;
+
+export type QueueName = (typeof QUEUE_NAMES)[keyof typeof QUEUE_NAMES];
+
+/** Why a sync job was asked for; kept on the job for the dashboard, never used to skip reading state. */
+export type SyncReason = 'admission' | 'audit' | 'resync';
