@@ -1,6 +1,6 @@
 import type { V1LabelSelector, V1ObjectMeta } from '@kubernetes/client-node';
 import {
-  BOOKKEEPING_ANNOTATIONS, KIND_VALUES, MANAGED_ANNOTATIONS_ANNOTATION, MANAGED_BY_LABEL, NAMESPACE_LABEL,
+  BOOKKEEPING_ANNOTATIONS, KIND_VALUES, MANAGED_ANNOTATIONS_ANNOTATION, MANAGED_BY_LABEL, MANAGED_LABELS_ANNOTATION, NAMESPACE_LABEL,
   OBJECT_HOST_NAME_ANNOTATION, OBJECT_HOST_NAMESPACE_ANNOTATION, OBJECT_KIND_ANNOTATION, OBJECT_NAME_ANNOTATION,
   OBJECT_NAMESPACE_ANNOTATION, OBJECT_UID_ANNOTATION, SA_TOKEN_ANNOTATION_PREFIX, hostLabelKey, isRewrittenLabelKey,
   namespaceLabelKey,
@@ -36,11 +36,16 @@ export function isExcludedAnnotation(key: string): boolean {
   return BOOKKEEPING_ANNOTATIONS.includes(key) || key.startsWith(SA_TOKEN_ANNOTATION_PREFIX);
 }
 
-/** Virtual annotations copied (with the managed-annotations list), plus the object-* provenance. */
+/**
+ * Virtual annotations copied (with the managed-annotations list), plus the object-* provenance. The
+ * managed-labels list records which host label keys came from the virtual labels, so a label removed
+ * virtually can be removed from the host while labels other host controllers add are left alone.
+ */
 export function hostAnnotations(
   virtualMeta: V1ObjectMeta,
   kind: SyncedKind,
   host: { name: string; namespace: string },
+  vcluster: string,
 ): Record<string, string> {
   const out: Record<string, string> = {};
   const copied: string[] = [];
@@ -50,6 +55,9 @@ export function hostAnnotations(
     copied.push(k);
   }
   if (copied.length > 0) out[MANAGED_ANNOTATIONS_ANNOTATION] = copied.sort().join('\n');
+  const labelKeys = Object.keys(virtualMeta.labels ?? {})
+    .filter((k) => !isRewrittenLabelKey(k, vcluster)).map((k) => hostLabelKey(k, vcluster)).sort();
+  if (labelKeys.length > 0) out[MANAGED_LABELS_ANNOTATION] = labelKeys.join('\n');
   out[OBJECT_NAME_ANNOTATION] = virtualMeta.name ?? '';
   out[OBJECT_NAMESPACE_ANNOTATION] = virtualMeta.namespace ?? '';
   out[OBJECT_UID_ANNOTATION] = virtualMeta.uid ?? '';

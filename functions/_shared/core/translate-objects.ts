@@ -14,7 +14,7 @@ function hostMeta(virtual: V1ConfigMap | V1Secret, kind: 'ConfigMap' | 'Secret',
     name,
     namespace: ctx.hostNamespace,
     labels: hostLabels(meta.labels, meta.namespace ?? '', ctx.vcluster),
-    annotations: hostAnnotations(meta, kind, { name, namespace: ctx.hostNamespace }),
+    annotations: hostAnnotations(meta, kind, { name, namespace: ctx.hostNamespace }, ctx.vcluster),
   };
 }
 

@@ -37,7 +37,7 @@ const OWNER_SET_KINDS = new Set(['DaemonSet', 'ReplicaSet', 'StatefulSet']);
 
 function podAnnotations(virtualPod: V1Pod, hostName: string, ctx: TranslateContext): Record<string, string> {
   const meta = virtualPod.metadata ?? {};
-  const out = hostAnnotations(meta, 'Pod', { name: hostName, namespace: ctx.hostNamespace });
+  const out = hostAnnotations(meta, 'Pod', { name: hostName, namespace: ctx.hostNamespace }, ctx.vcluster);
   out[POD_NAME_ANNOTATION] = meta.name ?? '';
   out[POD_NAMESPACE_ANNOTATION] = meta.namespace ?? '';
   out[POD_UID_ANNOTATION] = meta.uid ?? '';

@@ -1,0 +1,137 @@
+import type { V1EphemeralContainer, V1Pod, V1PodStatus } from '@kubernetes/client-node';
+import { hostPodDiff, type JsonPatchOp } from './host-pod-diff.js';
+import { OBJECT_UID_ANNOTATION, isControlledElsewhere, isManagedHostPod } from './provenance.js';
+import { podDependencies, translateEphemeralContainers, translatePod, type TranslateContext } from './translate-pod.js';
+import { isPodFinished, statusDiffers, statusMergePatch, translateStatus } from './translate-status.js';
+
+export { hostPodDiff } from './host-pod-diff.js';
+export type { HostPodDiff, JsonPatchOp } from './host-pod-diff.js';
+
+// The level-triggered heart of the worker: from the current state of both sides, the one next step.
+// A job reads both pods, plans, applies the plan, and (when the plan is not `nothing`) plans again from
+// fresh reads; every step is idempotent, so a repeated or stale job only ever finds `nothing` to do.
+
+type Target = { namespace: string; name: string; uid?: string };
+
+/** What to write to the virtual pod's status subresource (and the node to bind it to, if not bound). */
+export type StatusReport = { status: V1PodStatus; patch: { status: Record<string, unknown> }; nodeName?: string };
+
+export type NothingReason =
+  | 'in-sync' | 'both-gone' | 'not-managed' | 'controlled-elsewhere'
+  | 'host-terminating' | 'waiting-for-host-delete' | 'virtual-finished';
+
+export type PodSyncPlan =
+  | { type: 'create-host'; hostPod: V1Pod; dependencies: { configMaps: string[]; secrets: string[] } }
+  | { type: 'converge-host'; host: Target; changes: string[]; patch: JsonPatchOp[]; ephemeralContainersToAdd: V1EphemeralContainer[]; report?: StatusReport }
+  | { type: 'report-status'; virtual: Target; report: StatusReport }
+  | { type: 'delete-host'; host: Target; gracePeriodSeconds?: number; reason: 'virtual-deleting' | 'orphaned' | 'uid-mismatch' | 'stuck-terminating' }
+  | { type: 'finalize-virtual'; virtual: Target; gracePeriodSeconds: 0 }
+  | { type: 'recreate-or-reflect'; decision: 'recreate'; hostPod: V1Pod; dependencies: { configMaps: string[]; secrets: string[] }; message: string }
+  | { type: 'recreate-or-reflect'; decision: 'reflect'; virtual: Target; gracePeriodSeconds: number; report?: StatusReport; message: string }
+  | { type: 'nothing'; reason: NothingReason };
+
+export type PodSyncInput = { virtualPod?: V1Pod; hostPod?: V1Pod; ctx: TranslateContext; now: Date };
+
+/** A host pod still terminating this long after its deadline is force-deleted (its node is gone). */
+export const STUCK_TERMINATING_MS = 5 * 60 * 1000;
+const DEFAULT_TERMINATION_GRACE_SECONDS = 30;
+
+function target(pod: V1Pod): Target {
+  const m = pod.metadata ?? {};
+  return { namespace: m.namespace ?? '', name: m.name ?? '', ...(m.uid ? { uid: m.uid } : {}) };
+}
+
+function isDeleting(pod: V1Pod): boolean {
+  return pod.metadata?.deletionTimestamp !== undefined && pod.metadata.deletionTimestamp !== null;
+}
+
+function statusReport(virtualPod: V1Pod, hostPod: V1Pod): StatusReport | undefined {
+  const status = translateStatus(hostPod, virtualPod);
+  const hostNode = hostPod.spec?.nodeName;
+  const bind = hostNode && !virtualPod.spec?.nodeName ? hostNode : undefined;
+  if (!statusDiffers(virtualPod.status, status) && !bind) return undefined;
+  return { status, patch: statusMergePatch(virtualPod.status, status), ...(bind ? { nodeName: bind } : {}) };
+}
+
+function hostOnly(hostPod: V1Pod, ctx: TranslateContext): PodSyncPlan {
+  if (isControlledElsewhere(hostPod.metadata)) return { type: 'nothing', reason: 'controlled-elsewhere' };
+  if (!isManagedHostPod(hostPod, ctx.vcluster, ctx.hostNamespace)) return { type: 'nothing', reason: 'not-managed' };
+  if (isDeleting(hostPod)) return { type: 'nothing', reason: 'host-terminating' };
+  return { type: 'delete-host', host: target(hostPod), reason: 'orphaned' };
+}
+
+/**
+ * The host pod is missing. Never synced: create it. Synced but never scheduled or started (it only has
+ * conditions we reported): recreate it, nothing ran. Once bound or started, vCluster's rule (PR #525)
+ * applies: the virtual pod is force-deleted so its controller replaces it, rather than silently
+ * re-running it on another node. A finished virtual pod is left alone: it is a record (Job history).
+ */
+function virtualOnly(virtualPod: V1Pod, ctx: TranslateContext): PodSyncPlan {
+  if (isDeleting(virtualPod)) return { type: 'finalize-virtual', virtual: target(virtualPod), gracePeriodSeconds: 0 };
+  if (isPodFinished(virtualPod)) return { type: 'nothing', reason: 'virtual-finished' };
+  const started = Boolean(virtualPod.status?.startTime) || Boolean(virtualPod.spec?.nodeName);
+  const synced = (virtualPod.status?.conditions ?? []).length > 0;
+  if (started) {
+    return {
+      type: 'recreate-or-reflect', decision: 'reflect', virtual: target(virtualPod), gracePeriodSeconds: 0,
+      message: 'the host pod disappeared after it was scheduled; the virtual pod is deleted so that its controller can replace it',
+    };
+  }
+  const hostPod = translatePod(virtualPod, ctx);
+  const dependencies = podDependencies(virtualPod);
+  if (synced) {
+    return { type: 'recreate-or-reflect', decision: 'recreate', hostPod, dependencies, message: 'the host pod disappeared before it started; it is created again' };
+  }
+  return { type: 'create-host', hostPod, dependencies };
+}
+
+function both(virtualPod: V1Pod, hostPod: V1Pod, ctx: TranslateContext, now: Date): PodSyncPlan {
+  if (!isManagedHostPod(hostPod, ctx.vcluster, ctx.hostNamespace)) return { type: 'nothing', reason: 'not-managed' };
+  const hostUid = hostPod.metadata?.annotations?.[OBJECT_UID_ANNOTATION];
+  const virtualUid = virtualPod.metadata?.uid;
+  if (hostUid && virtualUid && hostUid !== virtualUid) {
+    // A virtual pod re-created under the same name (StatefulSet web-0): the old host pod goes first.
+    if (isDeleting(hostPod)) return { type: 'nothing', reason: 'waiting-for-host-delete' };
+    return { type: 'delete-host', host: target(hostPod), reason: 'uid-mismatch' };
+  }
+  if (isDeleting(virtualPod)) {
+    if (!isDeleting(hostPod)) {
+      const grace = virtualPod.metadata?.deletionGracePeriodSeconds;
+      return { type: 'delete-host', host: target(hostPod), reason: 'virtual-deleting', ...(grace !== undefined ? { gracePeriodSeconds: grace } : {}) };
+    }
+    const deadline = new Date(hostPod.metadata!.deletionTimestamp!).getTime();
+    if (now.getTime() - deadline > STUCK_TERMINATING_MS) {
+      return { type: 'delete-host', host: target(hostPod), reason: 'stuck-terminating', gracePeriodSeconds: 0 };
+    }
+    const report = statusReport(virtualPod, hostPod);
+    return report ? { type: 'report-status', virtual: target(virtualPod), report } : { type: 'nothing', reason: 'waiting-for-host-delete' };
+  }
+  if (isDeleting(hostPod)) {
+    // Evicted, drained or deleted on the host: the virtual pod follows with its own grace period,
+    // and carries the last status so controllers waiting for Succeeded/Failed can finish.
+    const report = statusReport(virtualPod, hostPod);
+    return {
+      type: 'recreate-or-reflect', decision: 'reflect', virtual: target(virtualPod),
+      gracePeriodSeconds: virtualPod.spec?.terminationGracePeriodSeconds ?? DEFAULT_TERMINATION_GRACE_SECONDS,
+      ...(report ? { report } : {}),
+      message: 'the host pod is being deleted on the host (eviction, drain or manual delete); the virtual pod is deleted too',
+    };
+  }
+  const desired = translatePod(virtualPod, ctx);
+  desired.spec!.ephemeralContainers = translateEphemeralContainers(virtualPod, ctx);
+  const diff = hostPodDiff(desired, hostPod);
+  const report = statusReport(virtualPod, hostPod);
+  if (diff) return { type: 'converge-host', host: target(hostPod), ...diff, ...(report ? { report } : {}) };
+  if (report) return { type: 'report-status', virtual: target(virtualPod), report };
+  return { type: 'nothing', reason: 'in-sync' };
+}
+
+export function planPodSync(input: PodSyncInput): PodSyncPlan {
+  const { virtualPod, hostPod, ctx, now } = input;
+  if (virtualPod && isControlledElsewhere(virtualPod.metadata)) return { type: 'nothing', reason: 'controlled-elsewhere' };
+  if (!virtualPod && !hostPod) return { type: 'nothing', reason: 'both-gone' };
+  if (!virtualPod) return hostOnly(hostPod!, ctx);
+  if (!hostPod) return virtualOnly(virtualPod, ctx);
+  if (isControlledElsewhere(hostPod.metadata)) return { type: 'nothing', reason: 'controlled-elsewhere' };
+  return both(virtualPod, hostPod, ctx, now);
+}
