@@ -1,0 +1,191 @@
+// The only reader of process.env. Every function loads the same schema once at start; a bad deployment
+// fails before doing anything, with every problem named at once (one crash loop per typo is too slow).
+import { existsSync } from 'node:fs';
+import { parsePodPolicy, type PodPolicy } from './core/policy.js';
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+export interface Config {
+  cluster: string;
+  redisUrl: string;
+  queuePrefix: string;
+  logLevel: LogLevel;
+  virtual: { kubeconfig: string; user?: string };
+  /** `kubeconfig` absent means in-cluster config. */
+  host: { kubeconfig?: string; namespace: string; serviceAccount: string; qps: number };
+  worker: { concurrency: number; resyncIntervalSeconds: number };
+  webhook: {
+    host: string;
+    port: number;
+    tls?: { certFile: string; keyFile: string };
+    clientCaFile?: string;
+    tokens: readonly string[];
+    allowUnauthenticated: boolean;
+  };
+  podPolicy: PodPolicy;
+}
+
+export class ConfigError extends Error {
+  readonly problems: readonly string[];
+  constructor(problems: string[]) {
+    super(`invalid configuration (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
+const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+const MIN_TOKEN_LENGTH = 16;
+
+/** Collects problems instead of throwing at the first, so the error lists them all. */
+class Reader {
+  readonly problems: string[] = [];
+  constructor(private readonly env: Env) {}
+
+  private raw(key: string): string | undefined {
+    const v = this.env[key]?.trim();
+    return v === '' ? undefined : v;
+  }
+
+  string(key: string, opts: { required?: boolean; fallback?: string; pattern?: RegExp; hint?: string } = {}): string | undefined {
+    const v = this.raw(key);
+    if (v === undefined) {
+      if (opts.required) this.problems.push(`${key} is required${opts.hint ? ` (${opts.hint})` : ''}`);
+      return opts.fallback;
+    }
+    if (opts.pattern && !opts.pattern.test(v)) {
+      this.problems.push(`${key}=${JSON.stringify(v)} is invalid${opts.hint ? `: expected ${opts.hint}` : ''}`);
+      return opts.fallback;
+    }
+    return v;
+  }
+
+  number(key: string, fallback: number, opts: { min: number; max: number; integer?: boolean }): number {
+    const v = this.raw(key);
+    if (v === undefined) return fallback;
+    const n = Number(v);
+    const kind = opts.integer ? 'an integer' : 'a number';
+    if (!Number.isFinite(n) || (opts.integer && !Number.isInteger(n)) || n < opts.min || n > opts.max) {
+      this.problems.push(`${key}=${JSON.stringify(v)} is invalid: expected ${kind} from ${opts.min} to ${opts.max}`);
+      return fallback;
+    }
+    return n;
+  }
+
+  boolean(key: string, fallback: boolean): boolean {
+    const v = this.raw(key)?.toLowerCase();
+    if (v === undefined) return fallback;
+    if (v === 'true' || v === '1') return true;
+    if (v === 'false' || v === '0') return false;
+    this.problems.push(`${key}=${JSON.stringify(v)} is invalid: expected true or false`);
+    return fallback;
+  }
+
+  file(key: string, required: boolean, hint?: string): string | undefined {
+    const v = this.string(key, { required, hint });
+    if (v !== undefined && !existsSync(v)) this.problems.push(`${key}=${JSON.stringify(v)}: no such file`);
+    return v;
+  }
+
+  redisUrl(key: string): string | undefined {
+    const v = this.string(key, { required: true, hint: 'e.g. redis://127.0.0.1:6379' });
+    if (v === undefined) return undefined;
+    try {
+      const u = new URL(v);
+      if (u.protocol === 'redis:' || u.protocol === 'rediss:') return v;
+    } catch {
+      // reported below with the same message as a wrong scheme
+    }
+    this.problems.push(`${key} is invalid: expected a redis:// or rediss:// URL`);
+    return undefined;
+  }
+
+  tokens(): string[] {
+    const list = [this.raw('WEBHOOK_TOKEN'), ...(this.raw('WEBHOOK_TOKENS')?.split(',') ?? [])]
+      .map((t) => t?.trim())
+      .filter((t): t is string => !!t);
+    // Never echo a token back, not even a short one: the error message ends up in logs.
+    if (list.some((t) => t.length < MIN_TOKEN_LENGTH)) {
+      this.problems.push(`WEBHOOK_TOKEN/WEBHOOK_TOKENS: every token must be at least ${MIN_TOKEN_LENGTH} characters`);
+    }
+    return list;
+  }
+}
+
+function deepFreeze<T>(o: T): T {
+  if (o && typeof o === 'object' && !Object.isFrozen(o)) {
+    Object.freeze(o);
+    for (const v of Object.values(o)) deepFreeze(v);
+  }
+  return o;
+}
+
+export function loadConfig(env: Env = process.env): Readonly<Config> {
+  const r = new Reader(env);
+  const dnsLabel = 'a lowercase DNS label (a-z, 0-9, "-", at most 63 characters)';
+
+  const cluster = r.string('PODFERRY_CLUSTER', { required: true, pattern: DNS_LABEL, hint: `the virtual cluster's name, ${dnsLabel}` });
+  const redisUrl = r.redisUrl('REDIS_URL');
+  const virtualKubeconfig = r.file('VIRTUAL_KUBECONFIG', true, 'path to the virtual API server kubeconfig');
+  const hostKubeconfig = r.file('HOST_KUBECONFIG', false);
+  const hostNamespace = r.string('HOST_NAMESPACE', { required: true, pattern: DNS_LABEL, hint: dnsLabel });
+  const serviceAccount = r.string('HOST_SERVICE_ACCOUNT', { fallback: 'default', pattern: DNS_SUBDOMAIN, hint: 'a DNS subdomain' });
+  const queuePrefix = r.string('QUEUE_PREFIX', { fallback: 'podferry', pattern: /^[^\s:]{1,64}$/, hint: 'up to 64 characters without spaces or ":"' });
+  const logLevel = r.string('LOG_LEVEL', { fallback: 'info', pattern: new RegExp(`^(${LOG_LEVELS.join('|')})$`), hint: LOG_LEVELS.join(', ') });
+
+  const certFile = r.file('TLS_CERT_FILE', false);
+  const keyFile = r.file('TLS_KEY_FILE', false);
+  if ((env.TLS_CERT_FILE?.trim() ? 1 : 0) + (env.TLS_KEY_FILE?.trim() ? 1 : 0) === 1) {
+    r.problems.push('TLS_CERT_FILE and TLS_KEY_FILE must be set together');
+  }
+  const clientCaFile = r.file('CLIENT_CA_FILE', false);
+  if (env.CLIENT_CA_FILE?.trim() && !(env.TLS_CERT_FILE?.trim() && env.TLS_KEY_FILE?.trim())) {
+    r.problems.push('CLIENT_CA_FILE needs TLS_CERT_FILE and TLS_KEY_FILE: client certificates only exist over TLS');
+  }
+  const tokens = r.tokens();
+  const allowUnauthenticated = r.boolean('WEBHOOK_ALLOW_UNAUTHENTICATED', false);
+  if (!clientCaFile && tokens.length === 0 && !allowUnauthenticated) {
+    r.problems.push('the webhook has no way to authenticate callers: set CLIENT_CA_FILE or WEBHOOK_TOKENS (or WEBHOOK_ALLOW_UNAUTHENTICATED=true for local development)');
+  }
+
+  let podPolicy: PodPolicy | undefined;
+  try {
+    podPolicy = parsePodPolicy(env.POD_POLICY?.trim() || undefined);
+  } catch (err) {
+    r.problems.push(`POD_POLICY is invalid: ${(err as Error).message}`);
+  }
+
+  const config = {
+    cluster: cluster ?? '',
+    redisUrl: redisUrl ?? '',
+    queuePrefix: queuePrefix ?? 'podferry',
+    logLevel: (logLevel ?? 'info') as LogLevel,
+    virtual: { kubeconfig: virtualKubeconfig ?? '', ...(r.string('PODFERRY_VIRTUAL_USER') ? { user: r.string('PODFERRY_VIRTUAL_USER') } : {}) },
+    host: {
+      ...(hostKubeconfig ? { kubeconfig: hostKubeconfig } : {}),
+      namespace: hostNamespace ?? '',
+      serviceAccount: serviceAccount ?? 'default',
+      qps: r.number('HOST_QPS', 20, { min: 0.1, max: 10_000 }),
+    },
+    worker: {
+      concurrency: r.number('WORKER_CONCURRENCY', 20, { min: 1, max: 1000, integer: true }),
+      resyncIntervalSeconds: r.number('RESYNC_INTERVAL_SECONDS', 300, { min: 10, max: 86_400, integer: true }),
+    },
+    webhook: {
+      host: r.string('WEBHOOK_HOST', { fallback: '0.0.0.0' }) ?? '0.0.0.0',
+      port: r.number('WEBHOOK_PORT', 8443, { min: 0, max: 65_535, integer: true }),
+      ...(certFile && keyFile ? { tls: { certFile, keyFile } } : {}),
+      ...(clientCaFile ? { clientCaFile } : {}),
+      tokens,
+      allowUnauthenticated,
+    },
+    podPolicy: podPolicy as PodPolicy,
+  } satisfies Config;
+
+  if (r.problems.length > 0) throw new ConfigError(r.problems);
+  return deepFreeze(config);
+}

@@ -1,0 +1,121 @@
+import t from 'tap';
+import { join } from 'node:path';
+import { ConfigError, loadConfig } from '../../functions/_shared/config.js';
+import { DEFAULT_POD_POLICY } from '../../functions/_shared/core/policy.js';
+
+const dir = t.testdir({ 'virtual.kubeconfig': 'kind: Config\n', 'tls.crt': 'x', 'tls.key': 'x', 'ca.crt': 'x' });
+const file = (n: string) => join(dir, n);
+const TOKEN = 'a-long-enough-token-123';
+
+const minimal = {
+  REDIS_URL: 'redis://127.0.0.1:6379',
+  PODFERRY_CLUSTER: 'vc1',
+  VIRTUAL_KUBECONFIG: file('virtual.kubeconfig'),
+  HOST_NAMESPACE: 'vc1-pods',
+  WEBHOOK_TOKENS: TOKEN,
+};
+
+function problems(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) return [...err.problems];
+    throw err;
+  }
+  return [];
+}
+
+t.test('when only the required keys are set, then defaults fill the rest and the result is frozen', async (t) => {
+  const c = loadConfig(minimal);
+  t.match(c, {
+    cluster: 'vc1',
+    redisUrl: 'redis://127.0.0.1:6379',
+    queuePrefix: 'podferry',
+    logLevel: 'info',
+    virtual: { kubeconfig: file('virtual.kubeconfig') },
+    host: { namespace: 'vc1-pods', serviceAccount: 'default', qps: 20 },
+    worker: { concurrency: 20, resyncIntervalSeconds: 300 },
+    webhook: { host: '0.0.0.0', port: 8443, tokens: [TOKEN], allowUnauthenticated: false },
+  });
+  t.equal(c.host.kubeconfig, undefined, 'absent HOST_KUBECONFIG means in-cluster');
+  t.equal(c.webhook.tls, undefined);
+  t.same(c.podPolicy, DEFAULT_POD_POLICY);
+  t.ok(Object.isFrozen(c) && Object.isFrozen(c.webhook) && Object.isFrozen(c.webhook.tokens));
+  t.throws(() => { (c as { cluster: string }).cluster = 'x'; });
+});
+
+t.test('when every optional key is set, then each is parsed', async (t) => {
+  const c = loadConfig({
+    ...minimal,
+    HOST_KUBECONFIG: file('virtual.kubeconfig'),
+    HOST_SERVICE_ACCOUNT: 'runner',
+    WORKER_CONCURRENCY: '50',
+    HOST_QPS: '7.5',
+    RESYNC_INTERVAL_SECONDS: '60',
+    WEBHOOK_PORT: '9443',
+    WEBHOOK_HOST: '127.0.0.1',
+    TLS_CERT_FILE: file('tls.crt'),
+    TLS_KEY_FILE: file('tls.key'),
+    CLIENT_CA_FILE: file('ca.crt'),
+    WEBHOOK_TOKEN: 'single-token-0123456789',
+    QUEUE_PREFIX: '{podferry}',
+    POD_POLICY: 'hostPath,hostPorts',
+    LOG_LEVEL: 'debug',
+    PODFERRY_VIRTUAL_USER: 'podferry-syncer',
+  });
+  t.match(c, {
+    host: { kubeconfig: file('virtual.kubeconfig'), serviceAccount: 'runner', qps: 7.5 },
+    worker: { concurrency: 50, resyncIntervalSeconds: 60 },
+    webhook: { port: 9443, host: '127.0.0.1', tls: { certFile: file('tls.crt'), keyFile: file('tls.key') }, clientCaFile: file('ca.crt') },
+    queuePrefix: '{podferry}',
+    logLevel: 'debug',
+    virtual: { user: 'podferry-syncer' },
+    podPolicy: { denyHostPath: false, denyHostPorts: false, denyPrivileged: true },
+  });
+  t.same(c.webhook.tokens, ['single-token-0123456789', TOKEN]);
+});
+
+t.test('when many keys are missing or bad, then one ConfigError names every one of them', async (t) => {
+  const list = problems({
+    REDIS_URL: 'http://nope',
+    PODFERRY_CLUSTER: 'Bad_Name',
+    VIRTUAL_KUBECONFIG: '/does/not/exist',
+    WORKER_CONCURRENCY: 'lots',
+    HOST_QPS: '-1',
+    RESYNC_INTERVAL_SECONDS: '1.5',
+    WEBHOOK_PORT: '70000',
+    TLS_CERT_FILE: file('tls.crt'),
+    CLIENT_CA_FILE: file('ca.crt'),
+    WEBHOOK_TOKENS: 'short',
+    QUEUE_PREFIX: 'has:colon',
+    POD_POLICY: 'hostNetwork,everything',
+    LOG_LEVEL: 'loud',
+    WEBHOOK_ALLOW_UNAUTHENTICATED: 'maybe',
+  });
+  const expectKeys = [
+    'REDIS_URL', 'PODFERRY_CLUSTER', 'VIRTUAL_KUBECONFIG', 'HOST_NAMESPACE', 'WORKER_CONCURRENCY', 'HOST_QPS',
+    'RESYNC_INTERVAL_SECONDS', 'WEBHOOK_PORT', 'TLS_CERT_FILE and TLS_KEY_FILE', 'CLIENT_CA_FILE needs', 'WEBHOOK_TOKEN',
+    'QUEUE_PREFIX', 'POD_POLICY', 'LOG_LEVEL', 'WEBHOOK_ALLOW_UNAUTHENTICATED',
+  ];
+  for (const k of expectKeys) t.ok(list.some((p) => p.includes(k)), `names ${k}`);
+  t.ok(list.every((p) => !p.includes('short')), 'a token value is never echoed');
+  const err = t.throws(() => loadConfig({})) as ConfigError;
+  t.match(err.message, /invalid configuration \(\d+ problems\)/);
+  for (const k of ['REDIS_URL is required', 'PODFERRY_CLUSTER is required', 'VIRTUAL_KUBECONFIG is required', 'HOST_NAMESPACE is required', 'no way to authenticate']) {
+    t.match(err.message, k);
+  }
+});
+
+t.test('when there is no way to authenticate callers, then loading fails unless explicitly allowed', async (t) => {
+  const { WEBHOOK_TOKENS: _unused, ...noAuth } = minimal;
+  t.match(problems(noAuth), [/no way to authenticate/]);
+  t.same(problems({ ...noAuth, WEBHOOK_ALLOW_UNAUTHENTICATED: 'true' }), []);
+  t.same(problems({ ...noAuth, TLS_CERT_FILE: file('tls.crt'), TLS_KEY_FILE: file('tls.key'), CLIENT_CA_FILE: file('ca.crt') }), []);
+});
+
+t.test('when values carry blanks, then they are trimmed and blank means unset', async (t) => {
+  const c = loadConfig({ ...minimal, PODFERRY_CLUSTER: ' vc1 ', HOST_KUBECONFIG: '  ', LOG_LEVEL: '' });
+  t.equal(c.cluster, 'vc1');
+  t.equal(c.host.kubeconfig, undefined);
+  t.equal(c.logLevel, 'info');
+});
