@@ -1,0 +1,155 @@
+// The HTTP front of the simulator: authentication, injected faults, metrics and audit around every request,
+// then either a fixed document (discovery, OpenAPI, health, metrics) or a resource call (resource-handler.ts).
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Authenticator } from './auth.js';
+import { isPublicPath } from './auth.js';
+import { KubeError, methodNotAllowed, unauthorized, type Status } from './errors.js';
+import type { Faults } from './faults.js';
+import type { Metrics } from './metrics.js';
+import { serveResource, type Exchange } from './resource-handler.js';
+import { asKubeError, sendError, sendText } from './respond.js';
+import { parsePath } from './router.js';
+import type { Api, AuditSink, AuditStage } from './types.js';
+import type { OpenWatch } from './watch-stream.js';
+
+export interface HttpDeps {
+  api: Api;
+  authenticator: Authenticator;
+  metrics: Metrics;
+  faults: Faults;
+  audit?: AuditSink;
+  maxBodyBytes: number;
+  /** Fixed JSON documents by path: discovery, /version, OpenAPI. */
+  documents: ReadonlyMap<string, string>;
+  now: () => Date;
+}
+
+export interface HttpHandler {
+  handle(req: IncomingMessage, res: ServerResponse): void;
+  /** Ends every open watch cleanly (server shutdown). */
+  closeWatches(): void;
+}
+
+const NOT_FOUND = new KubeError(404, 'NotFound', 'the server could not find the requested resource');
+
+const HEALTH_PATH = /^\/(healthz|readyz|livez)(\/|$)/;
+
+function microTimestamp(date: Date): string {
+  const iso = date.toISOString(); // ...T12:00:00.123Z
+  return `${iso.slice(0, -1)}000Z`;
+}
+
+export function createHttpHandler(deps: HttpDeps): HttpHandler {
+  const openWatches = new Set<OpenWatch>();
+
+  function serveDocument(req: IncomingMessage, res: ServerResponse, path: string): void {
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      sendError(res, methodNotAllowed(req.method ?? ''));
+      return;
+    }
+    if (HEALTH_PATH.test(path)) {
+      sendText(res, 200, 'ok', 'text/plain; charset=utf-8');
+      return;
+    }
+    if (path === '/metrics') {
+      sendText(res, 200, deps.metrics.render(), 'text/plain; version=0.0.4; charset=utf-8');
+      return;
+    }
+    const doc = deps.documents.get(path === '/version/' ? '/version' : path);
+    if (doc === undefined) {
+      sendError(res, NOT_FOUND);
+      return;
+    }
+    sendText(res, 200, doc, 'application/json');
+  }
+
+  async function handleAsync(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const pathname = q === -1 ? url : url.slice(0, q);
+    if (isPublicPath(pathname)) {
+      serveDocument(req, res, pathname);
+      return;
+    }
+    const user = deps.authenticator.authenticate(req);
+    if (!user) {
+      deps.metrics.request(req.method ?? '', '', 401);
+      sendError(res, unauthorized());
+      return;
+    }
+    const delay = deps.faults.delayMs();
+    if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
+    const route = parsePath(pathname);
+    const fault = deps.faults.reject();
+    if (fault) {
+      deps.metrics.request(req.method ?? '', route.kind === 'resource' ? route.path.plural : '', fault.code);
+      sendError(res, fault);
+      return;
+    }
+    if (route.kind !== 'resource') {
+      serveDocument(req, res, route.kind === 'discovery' ? route.path : pathname);
+      return;
+    }
+    const params = new URLSearchParams(q === -1 ? '' : url.slice(q + 1));
+    const exchange = newExchange(req, res, url, user);
+    try {
+      await serveResource(deps, req, res, route.path, params, exchange, openWatches);
+    } catch (err) {
+      const kubeErr = asKubeError(err);
+      exchange.complete(kubeErr.code, undefined, sendError(res, kubeErr));
+    }
+  }
+
+  function newExchange(req: IncomingMessage, res: ServerResponse, url: string, user: NonNullable<ReturnType<Authenticator['authenticate']>>): Exchange {
+    const auditID = (req.headers['audit-id'] as string | undefined) || randomUUID();
+    res.setHeader('Audit-Id', auditID);
+    const audit = deps.audit;
+    const exchange: Exchange = {
+      user,
+      verb: '',
+      metricsVerb: '',
+      resourceLabel: '',
+      objectRef: undefined,
+      requestObject: undefined,
+      received: deps.now(),
+      done: false,
+      stage(stage: AuditStage, code?: number, responseObject?: unknown, status?: Status) {
+        if (!audit) return;
+        const ua = req.headers['user-agent'];
+        const request = {
+          auditID,
+          verb: exchange.verb,
+          requestURI: url,
+          user,
+          sourceIPs: [req.socket.remoteAddress ?? ''],
+          userAgent: ua,
+          objectRef: exchange.objectRef ? { ...exchange.objectRef } : undefined,
+          requestObject: stage === 'RequestReceived' ? undefined : exchange.requestObject,
+          requestReceivedTimestamp: microTimestamp(exchange.received),
+        };
+        audit.record(stage, request, code === undefined ? undefined : { code, status, responseObject });
+      },
+      complete(code: number, responseObject?: unknown, status?: Status) {
+        if (exchange.done) return;
+        exchange.done = true;
+        deps.metrics.request(exchange.metricsVerb || (req.method ?? ''), exchange.resourceLabel, code);
+        exchange.stage('ResponseComplete', code, responseObject, status);
+      },
+    };
+    return exchange;
+  }
+
+  return {
+    handle(req, res) {
+      handleAsync(req, res).catch((err) => {
+        // Last resort: a bug must answer a Status, never leave the client hanging.
+        if (!res.headersSent) sendError(res, asKubeError(err));
+        else res.destroy();
+      });
+    },
+    closeWatches() {
+      for (const w of [...openWatches]) w.close();
+    },
+  };
+}

@@ -1,0 +1,126 @@
+// One simulated cluster: the in-process API behind an HTTPS server with a fresh CA, admission and (when
+// configured) audit, and in host mode a scheduler and simulated kubelets. startCluster is the only entry
+// other code needs; close() stops everything in the reverse order.
+import { randomBytes } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { createAdmission } from './admission.js';
+import { createApi } from './api.js';
+import { createAuditSink } from './audit.js';
+import { createAuthenticator } from './auth.js';
+import { discoveryDocuments } from './discovery.js';
+import { createFaults } from './faults.js';
+import { createHttpHandler } from './http.js';
+import { startKubelets } from './kubelet.js';
+import { renderKubeconfig } from './kubeconfig.js';
+import { createMetrics } from './metrics.js';
+import { openApiDocuments } from './openapi.js';
+import { startScheduler } from './scheduler.js';
+import { createCertificateAuthority } from './tls.js';
+import type { Api, AuditSink, ClusterOptions, FaultOptions, UserInfo } from './types.js';
+
+export interface StartedCluster {
+  name: string;
+  mode: ClusterOptions['mode'];
+  url: string;
+  port: number;
+  /** YAML with the CA and an admin client certificate (user "kubernetes-admin", group system:masters). */
+  kubeconfig: string;
+  /** A bearer token for the same admin identity. */
+  token: string;
+  caPem: string;
+  api: Api;
+  setFaults(f: FaultOptions): void;
+  metricsText(): string;
+  writeKubeconfig(path: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+export const DEFAULT_MAX_BODY_BYTES = 3 * 1024 * 1024;
+const ADMIN: UserInfo = { username: 'kubernetes-admin', groups: ['system:masters', 'system:authenticated'] };
+
+function listen(server: Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+export async function startCluster(options: ClusterOptions): Promise<StartedCluster> {
+  const name = options.name ?? options.mode;
+  const host = options.host ?? '127.0.0.1';
+  const ca = await createCertificateAuthority(`${name}-ca`);
+  const [serving, admin] = await Promise.all([ca.issueServerCert(), ca.issueClientCert(ADMIN.username, ['system:masters'])]);
+  const token = randomBytes(24).toString('hex');
+
+  const api = createApi({ watchHistory: options.watchHistory });
+  api.setAdmission(createAdmission(api));
+  let audit: (AuditSink & { stats(): unknown }) | undefined;
+  if (options.audit) audit = await createAuditSink(options.audit);
+
+  const metrics = createMetrics();
+  const faults = createFaults(options.faults);
+  const documents = new Map<string, string>();
+  const handler = createHttpHandler({
+    api,
+    authenticator: createAuthenticator(new Map([[token, ADMIN]])),
+    metrics,
+    faults,
+    audit,
+    maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+    documents,
+    now: () => new Date(),
+  });
+  const server = createServer(
+    { key: serving.keyPem, cert: serving.certPem, ca: [ca.certPem], requestCert: true, rejectUnauthorized: false },
+    handler.handle,
+  );
+  server.keepAliveTimeout = 60_000;
+  const port = await listen(server, options.port ?? 0, host);
+  const urlHost = host.includes(':') ? `[${host}]` : host;
+  const url = `https://${urlHost}:${port}`;
+  for (const [path, doc] of discoveryDocuments(`${urlHost}:${port}`)) documents.set(path, doc);
+  for (const [path, doc] of openApiDocuments()) documents.set(path, doc);
+
+  let scheduler: { stop(): Promise<void> } | undefined;
+  let kubelets: { stop(): Promise<void> } | undefined;
+  if (options.mode === 'host') {
+    scheduler = startScheduler(api);
+    kubelets = await startKubelets(api, { nodes: options.nodes ?? 3, kubelet: options.kubelet });
+  }
+
+  const kubeconfig = renderKubeconfig({ name, server: url, caPem: ca.certPem, user: ADMIN.username, clientCertPem: admin.certPem, clientKeyPem: admin.keyPem });
+  let closing: Promise<void> | undefined;
+  return {
+    name,
+    mode: options.mode,
+    url,
+    port,
+    kubeconfig,
+    token,
+    caPem: ca.certPem,
+    api,
+    setFaults: (f) => faults.set(f),
+    metricsText: () => metrics.render(),
+    writeKubeconfig: (path) => writeFile(path, kubeconfig, { mode: 0o600 }),
+    close() {
+      closing ??= (async () => {
+        handler.closeWatches();
+        await kubelets?.stop();
+        await scheduler?.stop();
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeIdleConnections();
+          // Requests still in flight get a moment to finish; then their connections go too.
+          setTimeout(() => server.closeAllConnections(), 200).unref();
+        });
+        await audit?.close();
+      })();
+      return closing;
+    },
+  };
+}
