@@ -1,0 +1,77 @@
+// The update strategy of PUT and PATCH: server-owned metadata kept, the main resource and its status
+// subresource each changing only their half, pod spec rules, generation, and no-op detection.
+import { invalid } from './errors.js';
+import { withManagedFields, type ApiContext } from './api-context.js';
+import { apiVersionOf, namespaces, pods } from './resources.js';
+import { strictDecodingError, unknownFieldMessages, unknownFields } from './schema.js';
+import type { KubeObject, ResourceType, WriteOptions } from './types.js';
+import { deepEqual, validateObjectMeta, validateObjectMetaUpdate, validatePodSpecUpdate } from './validation.js';
+
+/** fieldValidation: Strict refuses unknown fields (400), Warn (the default) reports them, Ignore says nothing. */
+export function checkFields(resource: ResourceType, obj: unknown, wo: WriteOptions): void {
+  const mode = wo.fieldValidation ?? 'Warn';
+  if (mode === 'Ignore') return;
+  const paths = unknownFields(resource.kind, obj);
+  if (paths.length === 0) return;
+  if (mode === 'Strict') throw strictDecodingError(paths);
+  wo.warnings?.push(...unknownFieldMessages(paths));
+}
+
+const SERVER_OWNED = ['name', 'namespace', 'uid', 'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'generation', 'resourceVersion', 'managedFields'] as const;
+
+function withoutManagedFields(o: KubeObject): KubeObject {
+  return { ...o, metadata: { ...o.metadata, managedFields: undefined } };
+}
+
+/**
+ * The object an update would store, or `stored` itself when the write changes nothing (the real server then
+ * skips the write and keeps the resourceVersion). Throws 422 when the change is not allowed.
+ */
+export function prepareUpdate(ctx: ApiContext, resource: ResourceType, stored: KubeObject, candidate: KubeObject, wo: WriteOptions, subresource: string | undefined, operation: 'Update' | 'Apply'): KubeObject {
+  let next = structuredClone(candidate ?? {}) as KubeObject;
+  if (!next.metadata || typeof next.metadata !== 'object') next.metadata = {};
+  for (const k of SERVER_OWNED) {
+    if (stored.metadata[k] === undefined) delete next.metadata[k];
+    else (next.metadata as Record<string, unknown>)[k] = structuredClone(stored.metadata[k]);
+  }
+  next.apiVersion = apiVersionOf(resource);
+  next.kind = resource.kind;
+
+  if (subresource === 'status') {
+    if (resource === pods) {
+      // The pod status strategy keeps spec and ownerReferences; labels, annotations and finalizers may move.
+      next.spec = structuredClone(stored.spec);
+      if (stored.metadata.ownerReferences) next.metadata.ownerReferences = structuredClone(stored.metadata.ownerReferences);
+      else delete next.metadata.ownerReferences;
+    } else {
+      const status = next.status;
+      next = structuredClone(stored) as KubeObject;
+      if (status === undefined) delete next.status;
+      else next.status = status;
+    }
+  } else if (subresource === 'finalize') {
+    const finalizers = (next.spec as Record<string, unknown> | undefined)?.finalizers;
+    next = structuredClone(stored) as KubeObject;
+    next.spec = { ...(next.spec as object), finalizers };
+  } else {
+    if (resource.hasStatus) {
+      if (stored.status === undefined) delete next.status;
+      else next.status = structuredClone(stored.status);
+    }
+    if (resource === namespaces) {
+      next.spec = { ...(next.spec as object), finalizers: structuredClone((stored.spec as Record<string, unknown> | undefined)?.finalizers) };
+      next.metadata.labels = { ...next.metadata.labels, 'kubernetes.io/metadata.name': stored.metadata.name! };
+    }
+  }
+
+  const causes = [...validateObjectMeta(resource, next), ...validateObjectMetaUpdate(next, stored)];
+  if (resource === pods && subresource === undefined) {
+    causes.push(...validatePodSpecUpdate((next.spec ?? {}) as Record<string, unknown>, (stored.spec ?? {}) as Record<string, unknown>));
+  }
+  if (causes.length) throw invalid(resource.kind, resource.group, stored.metadata.name!, causes);
+
+  if (deepEqual(withoutManagedFields(next), withoutManagedFields(stored))) return stored;
+  if (resource.hasSpec && !deepEqual(next.spec, stored.spec)) next.metadata.generation = (stored.metadata.generation ?? 0) + 1;
+  withManagedFields(ctx, resource, next, wo, operation, subresource);
+  return next;
+}

@@ -1,0 +1,164 @@
+// The simulator's storage: objects by resource and namespace, one global resourceVersion like an etcd
+// revision, and a bounded history of committed changes that watch resumes from and that paginated lists
+// use to rebuild the snapshot of their first page.
+import { expired } from './errors.js';
+import type { KubeObject, ResourceType } from './types.js';
+
+export type ChangeType = 'ADDED' | 'MODIFIED' | 'DELETED';
+
+/** One committed write. `object` is the state after the write (for DELETED: the final object). */
+export interface Change {
+  rv: number;
+  type: ChangeType;
+  resourceKey: string;
+  namespace: string;
+  name: string;
+  object: KubeObject;
+  previous?: KubeObject;
+}
+
+export const resourceKey = (r: ResourceType) => `${r.group}/${r.plural}`;
+
+// Stored objects are shared by lists and watch events instead of being copied per reader; freezing them
+// turns an accidental in-place edit by an in-process caller into a TypeError instead of silent corruption.
+export function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value as object)) deepFreeze(v);
+  }
+  return value;
+}
+
+export class Store {
+  private rv = 0;
+  private readonly buckets = new Map<string, Map<string, Map<string, KubeObject>>>();
+  private readonly ring: Array<Change | undefined>;
+  private head = 0; // next ring slot to write
+  private size = 0;
+  /** Highest RV no longer in history: a watch or snapshot from before it cannot be served. */
+  private compactedRv = 0;
+  private readonly listeners = new Set<(change: Change) => void>();
+
+  constructor(historySize = 10_000) {
+    this.ring = new Array(Math.max(1, historySize));
+  }
+
+  currentRv(): number {
+    return this.rv;
+  }
+
+  oldestServableRv(): number {
+    return this.compactedRv;
+  }
+
+  get(resource: ResourceType, namespace: string, name: string): KubeObject | undefined {
+    return this.buckets.get(resourceKey(resource))?.get(namespace)?.get(name);
+  }
+
+  /** Objects sorted by namespace then name, as etcd keys sort. Namespace "" on a namespaced type means all. */
+  list(resource: ResourceType, namespace: string | undefined): KubeObject[] {
+    const bucket = this.buckets.get(resourceKey(resource));
+    if (!bucket) return [];
+    const out: KubeObject[] = [];
+    const namespaces = namespace !== undefined ? [namespace] : [...bucket.keys()].sort();
+    for (const ns of namespaces) {
+      const byName = bucket.get(ns);
+      if (!byName) continue;
+      for (const name of [...byName.keys()].sort()) out.push(byName.get(name)!);
+    }
+    return out;
+  }
+
+  /** Whether any object of any namespaced type is left in the namespace. */
+  namespaceEmpty(namespace: string): boolean {
+    for (const bucket of this.buckets.values()) if ((bucket.get(namespace)?.size ?? 0) > 0) return false;
+    return true;
+  }
+
+  /** Bumps the global RV, stamps it on the object, stores or removes it, records and announces the change. */
+  commit(type: ChangeType, resource: ResourceType, object: KubeObject, previous?: KubeObject): KubeObject {
+    this.rv++;
+    const stamped: KubeObject = { ...object, metadata: { ...object.metadata, resourceVersion: String(this.rv) } };
+    deepFreeze(stamped);
+    const namespace = stamped.metadata.namespace ?? '';
+    const name = stamped.metadata.name!;
+    const key = resourceKey(resource);
+    let bucket = this.buckets.get(key);
+    if (!bucket) this.buckets.set(key, (bucket = new Map()));
+    let byName = bucket.get(namespace);
+    if (!byName) bucket.set(namespace, (byName = new Map()));
+    if (type === 'DELETED') {
+      byName.delete(name);
+      if (byName.size === 0) bucket.delete(namespace);
+    } else {
+      byName.set(name, stamped);
+    }
+    const change: Change = { rv: this.rv, type, resourceKey: key, namespace, name, object: stamped, previous };
+    this.record(change);
+    for (const listener of this.listeners) listener(change);
+    return stamped;
+  }
+
+  private record(change: Change): void {
+    const evicted = this.ring[this.head];
+    if (evicted) this.compactedRv = evicted.rv;
+    this.ring[this.head] = change;
+    this.head = (this.head + 1) % this.ring.length;
+    this.size = Math.min(this.size + 1, this.ring.length);
+  }
+
+  /** Changes with rv > after, oldest first. Throws 410 Expired when some of them are no longer kept. */
+  changesSince(after: number): Change[] {
+    if (after < this.compactedRv) throw expired(`too old resource version: ${after} (${this.compactedRv + 1})`);
+    const out: Change[] = [];
+    for (let i = this.size; i >= 1; i--) {
+      const c = this.ring[(this.head - i + this.ring.length) % this.ring.length]!;
+      if (c.rv > after) out.push(c);
+    }
+    return out;
+  }
+
+  /**
+   * The objects of a resource as they stood at `rv`: the current ones with every later change undone. This is
+   * what gives continue tokens and resourceVersionMatch=Exact a consistent view without copying the store.
+   */
+  listAt(resource: ResourceType, namespace: string | undefined, rv: number): KubeObject[] {
+    const current = this.list(resource, namespace);
+    if (rv >= this.rv) return current;
+    const key = resourceKey(resource);
+    const undone = new Map<string, KubeObject | undefined>();
+    const later = this.changesSince(rv);
+    // Walk newest to oldest so the earliest change after rv decides what the object looked like at rv.
+    for (let i = later.length - 1; i >= 0; i--) {
+      const c = later[i];
+      if (c.resourceKey !== key || (namespace !== undefined && c.namespace !== namespace)) continue;
+      undone.set(`${c.namespace}/${c.name}`, c.type === 'ADDED' ? undefined : c.type === 'DELETED' ? c.previous ?? c.object : c.previous);
+    }
+    if (undone.size === 0) return current;
+    const byKey = new Map<string, KubeObject>();
+    for (const o of current) byKey.set(`${o.metadata.namespace ?? ''}/${o.metadata.name}`, o);
+    for (const [k, o] of undone) {
+      if (o) byKey.set(k, o);
+      else byKey.delete(k);
+    }
+    return [...byKey.entries()].sort(([a], [b]) => compareKeys(a, b)).map(([, o]) => o);
+  }
+
+  subscribe(listener: (change: Change) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+}
+
+/** "ns/name" keys compare by namespace first, then name, like the sorted store listing. */
+export function compareKeys(a: string, b: string): number {
+  const [an, am] = splitKey(a);
+  const [bn, bm] = splitKey(b);
+  if (an !== bn) return an < bn ? -1 : 1;
+  return am < bm ? -1 : am > bm ? 1 : 0;
+}
+
+function splitKey(k: string): [string, string] {
+  const i = k.indexOf('/');
+  return [k.slice(0, i), k.slice(i + 1)];
+}
