@@ -88,9 +88,10 @@ export function translatePod(virtualPod: V1Pod, ctx: TranslateContext): V1Pod {
   spec.serviceAccountName = hostServiceAccountName(ctx);
   spec.automountServiceAccountToken = false;
   spec.enableServiceLinks = false;
-  translateServiceAccountToken(spec, virtualPod, ctx.vcluster, ctx.serviceAccountTokens ?? 'remove');
   rewriteReferences(spec, virtualNamespace, ctx.vcluster);
   rewriteFieldRefs(spec, ctx.vcluster);
+  // After the reference rewrite: the token secret source already carries its host name.
+  translateServiceAccountToken(spec, virtualPod, ctx.vcluster, ctx.serviceAccountTokens ?? 'remove');
   translateScheduling(spec, virtualNamespace, ctx.vcluster);
   translateDns(spec, virtualNamespace, ctx);
   if (!spec.hostname) spec.hostname = podHostname(meta.name ?? '');

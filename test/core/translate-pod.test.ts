@@ -1,0 +1,140 @@
+import t from 'tap';
+import { readFileSync, writeFileSync } from 'node:fs';
+import type { V1Pod } from '@kubernetes/client-node';
+import { podDependencies, serviceAccountTokenRequests, translateConfigMap, translatePod, translateSecret, type TranslateContext } from '../../functions/_shared/core/translate-pod.js';
+import { webPod } from './fixtures/virtual-pods.js';
+
+const ctx: TranslateContext = { vcluster: 'my-vcluster', hostNamespace: 'vc-my-vcluster', namespaceLabels: { team: 'checkout' } };
+
+// Golden files: reviewed by hand; `UPDATE_GOLDEN=1 npx tap test/core/translate-pod.test.ts` rewrites them.
+function golden(t: Tap.Test, file: string, actual: unknown) {
+  const path = new URL(`./golden/${file}`, import.meta.url);
+  const text = `${JSON.stringify(actual, null, 2)}\n`;
+  if (process.env.UPDATE_GOLDEN === '1') writeFileSync(path, text);
+  t.equal(text, readFileSync(path, 'utf8'), `golden ${file}`);
+}
+declare namespace Tap { type Test = typeof t }
+
+t.test('when a deployment pod is translated, then the host pod matches the golden file', async (t) => {
+  golden(t, 'web-pod.host.json', translatePod(webPod(), ctx));
+});
+
+t.test('when the token mode is secret, then the token source reads the host token secret (golden)', async (t) => {
+  const host = translatePod(webPod(), { ...ctx, serviceAccountTokens: 'secret', dnsIP: '10.96.0.10' });
+  golden(t, 'web-pod.secret-token.host.json', { volumes: host.spec?.volumes, dnsPolicy: host.spec?.dnsPolicy, dnsConfig: host.spec?.dnsConfig });
+  t.same(serviceAccountTokenRequests(webPod(), 'my-vcluster'), [{
+    secretName: 'web-5f7c9b8d6-abcde-sa-token-x-shop-x-my-vcluster',
+    key: 'kube-api-access-x7k2p',
+    serviceAccountName: 'web-sa',
+    audiences: ['https://kubernetes.default.svc.cluster.local', 'https://kubernetes.default.svc', 'https://kubernetes.default'],
+    expirationSeconds: 315360000,
+  }]);
+  t.equal(host.spec!.volumes![1].projected!.sources![0].secret!.name, serviceAccountTokenRequests(webPod(), 'my-vcluster')[0].secretName);
+});
+
+t.test('when translated, then the virtual pod is not modified', async (t) => {
+  const input = webPod();
+  const before = JSON.stringify(input);
+  translatePod(input, ctx);
+  t.equal(JSON.stringify(input), before);
+});
+
+t.test('when translated, then server-set metadata, owners, finalizers, nodeName and status are gone', async (t) => {
+  const host = translatePod(webPod(), ctx);
+  t.same(Object.keys(host.metadata!).sort(), ['annotations', 'labels', 'name', 'namespace']);
+  t.equal(host.status, undefined);
+  t.equal(host.spec!.nodeName, undefined);
+  t.equal(host.spec!.serviceAccount, undefined);
+});
+
+t.test('when translated, then the host SA runs the pod and no token is mounted', async (t) => {
+  const host = translatePod(webPod(), { ...ctx, hostServiceAccount: 'podferry-workload' });
+  t.equal(host.spec!.serviceAccountName, 'podferry-workload');
+  t.equal(host.spec!.automountServiceAccountToken, false);
+  t.equal(host.spec!.enableServiceLinks, false);
+  t.notOk(JSON.stringify(host.spec).includes('kube-api-access'));
+  t.notOk(JSON.stringify(host.spec).includes('serviceAccountToken'));
+  t.equal(translatePod(webPod(), ctx).spec!.serviceAccountName, 'vc-workload-my-vcluster');
+});
+
+t.test('when a user projected volume mixes a token with other sources, then only the token source is dropped', async (t) => {
+  const pod = webPod();
+  pod.spec!.volumes!.push({ name: 'mixed', projected: { sources: [{ serviceAccountToken: { path: 't', audience: 'vault' } }, { secret: { name: 'tls' } }] } });
+  pod.spec!.volumes!.push({ name: 'only-token', projected: { sources: [{ serviceAccountToken: { path: 't' } }] } });
+  pod.spec!.containers[0].volumeMounts!.push({ name: 'only-token', mountPath: '/t' }, { name: 'mixed', mountPath: '/m' });
+  const host = translatePod(pod, ctx);
+  t.same(host.spec!.volumes!.map((v) => v.name), ['config', 'mixed']);
+  t.same(host.spec!.volumes![1].projected!.sources, [{ secret: { name: 'tls-x-shop-x-my-vcluster' } }]);
+  t.same(host.spec!.containers[0].volumeMounts!.map((m) => m.name), ['config', 'mixed']);
+});
+
+t.test('when the pod names a hostname and subdomain, then the hostname is kept and the subdomain dropped', async (t) => {
+  const pod = webPod();
+  pod.spec!.hostname = 'db-0';
+  pod.spec!.subdomain = 'db';
+  const host = translatePod(pod, ctx);
+  t.equal(host.spec!.hostname, 'db-0');
+  t.equal(host.spec!.subdomain, undefined);
+});
+
+t.test('when a pod affinity term lists namespaces or a namespace selector, then it selects by namespace label', async (t) => {
+  const pod = webPod();
+  pod.spec!.affinity = {
+    podAffinity: {
+      requiredDuringSchedulingIgnoredDuringExecution: [
+        { topologyKey: 'zone', labelSelector: { matchLabels: { app: 'db' } }, namespaces: ['data'] },
+        { topologyKey: 'zone', labelSelector: { matchExpressions: [{ key: 'app', operator: 'Exists' }] }, namespaceSelector: { matchLabels: { team: 'x' } } },
+        { topologyKey: 'zone', labelSelector: { matchLabels: { app: 'db' } }, namespaceSelector: {} },
+        { topologyKey: 'zone' },
+      ],
+    },
+  };
+  const terms = translatePod(pod, ctx).spec!.affinity!.podAffinity!.requiredDuringSchedulingIgnoredDuringExecution!;
+  t.same(terms[0], { topologyKey: 'zone', labelSelector: { matchLabels: { app: 'db', 'vcluster.loft.sh/managed-by': 'my-vcluster' }, matchExpressions: [{ key: 'vcluster.loft.sh/namespace', operator: 'In', values: ['data'] }] } });
+  t.same(terms[1], { topologyKey: 'zone', labelSelector: { matchLabels: { 'vcluster.loft.sh/ns-label-my-vcluster-x-ca8b22d0db': 'x', 'vcluster.loft.sh/managed-by': 'my-vcluster' }, matchExpressions: [{ key: 'app', operator: 'Exists' }] } });
+  t.same(terms[2], { topologyKey: 'zone', labelSelector: { matchLabels: { app: 'db', 'vcluster.loft.sh/managed-by': 'my-vcluster' } } });
+  t.same(terms[3], { topologyKey: 'zone' });
+});
+
+t.test('when a pod references configmaps and secrets everywhere, then podDependencies lists each once, sorted', async (t) => {
+  const pod: V1Pod = {
+    metadata: { name: 'p', namespace: 'ns' },
+    spec: {
+      imagePullSecrets: [{ name: 'pull' }],
+      initContainers: [{ name: 'i', envFrom: [{ secretRef: { name: 'init-env' } }] }],
+      containers: [{ name: 'c', env: [{ name: 'A', valueFrom: { configMapKeyRef: { name: 'cm-env', key: 'a' } } }, { name: 'B', value: 'b' }] }],
+      ephemeralContainers: [{ name: 'e', envFrom: [{ configMapRef: { name: 'debug' } }] }],
+      volumes: [
+        { name: 'v1', secret: { secretName: 'tls' } },
+        { name: 'v2', projected: { sources: [{ configMap: { name: 'cm-proj' } }, { secret: { name: 'tls' } }] } },
+        { name: 'v3', csi: { driver: 'x', nodePublishSecretRef: { name: 'csi-creds' } } },
+        { name: 'v4', cephfs: { monitors: ['m'], secretRef: { name: 'ceph' } } },
+        { name: 'v5', azureFile: { secretName: 'azure', shareName: 's' } },
+        { name: 'v6', emptyDir: {} },
+      ],
+    },
+  };
+  t.same(podDependencies(pod), { configMaps: ['cm-env', 'cm-proj', 'debug'], secrets: ['azure', 'ceph', 'csi-creds', 'init-env', 'pull', 'tls'] });
+  const host = translatePod(pod, ctx);
+  t.equal(host.spec!.volumes![2].csi!.nodePublishSecretRef!.name, 'csi-creds-x-ns-x-my-vcluster');
+  t.equal(host.spec!.volumes![3].cephfs!.secretRef!.name, 'ceph-x-ns-x-my-vcluster');
+  t.equal(host.spec!.initContainers![0].envFrom![0].secretRef!.name, 'init-env-x-ns-x-my-vcluster');
+  t.same(podDependencies({ metadata: {} }), { configMaps: [], secrets: [] });
+});
+
+t.test('when the virtual pod is bare and has no owner, then it is not safe to evict and has no owner annotations', async (t) => {
+  const host = translatePod({ metadata: { name: 'solo', namespace: 'default', uid: 'u' }, spec: { containers: [{ name: 'c', image: 'busybox' }] } }, { vcluster: 'vc', hostNamespace: 'h' });
+  t.equal(host.metadata!.annotations!['cluster-autoscaler.kubernetes.io/safe-to-evict'], 'false');
+  t.equal(host.metadata!.annotations!['vcluster.loft.sh/owner-references'], undefined);
+  t.equal(host.metadata!.annotations!['vcluster.loft.sh/managed-annotations'], undefined);
+  t.same(host.metadata!.labels, { 'vcluster.loft.sh/managed-by': 'vc', 'vcluster.loft.sh/namespace': 'default' });
+  t.equal(host.spec!.hostname, 'solo');
+});
+
+t.test('when a configmap and a secret are translated, then the payload travels with provenance (golden)', async (t) => {
+  const meta = { namespace: 'shop', uid: 'cm-uid', resourceVersion: '9', labels: { app: 'web' }, annotations: { note: 'x' }, ownerReferences: [{ apiVersion: 'v1', kind: 'X', name: 'o', uid: 'o' }] };
+  golden(t, 'objects.host.json', {
+    configMap: translateConfigMap({ metadata: { ...meta, name: 'web-config' }, data: { 'nginx.conf': 'server {}' }, binaryData: { b: 'AA==' } }, ctx),
+    secret: translateSecret({ metadata: { ...meta, name: 'db' }, type: 'Opaque', data: { password: 'c2VjcmV0' }, immutable: true }, ctx),
+  });
+});
