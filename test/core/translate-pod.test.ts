@@ -7,13 +7,12 @@ import { webPod } from './fixtures/virtual-pods.js';
 const ctx: TranslateContext = { vcluster: 'my-vcluster', hostNamespace: 'vc-my-vcluster', namespaceLabels: { team: 'checkout' } };
 
 // Golden files: reviewed by hand; `UPDATE_GOLDEN=1 npx tap test/core/translate-pod.test.ts` rewrites them.
-function golden(t: Tap.Test, file: string, actual: unknown) {
+function golden(t: { equal: (found: string, wanted: string, message?: string) => unknown }, file: string, actual: unknown) {
   const path = new URL(`./golden/${file}`, import.meta.url);
   const text = `${JSON.stringify(actual, null, 2)}\n`;
   if (process.env.UPDATE_GOLDEN === '1') writeFileSync(path, text);
   t.equal(text, readFileSync(path, 'utf8'), `golden ${file}`);
 }
-declare namespace Tap { type Test = typeof t }
 
 t.test('when a deployment pod is translated, then the host pod matches the golden file', async (t) => {
   golden(t, 'web-pod.host.json', translatePod(webPod(), ctx));
