@@ -7,20 +7,20 @@ import { webPod } from './fixtures/virtual-pods.js';
 const ctx: TranslateContext = { vcluster: 'my-vcluster', hostNamespace: 'vc-my-vcluster', namespaceLabels: { team: 'checkout' } };
 
 // Golden files: reviewed by hand; `UPDATE_GOLDEN=1 npx tap test/core/translate-pod.test.ts` rewrites them.
-function golden(t: { equal: (found: string, wanted: string, message?: string) => unknown }, file: string, actual: unknown) {
+function golden(file: string, actual: unknown): [found: string, wanted: string, message: string] {
   const path = new URL(`./golden/${file}`, import.meta.url);
   const text = `${JSON.stringify(actual, null, 2)}\n`;
   if (process.env.UPDATE_GOLDEN === '1') writeFileSync(path, text);
-  t.equal(text, readFileSync(path, 'utf8'), `golden ${file}`);
+  return [text, readFileSync(path, 'utf8'), `golden ${file}`];
 }
 
 t.test('when a deployment pod is translated, then the host pod matches the golden file', async (t) => {
-  golden(t, 'web-pod.host.json', translatePod(webPod(), ctx));
+  t.equal(...golden('web-pod.host.json', translatePod(webPod(), ctx)));
 });
 
 t.test('when the token mode is secret, then the token source reads the host token secret (golden)', async (t) => {
   const host = translatePod(webPod(), { ...ctx, serviceAccountTokens: 'secret', dnsIP: '10.96.0.10' });
-  golden(t, 'web-pod.secret-token.host.json', { volumes: host.spec?.volumes, dnsPolicy: host.spec?.dnsPolicy, dnsConfig: host.spec?.dnsConfig });
+  t.equal(...golden('web-pod.secret-token.host.json', { volumes: host.spec?.volumes, dnsPolicy: host.spec?.dnsPolicy, dnsConfig: host.spec?.dnsConfig }));
   t.same(serviceAccountTokenRequests(webPod(), 'my-vcluster'), [{
     secretName: 'web-5f7c9b8d6-abcde-sa-token-x-shop-x-my-vcluster',
     key: 'kube-api-access-x7k2p',
@@ -132,8 +132,8 @@ t.test('when the virtual pod is bare and has no owner, then it is not safe to ev
 
 t.test('when a configmap and a secret are translated, then the payload travels with provenance (golden)', async (t) => {
   const meta = { namespace: 'shop', uid: 'cm-uid', resourceVersion: '9', labels: { app: 'web' }, annotations: { note: 'x' }, ownerReferences: [{ apiVersion: 'v1', kind: 'X', name: 'o', uid: 'o' }] };
-  golden(t, 'objects.host.json', {
+  t.equal(...golden('objects.host.json', {
     configMap: translateConfigMap({ metadata: { ...meta, name: 'web-config' }, data: { 'nginx.conf': 'server {}' }, binaryData: { b: 'AA==' } }, ctx),
     secret: translateSecret({ metadata: { ...meta, name: 'db' }, type: 'Opaque', data: { password: 'c2VjcmV0' }, immutable: true }, ctx),
-  });
+  }));
 });
