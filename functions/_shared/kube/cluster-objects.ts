@@ -1,0 +1,80 @@
+// The few non-pod objects the syncer writes: the virtual Node a pod is bound to, the host copies of the
+// configmaps and secrets a pod mounts, and Warning events on the virtual pod.
+import type { CoreV1Event, V1ConfigMap, V1Node, V1Pod, V1Secret } from '@kubernetes/client-node';
+import { isAlreadyExists, isNotFound } from './kube-errors.js';
+import type { KubeSide } from './kube-side.js';
+
+export async function readNode(side: KubeSide, name: string): Promise<V1Node | undefined> {
+  try {
+    return await side.call('get', (core) => core.readNode({ name }));
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw err;
+  }
+}
+
+/** Creates the node unless it exists; a concurrent creation by another worker counts as success. */
+export async function ensureNode(side: KubeSide, node: V1Node): Promise<void> {
+  try {
+    await side.call('create', (core) => core.createNode({ body: node }));
+  } catch (err) {
+    if (!isAlreadyExists(err)) throw err;
+  }
+}
+
+export async function readConfigMap(side: KubeSide, namespace: string, name: string): Promise<V1ConfigMap | undefined> {
+  try {
+    return await side.call('get', (core) => core.readNamespacedConfigMap({ namespace, name }));
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw err;
+  }
+}
+
+export async function readSecret(side: KubeSide, namespace: string, name: string): Promise<V1Secret | undefined> {
+  try {
+    return await side.call('get', (core) => core.readNamespacedSecret({ namespace, name }));
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw err;
+  }
+}
+
+/** Create, or replace the data of the existing copy (level-triggered: the virtual object is the truth). */
+export async function upsertConfigMap(side: KubeSide, namespace: string, desired: V1ConfigMap): Promise<void> {
+  const name = desired.metadata!.name!;
+  try {
+    await side.call('create', (core) => core.createNamespacedConfigMap({ namespace, body: desired }));
+  } catch (err) {
+    if (!isAlreadyExists(err)) throw err;
+    await side.call('update', (core) => core.replaceNamespacedConfigMap({ namespace, name, body: desired }));
+  }
+}
+
+export async function upsertSecret(side: KubeSide, namespace: string, desired: V1Secret): Promise<void> {
+  const name = desired.metadata!.name!;
+  try {
+    await side.call('create', (core) => core.createNamespacedSecret({ namespace, body: desired }));
+  } catch (err) {
+    if (!isAlreadyExists(err)) throw err;
+    await side.call('update', (core) => core.replaceNamespacedSecret({ namespace, name, body: desired }));
+  }
+}
+
+/** A Warning event on the virtual pod, so `kubectl describe pod` tells the user why a sync gave up. */
+export async function recordPodWarning(side: KubeSide, pod: V1Pod, reason: string, message: string, now: Date): Promise<void> {
+  const namespace = pod.metadata!.namespace!;
+  const event: CoreV1Event = {
+    metadata: { generateName: `${pod.metadata!.name}.`, namespace },
+    involvedObject: { apiVersion: 'v1', kind: 'Pod', name: pod.metadata!.name, namespace, uid: pod.metadata!.uid },
+    reason,
+    message,
+    type: 'Warning',
+    source: { component: 'podferry' },
+    reportingComponent: 'podferry',
+    firstTimestamp: now,
+    lastTimestamp: now,
+    count: 1,
+  };
+  await side.call('create', (core) => core.createNamespacedEvent({ namespace, body: event }));
+}

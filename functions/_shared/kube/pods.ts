@@ -1,0 +1,81 @@
+// Thin operations on pods, one API call each, in the words the processors use. Absent objects are
+// `undefined`, not exceptions; every other failure is left to classifyKubeError by the caller.
+import { PatchStrategy, setHeaderOptions, type V1Pod, type V1PodList, type V1PodStatus } from '@kubernetes/client-node';
+import { isNotFound } from './kube-errors.js';
+import type { KubeSide } from './kube-side.js';
+
+const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+const jsonPatch = setHeaderOptions('Content-Type', PatchStrategy.JsonPatch);
+
+export async function readPod(side: KubeSide, namespace: string, name: string): Promise<V1Pod | undefined> {
+  try {
+    return await side.call('get', (core) => core.readNamespacedPod({ namespace, name }));
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw err;
+  }
+}
+
+export function createPod(side: KubeSide, namespace: string, pod: V1Pod): Promise<V1Pod> {
+  return side.call('create', (core) => core.createNamespacedPod({ namespace, body: pod }));
+}
+
+/** A JSON merge patch on the pod itself (labels, annotations, images: what a live pod lets change). */
+export function patchPod(side: KubeSide, namespace: string, name: string, patch: object): Promise<V1Pod> {
+  return side.call('patch', (core) => core.patchNamespacedPod({ namespace, name, body: patch }, mergePatch));
+}
+
+/** An RFC 6902 JSON patch on the pod itself: list items addressed by index, nothing else touched. */
+export function patchPodJson(side: KubeSide, namespace: string, name: string, ops: readonly object[]): Promise<V1Pod> {
+  return side.call('patch', (core) => core.patchNamespacedPod({ namespace, name, body: ops }, jsonPatch));
+}
+
+/**
+ * Replaces the status through the status subresource. The uid in the patch is a precondition: a pod that was
+ * deleted and re-created under the same name is never given the old pod's status.
+ */
+export function patchPodStatus(side: KubeSide, namespace: string, name: string, uid: string | undefined, status: V1PodStatus | Record<string, unknown>): Promise<V1Pod> {
+  const body = uid ? { metadata: { uid }, status } : { status };
+  return side.call('patch', (core) => core.patchNamespacedPodStatus({ namespace, name, body }, mergePatch));
+}
+
+export async function bindPod(side: KubeSide, namespace: string, name: string, nodeName: string): Promise<void> {
+  await side.call('create', (core) =>
+    core.createNamespacedPodBinding({
+      namespace,
+      name,
+      body: { apiVersion: 'v1', kind: 'Binding', metadata: { name, namespace }, target: { apiVersion: 'v1', kind: 'Node', name: nodeName } },
+    }),
+  );
+}
+
+/** Deletes with a grace period and a uid precondition; `false` when the pod was already gone. */
+export async function deletePod(side: KubeSide, namespace: string, name: string, opts: { gracePeriodSeconds?: number; uid?: string }): Promise<boolean> {
+  try {
+    await side.call('delete', (core) =>
+      core.deleteNamespacedPod({
+        namespace,
+        name,
+        body: {
+          ...(opts.gracePeriodSeconds !== undefined ? { gracePeriodSeconds: opts.gracePeriodSeconds } : {}),
+          ...(opts.uid ? { preconditions: { uid: opts.uid } } : {}),
+        },
+      }),
+    );
+    return true;
+  } catch (err) {
+    if (isNotFound(err)) return false;
+    throw err;
+  }
+}
+
+export function listPodsPage(side: KubeSide, namespace: string | undefined, opts: { labelSelector?: string; limit: number; continueToken?: string }): Promise<V1PodList> {
+  const query = {
+    labelSelector: opts.labelSelector,
+    limit: opts.limit,
+    ...(opts.continueToken ? { _continue: opts.continueToken } : {}),
+  };
+  return side.call('list', (core) =>
+    namespace === undefined ? core.listPodForAllNamespaces(query) : core.listNamespacedPod({ namespace, ...query }),
+  );
+}

@@ -1,0 +1,29 @@
+// What a failed step means for its job. Transient failures (429, 5xx, network, 409) are rethrown so BullMQ
+// retries with backoff; a 429 also pauses every worker for its Retry-After through the shared host limit.
+// Permanent failures (400, 403, 404 on a write, 422) end the job at once and leave a Warning event on the
+// virtual pod, so `kubectl describe pod` says why the pod is not running.
+import { DelayedError, UnrecoverableError } from 'bullmq';
+import type { ObjectRef } from '../_shared/core/job-refs.js';
+import { recordPodWarning } from '../_shared/kube/cluster-objects.js';
+import { classifyKubeError } from '../_shared/kube/kube-errors.js';
+import type { HostRateLimit } from '../_shared/queue/host-rate-limit.js';
+import type { WorkerDeps } from './worker-deps.js';
+
+export async function withJobErrors<T>(ref: ObjectRef | undefined, deps: WorkerDeps, limit: HostRateLimit | undefined, step: () => Promise<T>): Promise<T> {
+  try {
+    return await step();
+  } catch (err) {
+    if (err instanceof DelayedError || err instanceof UnrecoverableError) throw err;
+    const failure = classifyKubeError(err);
+    if (failure.code === 429 && limit) await limit.pauseAll((failure.retryAfterSeconds ?? 1) * 1000);
+    const text = failure.code ? `${failure.reason} (${failure.code}): ${failure.message}` : `${failure.reason}: ${failure.message}`;
+    if (failure.transient) throw new Error(text, { cause: err });
+    if (ref?.kind === 'Pod') {
+      const pod = { metadata: { name: ref.name, namespace: ref.namespace, ...(ref.uid ? { uid: ref.uid } : {}) } };
+      await recordPodWarning(deps.virtual, pod, 'SyncError', `podferry could not sync this pod to the host cluster: ${text}`, deps.now()).catch((e) =>
+        deps.log.warn({ err: e, ref }, 'could not record the SyncError event'),
+      );
+    }
+    throw new UnrecoverableError(text);
+  }
+}

@@ -1,0 +1,60 @@
+// status: follow one host pod until it is Ready or finished (or, while deleting, until it is gone) and keep
+// the virtual pod truthful meanwhile. Each poll reads both pods and plans exactly as `sync` does; a status
+// report is applied here, anything else (create, converge, delete, finalize) is handed to `sync`, which
+// owns those effects. Polls back off from fast to slow, so a pod that starts in a second is Ready in the
+// virtual cluster a moment later, and one stuck in ImagePullBackOff costs little.
+import { DelayedError, type Job } from 'bullmq';
+import { hostPodName } from '../../_shared/core/names.js';
+import { planPodSync } from '../../_shared/core/plan.js';
+import { isPodFinished, isPodReady } from '../../_shared/core/translate-status.js';
+import { readPod } from '../../_shared/kube/pods.js';
+import { parseStatusJobData, type StatusJobData } from '../../_shared/queue/enqueue-status.js';
+import { enqueueSync } from '../../_shared/queue/enqueue-sync.js';
+import { reportToVirtual } from '../report-to-virtual.js';
+import type { WorkerDeps } from '../worker-deps.js';
+
+export type StatusOutcome = 'ready' | 'finished' | 'handed-to-sync' | 'gave-up' | 'polling';
+
+/** The next poll delay: firstMs, growing by factor per poll, capped at maxMs. */
+export function nextPollDelayMs(polls: number, poll: WorkerDeps['statusPoll']): number {
+  return Math.min(poll.maxMs, Math.round(poll.firstMs * poll.factor ** polls));
+}
+
+export async function processStatus(job: Job, token: string | undefined, deps: WorkerDeps): Promise<StatusOutcome> {
+  const data = parseStatusJobData(job.data);
+  const note = (msg: string) => job.log(`${deps.now().toISOString()} ${msg}`);
+  const outcome = await lookOnce(data, deps, note);
+  if (outcome !== 'polling') return outcome;
+  const elapsed = deps.now().getTime() - data.startedAt;
+  if (elapsed > deps.statusPoll.giveUpAfterMs) {
+    await note(`not settled after ${Math.round(elapsed / 1000)} s; resync keeps it truthful from here`);
+    return 'gave-up';
+  }
+  await job.updateData({ ...data, polls: data.polls + 1 } satisfies StatusJobData);
+  await job.moveToDelayed(Date.now() + nextPollDelayMs(data.polls, deps.statusPoll), token);
+  throw new DelayedError();
+}
+
+async function lookOnce(data: StatusJobData, deps: WorkerDeps, note: (m: string) => Promise<unknown>): Promise<StatusOutcome> {
+  const { ref } = data;
+  const [virtualPod, hostPod] = await Promise.all([
+    readPod(deps.virtual, ref.namespace, ref.name),
+    readPod(deps.host, deps.hostNamespace, hostPodName(ref.name, ref.namespace, deps.cluster)),
+  ]);
+  const plan = planPodSync({ virtualPod, hostPod, ctx: deps.translate, now: deps.now() });
+  if (plan.type === 'report-status') {
+    await reportToVirtual(plan.virtual, plan.report, deps);
+    await note(`status reported: phase ${plan.report.status.phase ?? '?'}${plan.report.nodeName ? `, bound to ${plan.report.nodeName}` : ''}${isPodReady(hostPod) ? ', Ready' : ''}`);
+  } else if (plan.type !== 'nothing') {
+    await enqueueSync(deps.queues.sync, ref, 'worker');
+    await note(`${plan.type} needed: handed to sync`);
+    return 'handed-to-sync';
+  } else if (plan.reason !== 'in-sync' && plan.reason !== 'waiting-for-host-delete') {
+    await note(`nothing to track (${plan.reason})`);
+    return 'finished';
+  }
+  if (hostPod?.metadata?.deletionTimestamp) return 'polling'; // report until gone; then sync finalizes
+  if (isPodFinished(hostPod)) return 'finished';
+  if (isPodReady(hostPod)) return 'ready';
+  return 'polling';
+}

@@ -1,0 +1,108 @@
+// sync: the level-triggered heart. Read the virtual pod (the truth) and its host pod, plan the one next step
+// (core/plan.ts), apply it, and hand status tracking to `status`. A job is a reason to look, so duplicate,
+// late and out-of-order jobs only ever find `nothing` to do; a crash at any line leaves a state that the
+// next run plans from afresh.
+import type { Job } from 'bullmq';
+import type { V1Pod } from '@kubernetes/client-node';
+import { hostPodName } from '../../_shared/core/names.js';
+import { parseObjectRef, type ObjectRef } from '../../_shared/core/job-refs.js';
+import { planPodSync, type PodSyncPlan } from '../../_shared/core/plan.js';
+import { translateConfigMap, translateSecret } from '../../_shared/core/translate-pod.js';
+import { readConfigMap, readSecret, upsertConfigMap, upsertSecret } from '../../_shared/kube/cluster-objects.js';
+import { isAlreadyExists, isConflict } from '../../_shared/kube/kube-errors.js';
+import { createPod, deletePod, patchPodJson, readPod } from '../../_shared/kube/pods.js';
+import { enqueueStatus } from '../../_shared/queue/enqueue-status.js';
+import { reportToVirtual } from '../report-to-virtual.js';
+import type { WorkerDeps } from '../worker-deps.js';
+
+/** A sync never needs more than a few rounds: a 409 on create means "read again and converge". */
+const MAX_ROUNDS = 3;
+
+export async function processSync(job: Job, deps: WorkerDeps): Promise<string> {
+  const ref = parseObjectRef(job.data);
+  const note = (msg: string) => job.log(`${deps.now().toISOString()} ${msg}`);
+  let outcome = '';
+  for (let round = 0; round < MAX_ROUNDS; round++) {
+    const [virtualPod, hostPod] = await Promise.all([
+      readPod(deps.virtual, ref.namespace, ref.name),
+      readPod(deps.host, deps.hostNamespace, hostPodName(ref.name, ref.namespace, deps.cluster)),
+    ]);
+    const plan = planPodSync({ virtualPod, hostPod, ctx: deps.translate, now: deps.now() });
+    const done = await applyPlan(plan, ref, virtualPod, deps, note);
+    outcome = plan.type === 'nothing' ? `nothing (${plan.reason})` : plan.type;
+    if (done) break;
+  }
+  return outcome;
+}
+
+/** Applies one plan; false when the world moved under us and the job should read and plan again. */
+async function applyPlan(plan: PodSyncPlan, ref: ObjectRef, virtualPod: V1Pod | undefined, deps: WorkerDeps, note: (m: string) => Promise<unknown>): Promise<boolean> {
+  switch (plan.type) {
+    case 'nothing':
+      return true;
+    case 'create-host':
+    case 'recreate-or-reflect':
+      if (plan.type === 'recreate-or-reflect' && plan.decision === 'reflect') {
+        if (plan.report) await reportToVirtual(plan.virtual, plan.report, deps);
+        await deletePod(deps.virtual, plan.virtual.namespace, plan.virtual.name, { gracePeriodSeconds: plan.gracePeriodSeconds, uid: plan.virtual.uid });
+        await note(`virtual pod deleted (grace ${plan.gracePeriodSeconds} s): ${plan.message}`);
+        return true;
+      }
+      await ensureDependencies(ref.namespace, plan.dependencies, deps);
+      await note('translated');
+      try {
+        await createPod(deps.host, deps.hostNamespace, plan.hostPod);
+      } catch (err) {
+        if (isAlreadyExists(err)) return false; // another run created it: read it and converge
+        throw err;
+      }
+      await note(`host pod ${deps.hostNamespace}/${plan.hostPod.metadata?.name} created`);
+      await enqueueStatus(deps.queues.status, ref, deps.now(), deps.statusPoll.firstMs);
+      return true;
+    case 'converge-host':
+      if (plan.patch.length > 0) {
+        try {
+          await patchPodJson(deps.host, plan.host.namespace, plan.host.name, plan.patch);
+        } catch (err) {
+          if (isConflict(err)) return false;
+          throw err;
+        }
+        await note(`host pod converged: ${plan.changes.join(', ')}`);
+      }
+      if (plan.report) await reportToVirtual({ namespace: ref.namespace, name: ref.name, uid: virtualPod?.metadata?.uid }, plan.report, deps);
+      await enqueueStatus(deps.queues.status, ref, deps.now(), deps.statusPoll.firstMs);
+      return true;
+    case 'report-status':
+      await reportToVirtual(plan.virtual, plan.report, deps);
+      await note(`status reported: phase ${plan.report.status.phase ?? '?'}`);
+      await enqueueStatus(deps.queues.status, ref, deps.now(), deps.statusPoll.firstMs);
+      return true;
+    case 'delete-host':
+      await deletePod(deps.host, plan.host.namespace, plan.host.name, {
+        ...(plan.gracePeriodSeconds !== undefined ? { gracePeriodSeconds: plan.gracePeriodSeconds } : {}),
+        uid: plan.host.uid,
+      });
+      await note(`host pod deleted (${plan.reason}${plan.gracePeriodSeconds !== undefined ? `, grace ${plan.gracePeriodSeconds} s` : ''})`);
+      // Follow the host pod until it is gone, so the virtual pod is finalized then.
+      if (virtualPod) await enqueueStatus(deps.queues.status, ref, deps.now(), deps.statusPoll.firstMs);
+      return true;
+    case 'finalize-virtual':
+      await deletePod(deps.virtual, plan.virtual.namespace, plan.virtual.name, { gracePeriodSeconds: 0, uid: plan.virtual.uid });
+      await note('host pod gone: virtual pod finalized');
+      return true;
+  }
+}
+
+/** Copies the configmaps and secrets the pod mounts into the host namespace; a missing one is left missing
+ * (the host kubelet reports FailedMount, exactly what the user would see without a syncer). */
+async function ensureDependencies(namespace: string, needed: { configMaps: string[]; secrets: string[] }, deps: WorkerDeps): Promise<void> {
+  const ctx = { vcluster: deps.cluster, hostNamespace: deps.hostNamespace };
+  for (const name of needed.configMaps) {
+    const virtual = await readConfigMap(deps.virtual, namespace, name);
+    if (virtual) await upsertConfigMap(deps.host, deps.hostNamespace, translateConfigMap(virtual, ctx));
+  }
+  for (const name of needed.secrets) {
+    const virtual = await readSecret(deps.virtual, namespace, name);
+    if (virtual) await upsertSecret(deps.host, deps.hostNamespace, translateSecret(virtual, ctx));
+  }
+}

@@ -1,0 +1,128 @@
+// The worker runtime: BullMQ workers for sync, status and resync on one Redis, the shared host rate limit,
+// the resync schedule, and a graceful close that stops taking work and finishes what is in flight.
+import { Queue, Worker, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { parseObjectRef } from '../_shared/core/job-refs.js';
+import type { TranslateContext } from '../_shared/core/translate-pod.js';
+import { createKubeSide, type ApiCallCounts } from '../_shared/kube/kube-side.js';
+import { createRedisConnection } from '../_shared/queue/connection.js';
+import { parseStatusJobData } from '../_shared/queue/enqueue-status.js';
+import { createHostRateLimit } from '../_shared/queue/host-rate-limit.js';
+import { DEFAULT_JOB_OPTIONS } from '../_shared/queue/job-options.js';
+import { QUEUE_NAMES } from '../_shared/queue/names.js';
+import { withJobErrors } from './job-errors.js';
+import { processResync } from './processors/resync.js';
+import { processStatus } from './processors/status.js';
+import { processSync } from './processors/sync.js';
+import type { WorkerDeps } from './worker-deps.js';
+
+export interface WorkerRuntimeOptions {
+  cluster: string;
+  redisUrl: string;
+  queuePrefix: string;
+  virtualKubeconfig: string;
+  hostKubeconfig?: string; // absent: in-cluster
+  hostNamespace: string;
+  translate: TranslateContext;
+  concurrency: number;
+  hostQps: number;
+  resyncIntervalSeconds: number;
+  log: Logger;
+  counts?: ApiCallCounts;
+  /** Stall detection (ms): how soon a job of a killed worker runs again. */
+  lockDurationMs?: number;
+  stalledIntervalMs?: number;
+  statusPoll?: WorkerDeps['statusPoll'];
+  now?: () => Date;
+}
+
+export interface WorkerRuntime {
+  deps: WorkerDeps;
+  /** Stops taking jobs, waits for the active ones, closes connections. */
+  close(): Promise<void>;
+}
+
+export const DEFAULT_STATUS_POLL: WorkerDeps['statusPoll'] = { firstMs: 150, factor: 2, maxMs: 5000, giveUpAfterMs: 10 * 60_000 };
+
+export async function startWorkers(opts: WorkerRuntimeOptions): Promise<WorkerRuntime> {
+  const connection = createRedisConnection(opts.redisUrl, 'worker');
+  const queueOpts = { connection, prefix: opts.queuePrefix, defaultJobOptions: { ...DEFAULT_JOB_OPTIONS }, streams: { events: { maxLen: 10_000 } } };
+  const queues = {
+    sync: new Queue(QUEUE_NAMES.sync, queueOpts),
+    status: new Queue(QUEUE_NAMES.status, queueOpts),
+    resync: new Queue(QUEUE_NAMES.resync, queueOpts),
+  };
+  for (const q of Object.values(queues)) q.on('error', (err) => opts.log.warn({ err: err.message, queue: q.name }, 'queue error'));
+
+  const limit = createHostRateLimit(connection, { key: `${opts.queuePrefix}:host-rate-limit:${opts.cluster}`, qps: opts.hostQps });
+  const deps: WorkerDeps = {
+    cluster: opts.cluster,
+    hostNamespace: opts.hostNamespace,
+    translate: opts.translate,
+    virtual: createKubeSide({ name: 'virtual', kubeconfigPath: opts.virtualKubeconfig, counts: opts.counts, maxSockets: opts.concurrency * 2 }),
+    host: createKubeSide({ name: 'host', kubeconfigPath: opts.hostKubeconfig, counts: opts.counts, gate: limit.take, maxSockets: opts.concurrency * 2 }),
+    queues: { sync: queues.sync, status: queues.status },
+    log: opts.log,
+    now: opts.now ?? (() => new Date()),
+    statusPoll: opts.statusPoll ?? DEFAULT_STATUS_POLL,
+    knownVirtualNodes: new Set(),
+  };
+
+  const workerOpts = {
+    connection,
+    prefix: opts.queuePrefix,
+    concurrency: opts.concurrency,
+    lockDuration: opts.lockDurationMs ?? 10_000,
+    stalledInterval: opts.stalledIntervalMs ?? 5_000,
+    // Jobs are idempotent: a job whose worker died may safely run again, more than once.
+    maxStalledCount: 5,
+  };
+  const logged = <T>(kind: string, run: (job: Job, token?: string) => Promise<T>) => async (job: Job, token?: string) => {
+    const log = opts.log.child({ job: job.id, name: job.name });
+    const started = Date.now();
+    const result = await run(job, token);
+    log.debug({ kind, result, ms: Date.now() - started }, 'job done');
+    return result;
+  };
+  const workers = [
+    new Worker(QUEUE_NAMES.sync, logged('sync', (job) => withJobErrors(safeRef(job.data), deps, limit, () => processSync(job, deps))), workerOpts),
+    new Worker(QUEUE_NAMES.status, logged('status', (job, token) => withJobErrors(parseStatusJobData(job.data).ref, deps, limit, () => processStatus(job, token, deps))), workerOpts),
+    new Worker(QUEUE_NAMES.resync, logged('resync', (job) => withJobErrors(undefined, deps, limit, () => processResync(job, deps))), { ...workerOpts, concurrency: 1 }),
+  ];
+  for (const w of workers) {
+    w.on('error', (err) => opts.log.warn({ err: err.message, queue: w.name }, 'worker error'));
+    w.on('failed', (job, err) => opts.log.warn({ job: job?.id, name: job?.name, attempts: job?.attemptsMade, err: err.message }, 'job failed'));
+  }
+
+  // Resync on a schedule and once now: at start is exactly when events may have been missed.
+  await queues.resync.upsertJobScheduler('resync', { every: opts.resyncIntervalSeconds * 1000 }, { name: `resync ${opts.cluster}`, data: { cluster: opts.cluster } });
+  await queues.resync.add(`resync ${opts.cluster}`, { cluster: opts.cluster }, { deduplication: { id: `resync-start-${opts.cluster}` } });
+
+  return {
+    deps,
+    async close() {
+      await Promise.all(workers.map((w) => w.close()));
+      await Promise.all(Object.values(queues).map((q) => q.close()));
+      deps.virtual.close();
+      deps.host.close();
+      await closeRedis(connection as Redis);
+    },
+  };
+}
+
+function safeRef(data: unknown) {
+  try {
+    return parseObjectRef(data);
+  } catch {
+    return undefined;
+  }
+}
+
+async function closeRedis(client: Redis): Promise<void> {
+  try {
+    await client.quit();
+  } catch {
+    client.disconnect();
+  }
+}

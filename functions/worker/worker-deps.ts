@@ -1,0 +1,26 @@
+// Everything a processor needs, handed in by main.ts (or a test): the two cluster sides, the queues to
+// enqueue follow-up work on, the translation context and a clock. Processors hold no other state.
+import type { Queue } from 'bullmq';
+import type { Logger } from 'pino';
+import type { TranslateContext } from '../_shared/core/translate-pod.js';
+import type { KubeSide } from '../_shared/kube/kube-side.js';
+
+export interface WorkerQueues {
+  sync: Queue;
+  status: Queue;
+}
+
+export interface WorkerDeps {
+  cluster: string; // the virtual cluster's name (vcluster), carried in every job ref
+  hostNamespace: string;
+  translate: TranslateContext;
+  virtual: KubeSide;
+  host: KubeSide;
+  queues: WorkerQueues;
+  log: Logger;
+  now: () => Date;
+  /** Status polling: first delay, growth factor and cap (ms). */
+  statusPoll: { firstMs: number; factor: number; maxMs: number; giveUpAfterMs: number };
+  /** Nodes already known to exist in the virtual cluster (bounded by the host's node count). */
+  knownVirtualNodes: Set<string>;
+}
