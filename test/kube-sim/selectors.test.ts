@@ -135,3 +135,16 @@ t.test('when field values are read, then special fields follow the real conversi
   t.equal(matchFieldSelector(parseFieldSelector('involvedObject.kind=Pod', events), { metadata: {}, involvedObject: { kind: 'Pod' } }), true);
   t.equal(matchFieldSelector(parseFieldSelector('spec.unschedulable=false', nodes), { metadata: {} }), true);
 });
+
+t.test('when label keys and values break the syntax rules, then each rule reports its own message', async (t) => {
+  const long = 'a'.repeat(64);
+  const cases: Array<[string, string]> = [
+    ['a/b/c', `unable to parse requirement: <nil>: Invalid value: "a/b/c": a qualified name must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]') with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')`],
+    ['/x', 'unable to parse requirement: <nil>: Invalid value: "/x": prefix part must be non-empty'],
+    ['Ex.com/x', `unable to parse requirement: <nil>: Invalid value: "Ex.com/x": prefix part a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')`],
+    [`${long}`, `unable to parse requirement: <nil>: Invalid value: "${long}": name part must be no more than 63 characters`],
+    ['x/', `unable to parse requirement: <nil>: Invalid value: "x/": name part must be non-empty; ${NAME_REGEX}`],
+    [`k=${long}`, `unable to parse requirement: values[0][k]: Invalid value: "${long}": must be no more than 63 characters`],
+  ];
+  for (const [input, message] of cases) t.same(thrown(() => parseLabelSelector(input)), { code: 400, message }, input);
+});
