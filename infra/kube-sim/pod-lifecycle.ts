@@ -148,7 +148,8 @@ export function podConditions(pod: KubeObject, runtime: PodRuntime, phase: strin
   else initialized = condition('Initialized', true);
 
   const fresh = [
-    condition('PodReadyToStartContainers', runtime.sandboxReady && !(runtime.terminal && terminalPhase)),
+    // A finished pod's sandbox is torn down.
+    condition('PodReadyToStartContainers', runtime.sandboxReady && !terminalPhase),
     initialized,
     ready,
     containersReady,
