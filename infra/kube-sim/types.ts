@@ -237,4 +237,11 @@ export interface ClusterOptions {
   watchHistory?: number;
   /** Largest request body accepted (bytes), default 3 MiB like kube-apiserver. */
   maxBodyBytes?: number;
+  /** Extra bearer tokens and the users they stand for, as kube-apiserver's --token-auth-file. */
+  tokenUsers?: Array<{ token: string; user: UserInfo }>;
+  /**
+   * What the server presents to admission webhooks, as the kubeconfig of an AdmissionConfiguration
+   * (--admission-control-config-file) would: a bearer token or a client certificate.
+   */
+  admissionCredentials?: { token?: string; clientCertPem?: string; clientKeyPem?: string };
 }

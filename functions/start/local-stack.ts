@@ -1,0 +1,202 @@
+// `npm start`: the whole system on one machine. A host simulator (with nodes and kubelets), a virtual
+// simulator configured exactly as a real virtual API server would be (the validating webhook registered
+// through the API, the audit webhook backend from infra/virtual/audit-policy.yaml), Redis, the webhook and
+// the workers. It writes kubeconfigs and endpoints.json to the state dir and stops everything on close().
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { AdmissionregistrationV1Api, CoreV1Api, KubeConfig, type V1ValidatingWebhookConfiguration } from '@kubernetes/client-node';
+import type { FastifyInstance } from 'fastify';
+import pino, { type Logger } from 'pino';
+import { parse as parseYaml } from 'yaml';
+import { renderKubeconfig } from '../../infra/kube-sim/kubeconfig.js';
+import { startCluster, type StartedCluster } from '../../infra/kube-sim/server.js';
+import { createCertificateAuthority } from '../../infra/kube-sim/tls.js';
+import { loadConfig } from '../_shared/config.js';
+import { loggerOptions } from '../_shared/logger.js';
+import { createSyncProducer, type SyncProducer } from '../_shared/queue/producer.js';
+import { buildApp } from '../webhook/app.js';
+import { startWorkers, type WorkerRuntime } from '../worker/run-workers.js';
+import { freePort } from './free-port.js';
+import { startRedisServer, type RedisProcess } from './redis-server.js';
+
+const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+export const AUDIT_POLICY_FILE = join(REPO_ROOT, 'infra/virtual/audit-policy.yaml');
+const WEBHOOK_TEMPLATE_FILE = join(REPO_ROOT, 'infra/virtual/validating-webhook.template.yaml');
+
+export const DEFAULT_PORTS = { virtual: 16443, host: 16444, webhook: 18443 } as const;
+
+export interface LocalStackOptions {
+  stateDir: string;
+  ephemeralPorts?: boolean;
+  redisUrl?: string; // else a redis-server of our own, with AOF in the state dir
+  cluster?: string;
+  hostNamespace?: string;
+  concurrency?: number;
+  hostQps?: number;
+  resyncIntervalSeconds?: number;
+  /** Simulated kubelet step delay (ms). */
+  kubeletStepMs?: number;
+  log?: Logger;
+}
+
+export interface Endpoints {
+  cluster: string;
+  hostNamespace: string;
+  virtual: { url: string; kubeconfig: string };
+  host: { url: string; kubeconfig: string };
+  webhook: { url: string };
+  redis: { url: string; ownProcess: boolean };
+}
+
+export interface LocalStack {
+  endpoints: Endpoints;
+  virtual: StartedCluster;
+  host: StartedCluster;
+  workers: WorkerRuntime;
+  close(): Promise<void>;
+}
+
+const PODFERRY_USER = 'podferry';
+
+export async function startLocalStack(opts: LocalStackOptions): Promise<LocalStack> {
+  const log = opts.log ?? pino(loggerOptions('info', 'podferry-start'));
+  const stateDir = resolve(opts.stateDir);
+  await mkdir(stateDir, { recursive: true });
+  const cluster = opts.cluster ?? 'demo';
+  const hostNamespace = opts.hostNamespace ?? `vcluster-${cluster}`;
+  const port = async (name: keyof typeof DEFAULT_PORTS) => (opts.ephemeralPorts ? freePort() : DEFAULT_PORTS[name]);
+  const closers: Array<() => Promise<unknown>> = [];
+  const close = async () => {
+    for (const fn of closers.reverse()) await fn().catch((err) => log.warn({ err: (err as Error).message }, 'close step failed'));
+  };
+
+  try {
+    let redis: RedisProcess | undefined;
+    const redisUrl = opts.redisUrl ?? (redis = await startRedisServer({ dataDir: join(stateDir, 'redis') })).url;
+    if (redis) closers.push(() => redis!.stop());
+
+    const host = await startCluster({ mode: 'host', name: 'host', port: await port('host'), kubelet: { startupDelayMs: opts.kubeletStepMs ?? 100 } });
+    closers.push(() => host.close());
+    const hostKubeconfig = join(stateDir, 'host.kubeconfig');
+    await host.writeKubeconfig(hostKubeconfig);
+    await ensureNamespace(host.kubeconfig, hostNamespace);
+
+    // The webhook's own TLS, and the token the virtual API server presents to it (admission and audit).
+    const webhookCa = await createCertificateAuthority('podferry-webhook-ca');
+    const serving = await webhookCa.issueServerCert();
+    const webhookToken = randomBytes(24).toString('hex');
+    const podferryToken = randomBytes(24).toString('hex');
+    const tlsCertFile = join(stateDir, 'webhook.crt');
+    const tlsKeyFile = join(stateDir, 'webhook.key');
+    await writeFile(tlsCertFile, serving.certPem);
+    await writeFile(tlsKeyFile, serving.keyPem, { mode: 0o600 });
+    const webhookPort = await port('webhook');
+    const webhookUrl = `https://127.0.0.1:${webhookPort}`;
+
+    const auditKubeconfig = join(stateDir, 'audit-webhook.kubeconfig');
+    await writeFile(auditKubeconfig, auditWebhookKubeconfig(`${webhookUrl}/audit`, webhookCa.certPem, webhookToken), { mode: 0o600 });
+    const virtual = await startCluster({
+      mode: 'virtual',
+      name: 'virtual',
+      port: await port('virtual'),
+      audit: { policy: AUDIT_POLICY_FILE, webhookKubeconfig: auditKubeconfig, batchMaxSize: 200, batchMaxWaitMs: 50, initialBackoffMs: 250 },
+      tokenUsers: [{ token: podferryToken, user: { username: PODFERRY_USER, groups: ['system:authenticated'] } }],
+      admissionCredentials: { token: webhookToken },
+    });
+    closers.push(() => virtual.close());
+    const virtualKubeconfig = join(stateDir, 'virtual.kubeconfig');
+    await virtual.writeKubeconfig(virtualKubeconfig);
+    const podferryKubeconfig = join(stateDir, 'podferry-virtual.kubeconfig');
+    await writeFile(podferryKubeconfig, tokenKubeconfig(virtual.url, virtual.caPem, PODFERRY_USER, podferryToken), { mode: 0o600 });
+
+    const config = loadConfig({
+      PODFERRY_CLUSTER: cluster,
+      REDIS_URL: redisUrl,
+      VIRTUAL_KUBECONFIG: podferryKubeconfig,
+      PODFERRY_VIRTUAL_USER: PODFERRY_USER,
+      HOST_KUBECONFIG: hostKubeconfig,
+      HOST_NAMESPACE: hostNamespace,
+      WEBHOOK_HOST: '127.0.0.1',
+      WEBHOOK_PORT: String(webhookPort),
+      TLS_CERT_FILE: tlsCertFile,
+      TLS_KEY_FILE: tlsKeyFile,
+      WEBHOOK_TOKENS: webhookToken,
+      LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+    });
+    const producer: SyncProducer = createSyncProducer({ redisUrl, prefix: config.queuePrefix });
+    closers.push(() => producer.close());
+    const app: FastifyInstance = buildApp({
+      config, producer, clock: Date.now, ownUsers: [PODFERRY_USER],
+      serverOptions: { https: { key: serving.keyPem, cert: serving.certPem } },
+    });
+    await app.listen({ host: '127.0.0.1', port: webhookPort });
+    closers.push(() => app.close());
+
+    await registerValidatingWebhook(virtual.kubeconfig, `${webhookUrl}/admission`, webhookCa.certPem);
+
+    const workers = await startWorkers({
+      cluster,
+      redisUrl,
+      queuePrefix: config.queuePrefix,
+      virtualKubeconfig: podferryKubeconfig,
+      hostKubeconfig,
+      hostNamespace,
+      translate: { vcluster: cluster, hostNamespace, hostServiceAccount: 'default' },
+      concurrency: opts.concurrency ?? 50,
+      hostQps: opts.hostQps ?? 2000,
+      resyncIntervalSeconds: opts.resyncIntervalSeconds ?? 60,
+      log: log.child({ component: 'worker' }),
+    });
+    closers.push(() => workers.close());
+
+    const endpoints: Endpoints = {
+      cluster,
+      hostNamespace,
+      virtual: { url: virtual.url, kubeconfig: virtualKubeconfig },
+      host: { url: host.url, kubeconfig: hostKubeconfig },
+      webhook: { url: webhookUrl },
+      redis: { url: redisUrl, ownProcess: redis !== undefined },
+    };
+    await writeFile(join(stateDir, 'endpoints.json'), `${JSON.stringify(endpoints, null, 2)}\n`);
+    return { endpoints, virtual, host, workers, close };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}
+
+async function ensureNamespace(kubeconfig: string, name: string): Promise<void> {
+  const kc = new KubeConfig();
+  kc.loadFromString(kubeconfig);
+  const core = kc.makeApiClient(CoreV1Api);
+  try {
+    await core.createNamespace({ body: { metadata: { name } } });
+  } catch (err) {
+    if ((err as { code?: number }).code !== 409) throw err;
+  }
+}
+
+/** Registers podferry's admission webhook the way an operator would: the template, filled in, through the API. */
+async function registerValidatingWebhook(kubeconfig: string, url: string, caPem: string): Promise<void> {
+  const template = parseYaml(await readFile(WEBHOOK_TEMPLATE_FILE, 'utf8')) as V1ValidatingWebhookConfiguration;
+  for (const hook of template.webhooks ?? []) hook.clientConfig = { url, caBundle: Buffer.from(caPem).toString('base64') };
+  const kc = new KubeConfig();
+  kc.loadFromString(kubeconfig);
+  const api = kc.makeApiClient(AdmissionregistrationV1Api);
+  try {
+    await api.createValidatingWebhookConfiguration({ body: template });
+  } catch (err) {
+    if ((err as { code?: number }).code !== 409) throw err;
+    await api.replaceValidatingWebhookConfiguration({ name: template.metadata!.name!, body: template });
+  }
+}
+
+function auditWebhookKubeconfig(server: string, caPem: string, token: string): string {
+  return renderKubeconfig({ name: 'podferry', server, caPem, user: 'kube-apiserver', token });
+}
+
+function tokenKubeconfig(server: string, caPem: string, user: string, token: string): string {
+  return renderKubeconfig({ name: 'virtual', server, caPem, user, token });
+}

@@ -1,0 +1,53 @@
+// The worker process: config, the worker runtime, and a graceful close on SIGTERM/SIGINT (stop taking jobs,
+// finish the active ones, close connections), bounded so a dead Redis cannot hang the shutdown.
+import pino from 'pino';
+import { ConfigError, loadConfig } from '../_shared/config.js';
+import { loggerOptions } from '../_shared/logger.js';
+import { startWorkers } from './run-workers.js';
+
+const SHUTDOWN_DEADLINE_MS = 25_000;
+
+export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  let config;
+  try {
+    config = loadConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`podferry worker: ${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const log = pino(loggerOptions(config.logLevel, 'podferry-worker'));
+  const runtime = await startWorkers({
+    cluster: config.cluster,
+    redisUrl: config.redisUrl,
+    queuePrefix: config.queuePrefix,
+    virtualKubeconfig: config.virtual.kubeconfig,
+    ...(config.host.kubeconfig ? { hostKubeconfig: config.host.kubeconfig } : {}),
+    hostNamespace: config.host.namespace,
+    translate: { vcluster: config.cluster, hostNamespace: config.host.namespace, hostServiceAccount: config.host.serviceAccount },
+    concurrency: config.worker.concurrency,
+    hostQps: config.host.qps,
+    resyncIntervalSeconds: config.worker.resyncIntervalSeconds,
+    log,
+  });
+  log.info({ cluster: config.cluster, hostNamespace: config.host.namespace, concurrency: config.worker.concurrency }, 'worker started');
+
+  let closing = false;
+  const shutdown = (signal: string) => {
+    if (closing) return;
+    closing = true;
+    log.info({ signal }, 'draining in-flight jobs');
+    setTimeout(() => {
+      log.error('drain took too long; exiting (unfinished jobs run again after stall detection)');
+      process.exit(1);
+    }, SHUTDOWN_DEADLINE_MS).unref();
+    runtime.close().then(() => process.exit(0), (err) => {
+      log.error({ err }, 'shutdown failed');
+      process.exit(1);
+    });
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
+}
