@@ -2,9 +2,10 @@ import t from 'tap';
 import { createApi } from '../../infra/kube-sim/api.js';
 import { nodes, pods } from '../../infra/kube-sim/resources.js';
 import { startScheduler, unschedulableMessage } from '../../infra/kube-sim/scheduler.js';
+import type { KubeObject } from '../../infra/kube-sim/types.js';
 import { condition, isReady, startHost, write } from './kubelet-harness.js';
 
-const nodeOf = (p: { spec?: unknown }) => (p.spec as { nodeName?: string }).nodeName;
+const nodeOf = (p: KubeObject | undefined) => (p?.spec as { nodeName?: string } | undefined)?.nodeName;
 const app = { containers: [{ name: 'app', image: 'nginx:1.27' }] };
 
 t.test('when no node matches the nodeSelector, then the pod is Unschedulable until a node gets the label', async (t) => {
