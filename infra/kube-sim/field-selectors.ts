@@ -78,7 +78,8 @@ export function fieldValue(obj: KubeObject, field: string): string {
     const status = obj.status as { podIP?: string; podIPs?: Array<{ ip?: string }> } | undefined;
     return status?.podIPs?.[0]?.ip ?? status?.podIP ?? '';
   }
-  if (field === 'source' && obj.kind !== 'Secret') {
+  // Event's "source" selects on source.component, its "reportingComponent" on the top-level field.
+  if (field === 'source') {
     const source = obj.source as { component?: string } | undefined;
     return source?.component ?? '';
   }
