@@ -169,7 +169,7 @@ t.test('when tolerations are added, scheduling gates removed and an ephemeral co
   virtual.spec!.tolerations = [{ key: 'gpu', operator: 'Exists', effect: 'NoSchedule' }];
   virtual.spec!.activeDeadlineSeconds = 600;
   virtual.spec!.ephemeralContainers = [{ name: 'debug', image: 'busybox', envFrom: [{ secretRef: { name: 'dbg' } }] }];
-  const p = plan(virtual, host);
+  const p = planPodSync({ virtualPod: virtual, hostPod: host, ctx: { ...ctx, syncEphemeralContainers: true }, now });
   t.equal(p.type, 'converge-host');
   if (p.type !== 'converge-host') return;
   t.same(p.changes, ['spec.activeDeadlineSeconds', 'spec.tolerations', 'spec.schedulingGates', 'spec.ephemeralContainers']);
@@ -178,6 +178,12 @@ t.test('when tolerations are added, scheduling gates removed and an ephemeral co
   t.same(patched.spec!.tolerations, [{ key: 'host-only', operator: 'Exists' }, { key: 'gpu', operator: 'Exists', effect: 'NoSchedule' }]);
   t.same(patched.spec!.schedulingGates, [{ name: 'b' }]);
   t.equal(patched.spec!.activeDeadlineSeconds, 600);
+});
+
+t.test('when ephemeral container sync is off (the default), then a virtual debug container plans nothing', async (t) => {
+  const { virtual, host } = syncedPair();
+  virtual.spec!.ephemeralContainers = [{ name: 'debug', image: 'busybox' }];
+  t.same(plan(virtual, host), { type: 'nothing', reason: 'in-sync' });
 });
 
 t.test('when the host pod converges and its status also moved, then one plan carries both', async (t) => {

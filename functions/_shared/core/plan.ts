@@ -118,7 +118,7 @@ function both(virtualPod: V1Pod, hostPod: V1Pod, ctx: TranslateContext, now: Dat
     };
   }
   const desired = translatePod(virtualPod, ctx);
-  desired.spec!.ephemeralContainers = translateEphemeralContainers(virtualPod, ctx);
+  if (ctx.syncEphemeralContainers) desired.spec!.ephemeralContainers = translateEphemeralContainers(virtualPod, ctx);
   const diff = hostPodDiff(desired, hostPod);
   const report = statusReport(virtualPod, hostPod);
   if (diff) return { type: 'converge-host', host: target(hostPod), ...diff, ...(report ? { report } : {}) };

@@ -27,6 +27,12 @@ export type TranslateContext = {
   /** The virtual cluster's DNS service IP; when set, ClusterFirst pods resolve through it (facts 3.3). */
   dnsIP?: string;
   clusterDomain?: string;
+  /**
+   * Plan ephemeral containers (`kubectl debug`) onto the host pod. Off by default: the adapter must
+   * apply `ephemeralContainersToAdd` through the pods/ephemeralcontainers subresource, otherwise the
+   * plan would ask for the same addition forever.
+   */
+  syncEphemeralContainers?: boolean;
 };
 
 export function hostServiceAccountName(ctx: TranslateContext): string {
