@@ -74,8 +74,8 @@ t.test('when the CLI runs, then it writes a kubeconfig kubectl can use and exits
   } else {
     t.comment('kubectl not on PATH: skipped the kubectl get ns step');
   }
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   child.removeAllListeners('exit');
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   child.kill('SIGTERM');
   t.equal(await exited, 0);
 });
