@@ -26,7 +26,7 @@ export interface ApiOptions {
   rootCaPem?: string;
 }
 
-export type SimApi = Api & {
+export type SimApi = Omit<Api, 'watch'> & {
   setAdmission(admission: Admission): void;
   watch(resource: ResourceType, namespace: string | undefined, opts: WatchOptions, onEvent: (event: WatchEvent) => void): BookmarkingWatchHandle;
 };

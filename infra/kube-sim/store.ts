@@ -78,7 +78,7 @@ export class Store {
   /** Bumps the global RV, stamps it on the object, stores or removes it, records and announces the change. */
   commit(type: ChangeType, resource: ResourceType, object: KubeObject, previous?: KubeObject): KubeObject {
     this.rv++;
-    const stamped: KubeObject = { ...object, metadata: { ...object.metadata, resourceVersion: String(this.rv) } };
+    const stamped = canonicalOrder(object, String(this.rv));
     deepFreeze(stamped);
     const namespace = stamped.metadata.namespace ?? '';
     const name = stamped.metadata.name!;
@@ -148,6 +148,20 @@ export class Store {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
+}
+
+const META_ORDER = ['name', 'generateName', 'namespace', 'uid', 'resourceVersion', 'generation', 'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'labels', 'annotations', 'ownerReferences', 'finalizers', 'managedFields'];
+
+/** Field order as the real server's JSON encoder writes it (kind, apiVersion, metadata, ..., status), for readable output. */
+function canonicalOrder(object: KubeObject, resourceVersion: string): KubeObject {
+  const metadata: Record<string, unknown> = {};
+  const source = { ...object.metadata, resourceVersion } as Record<string, unknown>;
+  for (const k of META_ORDER) if (source[k] !== undefined) metadata[k] = source[k];
+  for (const k of Object.keys(source)) if (!(k in metadata) && source[k] !== undefined) metadata[k] = source[k];
+  const out: KubeObject = { kind: object.kind, apiVersion: object.apiVersion, metadata: metadata as KubeObject['metadata'] };
+  for (const k of Object.keys(object)) if (k !== 'kind' && k !== 'apiVersion' && k !== 'metadata' && k !== 'status') out[k] = object[k];
+  if (object.status !== undefined) out.status = object.status;
+  return out;
 }
 
 /** "ns/name" keys compare by namespace first, then name, like the sorted store listing. */
