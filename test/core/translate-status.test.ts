@@ -67,6 +67,8 @@ const differs: Array<{ when: string; current: V1PodStatus | undefined; desired: 
   { when: 'keys are in another order', current: { conditions: [{ status: 'True', type: 'Ready' }], startTime: base.startTime, podIP: '10.0.0.1', phase: 'Running' }, desired: base, want: false },
   { when: 'a field is undefined on one side and absent on the other', current: { ...base, reason: undefined }, desired: base, want: false },
   { when: 'a timestamp is a Date on one side and an RFC 3339 string on the other', current: { ...base, startTime: '2026-11-26T10:00:00Z' as unknown as Date }, desired: base, want: false },
+  { when: 'a timestamp carries milliseconds the API server drops', current: { ...base, startTime: new Date('2026-11-26T10:00:00.734Z') }, desired: base, want: false },
+  { when: 'a timestamp is a second later', current: { ...base, startTime: new Date('2026-11-26T10:00:01Z') }, desired: base, want: true },
   { when: 'the virtual API server set a field podferry does not manage', current: { ...base, observedGeneration: 2, nominatedNodeName: 'n' }, desired: base, want: false },
   { when: 'the phase changed', current: base, desired: { ...base, phase: 'Succeeded' }, want: true },
   { when: 'a condition flipped', current: base, desired: { ...base, conditions: [{ type: 'Ready', status: 'False' }] }, want: true },

@@ -51,12 +51,16 @@ export function translateStatus(hostPod: V1Pod, virtualPod?: V1Pod): V1PodStatus
 
 const RFC3339 = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/;
 
-/** A canonical form: keys sorted, undefined/null dropped, timestamps (Date or string) as ISO strings. */
+// Pod status timestamps are metav1.Time, serialised at whole seconds: a Date carrying milliseconds and
+// the same instant read back from an API server must compare equal, or every report would repeat.
+const toSecond = (d: Date) => `${d.toISOString().slice(0, 19)}Z`;
+
+/** A canonical form: keys sorted, undefined/null dropped, timestamps (Date or string) at whole seconds. */
 export function canonical(value: unknown): unknown {
-  if (value instanceof Date) return value.toISOString();
+  if (value instanceof Date) return Number.isNaN(value.getTime()) ? String(value) : toSecond(value);
   if (typeof value === 'string' && RFC3339.test(value)) {
     const d = new Date(value);
-    return Number.isNaN(d.getTime()) ? value : d.toISOString();
+    return Number.isNaN(d.getTime()) ? value : toSecond(d);
   }
   if (Array.isArray(value)) return value.map(canonical);
   if (value && typeof value === 'object') {
