@@ -140,3 +140,29 @@ t.test('when a strategic merge patch is malformed, then it is rejected with a St
   t.equal(thrown(() => applyStrategicMergePatch(pod(), { spec: { containers: [{ image: 'no-name' }] } }, 'Pod'))?.code, 422);
   t.equal(thrown(() => applyStrategicMergePatch(pod(), { spec: { volumes: [{ name: 'd', $retainKeys: ['name'], hostPath: {} }] } }, 'Pod'))?.code, 422);
 });
+
+t.test('when the kubelet sends its status patch, then conditions follow $setElementOrder and nulls are dropped', async (t) => {
+  const scheduled: KubeObject = {
+    kind: 'Pod', metadata: { name: 'web', uid: 'u-1' }, spec: { containers: [{ name: 'app' }], nodeName: 'n1' },
+    status: { phase: 'Pending', conditions: [{ type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: 't0' }] },
+  };
+  const order = ['PodReadyToStartContainers', 'Initialized', 'Ready', 'ContainersReady', 'PodScheduled'];
+  const patch = {
+    metadata: { uid: 'u-1' },
+    status: {
+      '$setElementOrder/conditions': order.map((type) => ({ type })),
+      conditions: order.slice(0, 4).map((type) => ({ type, status: 'True', lastProbeTime: null, lastTransitionTime: 't1' })),
+      containerStatuses: [{ name: 'app', ready: true, restartCount: 0, state: { running: { startedAt: 't1' } } }],
+      hostIP: '172.18.0.2', hostIPs: [{ ip: '172.18.0.2' }], podIP: '10.244.1.5', podIPs: [{ ip: '10.244.1.5' }],
+      phase: 'Running', startTime: 't0',
+    },
+  };
+  const out = applyStrategicMergePatch(scheduled, patch, 'Pod');
+  const status = out.status as any;
+  t.same(status.conditions.map((c: any) => c.type), order);
+  t.notOk(status.conditions.some((c: any) => 'lastProbeTime' in c && c.type !== 'PodScheduled'));
+  t.same(status.podIPs, [{ ip: '10.244.1.5' }]);
+  t.equal(status.phase, 'Running');
+  t.notOk(JSON.stringify(out).includes('$setElementOrder'));
+  t.same(out.spec, scheduled.spec);
+});
