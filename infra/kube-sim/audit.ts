@@ -9,9 +9,13 @@ import { buildEvent, microTime } from './audit-event.js';
 import { createBatcher, type BatcherStats } from './audit-batcher.js';
 import { loadWebhookKubeconfig } from './audit-kubeconfig.js';
 import { postJson } from './webhook-client.js';
+import { SERVER_VERSION } from './discovery.js';
 
 /** The webhook client's fixed per-request timeout; a kubeconfig cannot change it. */
 const REQUEST_TIMEOUT_MS = 30_000;
+
+/** client-go's default User-Agent for the kube-apiserver binary (the audit client sets none of its own). */
+const USER_AGENT = `kube-apiserver/${SERVER_VERSION.gitVersion} (${SERVER_VERSION.platform}) kubernetes/${SERVER_VERSION.gitCommit.slice(0, 7)}`;
 
 export const AUDIT_DEFAULTS = { batchMaxSize: 400, batchMaxWaitMs: 30_000, bufferSize: 10_000, initialBackoffMs: 10_000 } as const;
 
@@ -31,7 +35,7 @@ export async function createAuditSink(options: AuditOptions): Promise<AuditSink 
     bufferSize: options.bufferSize ?? AUDIT_DEFAULTS.bufferSize,
     initialBackoffMs: options.initialBackoffMs ?? AUDIT_DEFAULTS.initialBackoffMs,
     async send(items) {
-      await postJson(target, { kind: 'EventList', apiVersion: 'audit.k8s.io/v1', metadata: {}, items }, REQUEST_TIMEOUT_MS, 'kube-apiserver-audit');
+      await postJson(target, { kind: 'EventList', apiVersion: 'audit.k8s.io/v1', metadata: {}, items }, REQUEST_TIMEOUT_MS, USER_AGENT);
     },
   });
   return {

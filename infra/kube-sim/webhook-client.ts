@@ -89,8 +89,8 @@ export function describeHttpFailure(status: number, contentType: string, body: s
   const serverMessage = contentType.startsWith('text/plain') && body.trim() ? body.trim() : 'unknown';
   switch (status) {
     case 400: return 'the server rejected our request for an unknown reason';
-    case 401: return 'Unauthorized';
-    case 403: return `forbidden: ${serverMessage}`;
+    case 401: return 'the server has asked for the client to provide credentials';
+    case 403: return serverMessage; // the server's own words say who may not do what
     case 404: return 'the server could not find the requested resource';
     case 405: return 'the server does not allow this method on the requested resource';
     case 409: return 'the server reported a conflict';

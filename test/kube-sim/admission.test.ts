@@ -277,3 +277,13 @@ t.test('when the object is a webhook configuration, then no webhook is called fo
   await admission.validate(attrs({ resource: validatingWebhookConfigurations, namespace: undefined, name: 'x', object: cfg }));
   t.equal(seen('/all').length, 0);
 });
+
+t.test('when admission has client credentials, then every webhook call presents them', async (t) => {
+  const mtls = await startHttpsServer({ ...serverPem, caPem: ca.certPem }, allow);
+  t.teardown(() => mtls.close());
+  const client = ca.issue('kube-apiserver', {}, 'client');
+  const api = fakeApi({ validating: [config('p', [hook('mtls.podferry.io', '', { clientConfig: { url: `${mtls.url}/admission`, caBundle } })])], namespaces: [teamA] });
+  await createAdmission(api, { credentials: { clientCertPem: client.certPem, clientKeyPem: client.keyPem } }).validate(attrs());
+  t.equal(mtls.received[0].clientCertCn, 'kube-apiserver');
+  t.equal(mtls.received[0].headers['user-agent'], 'kube-apiserver-admission');
+});
