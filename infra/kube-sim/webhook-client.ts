@@ -90,7 +90,10 @@ export function describeHttpFailure(status: number, contentType: string, body: s
   switch (status) {
     case 400: return 'the server rejected our request for an unknown reason';
     case 401: return 'the server has asked for the client to provide credentials';
-    case 403: return serverMessage; // the server's own words say who may not do what
+    case 403: // the server's own words say who may not do what
+    case 406:
+    case 415:
+      return serverMessage;
     case 404: return 'the server could not find the requested resource';
     case 405: return 'the server does not allow this method on the requested resource';
     case 409: return 'the server reported a conflict';

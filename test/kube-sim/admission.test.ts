@@ -5,6 +5,7 @@ import { createAdmission } from '../../infra/kube-sim/admission.js';
 import { KubeError, notFound } from '../../infra/kube-sim/errors.js';
 import { mutatingWebhookConfigurations, namespaces, pods, validatingWebhookConfigurations } from '../../infra/kube-sim/resources.js';
 import type { AdmissionAttributes, Api, KubeObject } from '../../infra/kube-sim/types.js';
+import { describeHttpFailure } from '../../infra/kube-sim/webhook-client.js';
 import { b64, makeCa, startHttpsServer, type Received, type Reply } from './webhook-fixtures.js';
 
 const ca = makeCa();
@@ -286,4 +287,18 @@ t.test('when admission has client credentials, then every webhook call presents 
   await createAdmission(api, { credentials: { clientCertPem: client.certPem, clientKeyPem: client.keyPem } }).validate(attrs());
   t.equal(mtls.received[0].clientCertCn, 'kube-apiserver');
   t.equal(mtls.received[0].headers['user-agent'], 'kube-apiserver-admission');
+});
+
+t.test('when a webhook answers non-2xx, then the failure is worded as client-go words it', async (t) => {
+  const table: Array<[number, string, string, string]> = [
+    [404, 'text/plain', '404 page not found', 'the server could not find the requested resource'],
+    [500, 'text/plain', 'boom\n', 'an error on the server ("boom") has prevented the request from succeeding'],
+    [502, 'application/json', '{"x":1}', 'an error on the server ("unknown") has prevented the request from succeeding'],
+    [403, 'text/plain', 'go away', 'go away'],
+    [401, 'text/plain', '', 'the server has asked for the client to provide credentials'],
+    [503, 'text/plain', '', 'the server is currently unable to handle the request'],
+    [418, 'text/plain', 'teapot', 'the server responded with the status code 418 but did not return more information'],
+    [422, 'application/json', JSON.stringify({ kind: 'Status', message: 'bad review' }), 'bad review'],
+  ];
+  for (const [status, type, body, want] of table) t.equal(describeHttpFailure(status, type, body), want, String(status));
 });
