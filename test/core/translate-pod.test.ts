@@ -121,6 +121,11 @@ t.test('when a pod references configmaps and secrets everywhere, then podDepende
   t.same(podDependencies({ metadata: {} }), { configMaps: [], secrets: [] });
 });
 
+t.test('when the token volume is removed (default), then kube-root-ca.crt is not a dependency; in secret mode it is', async (t) => {
+  t.same(podDependencies(webPod()), { configMaps: ['web-config'], secrets: ['db', 'registry'] });
+  t.same(podDependencies(webPod(), { serviceAccountTokens: 'secret' }), { configMaps: ['kube-root-ca.crt', 'web-config'], secrets: ['db', 'registry'] });
+});
+
 t.test('when the virtual pod is bare and has no owner, then it is not safe to evict and has no owner annotations', async (t) => {
   const host = translatePod({ metadata: { name: 'solo', namespace: 'default', uid: 'u' }, spec: { containers: [{ name: 'c', image: 'busybox' }] } }, { vcluster: 'vc', hostNamespace: 'h' });
   t.equal(host.metadata!.annotations!['cluster-autoscaler.kubernetes.io/safe-to-evict'], 'false');

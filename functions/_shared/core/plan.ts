@@ -78,7 +78,7 @@ function virtualOnly(virtualPod: V1Pod, ctx: TranslateContext): PodSyncPlan {
     };
   }
   const hostPod = translatePod(virtualPod, ctx);
-  const dependencies = podDependencies(virtualPod);
+  const dependencies = podDependencies(virtualPod, ctx);
   if (synced) {
     return { type: 'recreate-or-reflect', decision: 'recreate', hostPod, dependencies, message: 'the host pod disappeared before it started; it is created again' };
   }

@@ -1,5 +1,6 @@
 import type { V1Container, V1EphemeralContainer, V1ObjectFieldSelector, V1Pod, V1PodSpec, V1Volume } from '@kubernetes/client-node';
 import { hostObjectName } from './names.js';
+import { translateServiceAccountToken, type ServiceAccountTokenMode } from './service-account-token.js';
 import {
   POD_LABELS_ANNOTATION, POD_NAME_ANNOTATION, POD_NAMESPACE_ANNOTATION, POD_UID_ANNOTATION,
   SERVICE_ACCOUNT_NAME_ANNOTATION, hostLabelKey,
@@ -55,12 +56,19 @@ export function rewriteReferences(spec: V1PodSpec, virtualNamespace: string, vcl
 
 /**
  * The virtual configmaps and secrets (names in the pod's namespace, sorted, unique) that must exist in
- * the host namespace before the host pod can start. Optional references are listed too: copying an
- * object that exists is harmless, and the adapter skips one that does not.
+ * the host namespace before the host pod can start: those the host pod references, so with the default
+ * token mode the removed kube-api-access volume's kube-root-ca.crt is not listed. Optional references
+ * are listed too: copying an object that exists is harmless, and the adapter skips one that does not.
  */
-export function podDependencies(virtualPod: V1Pod): { configMaps: string[]; secrets: string[] } {
+export function podDependencies(virtualPod: V1Pod, ctx: { serviceAccountTokens?: ServiceAccountTokenMode } = {}): { configMaps: string[]; secrets: string[] } {
   const found = { configMap: new Set<string>(), secret: new Set<string>() };
-  if (virtualPod.spec) visitSpec(structuredClone(virtualPod.spec), (kind, name) => (found[kind].add(name), name));
+  if (virtualPod.spec) {
+    const spec = structuredClone(virtualPod.spec);
+    // In secret mode the token secret is not a virtual object (the adapter builds it from TokenRequests),
+    // and serviceAccountToken sources are not secret references, so only 'remove' changes the answer.
+    if ((ctx.serviceAccountTokens ?? 'remove') === 'remove') translateServiceAccountToken(spec, virtualPod, '', 'remove');
+    visitSpec(spec, (kind, name) => (found[kind].add(name), name));
+  }
   return { configMaps: [...found.configMap].sort(), secrets: [...found.secret].sort() };
 }
 
