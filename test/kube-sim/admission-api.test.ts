@@ -6,10 +6,11 @@ import { createApi } from '../../infra/kube-sim/api.js';
 import { KubeError } from '../../infra/kube-sim/errors.js';
 import { mutatingWebhookConfigurations, namespaces, pods, validatingWebhookConfigurations } from '../../infra/kube-sim/resources.js';
 import type { KubeObject, WriteOptions } from '../../infra/kube-sim/types.js';
-import { b64, makeCa, startHttpsServer, type Received } from './webhook-fixtures.js';
+import { createCertificateAuthority } from '../../infra/kube-sim/tls.js';
+import { b64, startHttpsServer, type Received } from './webhook-fixtures.js';
 
-const ca = makeCa();
-const server = await startHttpsServer(ca.issue('webhook', { ips: ['127.0.0.1'] }), (r: Received) => {
+const ca = await createCertificateAuthority('webhook-ca');
+const server = await startHttpsServer(await ca.issueServerCert(['127.0.0.1']), (r: Received) => {
   const request = r.body.request;
   const path = r.path.split('?')[0];
   const response: Record<string, unknown> = { uid: request.uid, allowed: true };

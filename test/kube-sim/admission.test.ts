@@ -6,10 +6,11 @@ import { KubeError, notFound } from '../../infra/kube-sim/errors.js';
 import { mutatingWebhookConfigurations, namespaces, pods, validatingWebhookConfigurations } from '../../infra/kube-sim/resources.js';
 import type { AdmissionAttributes, Api, KubeObject } from '../../infra/kube-sim/types.js';
 import { describeHttpFailure } from '../../infra/kube-sim/webhook-client.js';
-import { b64, makeCa, startHttpsServer, type Received, type Reply } from './webhook-fixtures.js';
+import { createCertificateAuthority } from '../../infra/kube-sim/tls.js';
+import { b64, startHttpsServer, type Received, type Reply } from './webhook-fixtures.js';
 
-const ca = makeCa();
-const serverPem = ca.issue('webhook', { ips: ['127.0.0.1'], dns: ['localhost'] });
+const ca = await createCertificateAuthority('webhook-ca');
+const serverPem = await ca.issueServerCert(['127.0.0.1', 'localhost']);
 const caBundle = b64(ca.certPem);
 
 type Behaviour = (r: Received) => Reply;
@@ -241,11 +242,11 @@ t.test('when selectors exclude a request, then the webhook is not called; a miss
 });
 
 t.test('when TLS cannot be verified, then the call fails as Go reports it', async (t) => {
-  const other = makeCa('other-ca');
+  const other = await createCertificateAuthority('other-ca');
   const wrongCa = hook('tls.podferry.io', '/tls', { clientConfig: { url: `${server.url}/tls`, caBundle: b64(other.certPem) } });
   const err = await rejection(createAdmission(fakeApi({ validating: [config('p', [wrongCa])] })).validate(attrs({ namespace: undefined, resource: { ...pods, namespaced: false } })));
   t.match(err.message, /failed to call webhook: Post ".*": tls: failed to verify certificate: x509: certificate signed by unknown authority$/);
-  const localhostOnly = await startHttpsServer(ca.issue('webhook', { dns: ['localhost'] }), allow);
+  const localhostOnly = await startHttpsServer(await ca.issueServerCert(['localhost']), allow);
   t.teardown(() => localhostOnly.close());
   const wrongHost = hook('host.podferry.io', '', { clientConfig: { url: `${localhostOnly.url}/x`, caBundle } });
   const hostErr = await rejection(createAdmission(fakeApi({ validating: [config('p', [wrongHost])], namespaces: [teamA] })).validate(attrs()));
@@ -282,7 +283,7 @@ t.test('when the object is a webhook configuration, then no webhook is called fo
 t.test('when admission has client credentials, then every webhook call presents them', async (t) => {
   const mtls = await startHttpsServer({ ...serverPem, caPem: ca.certPem }, allow);
   t.teardown(() => mtls.close());
-  const client = ca.issue('kube-apiserver', {}, 'client');
+  const client = await ca.issueClientCert('kube-apiserver', ['system:masters']);
   const api = fakeApi({ validating: [config('p', [hook('mtls.podferry.io', '', { clientConfig: { url: `${mtls.url}/admission`, caBundle } })])], namespaces: [teamA] });
   await createAdmission(api, { credentials: { clientCertPem: client.certPem, clientKeyPem: client.keyPem } }).validate(attrs());
   t.equal(mtls.received[0].clientCertCn, 'kube-apiserver');

@@ -7,11 +7,12 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { createAuditSink } from '../../infra/kube-sim/audit.js';
 import type { AuditOptions, AuditRequest, AuditResponse } from '../../infra/kube-sim/types.js';
-import { b64, makeCa, startHttpsServer, type Reply, type Received } from './webhook-fixtures.js';
+import { createCertificateAuthority } from '../../infra/kube-sim/tls.js';
+import { b64, startHttpsServer, type Reply, type Received } from './webhook-fixtures.js';
 
-const ca = makeCa();
-const serverPem = { ...ca.issue('audit-receiver', { ips: ['127.0.0.1'] }), caPem: ca.certPem };
-const clientPem = ca.issue('system:apiserver-audit', {}, 'client');
+const ca = await createCertificateAuthority('audit-ca');
+const serverPem = { ...(await ca.issueServerCert(['127.0.0.1'])), caPem: ca.certPem };
+const clientPem = await ca.issueClientCert('system:apiserver-audit', []);
 const dir = await mkdtemp(join(tmpdir(), 'kube-sim-audit-'));
 
 let seq = 0;
