@@ -10,14 +10,14 @@ export const nodeName = (index: number) => `sim-node-${index}`;
 /** kind puts its first node on 172.18.0.2; the simulated nodes follow on. */
 export const nodeInternalIP = (index: number) => `172.18.0.${index + 1}`;
 
-export function nodeObject(index: number, clusterCidr: string, now: Date): KubeObject {
+export function nodeObject(index: number, clusterCidr: string, now: Date, maxPods = 110): KubeObject {
   const name = nodeName(index);
   const stamp = now.toISOString().replace(/\.\d{3}Z$/, 'Z');
   const podCIDR = nodePodCidr(clusterCidr, index);
   const condition = (type: string, status: string, reason: string, message: string) => ({
     type, status, lastHeartbeatTime: stamp, lastTransitionTime: stamp, reason, message,
   });
-  const resources = { cpu: '8', memory: '32863332Ki', pods: '110', 'ephemeral-storage': '102626232Ki', 'hugepages-2Mi': '0' };
+  const resources = { cpu: '8', memory: '32863332Ki', pods: String(maxPods), 'ephemeral-storage': '102626232Ki', 'hugepages-2Mi': '0' };
   return {
     apiVersion: 'v1',
     kind: 'Node',

@@ -20,7 +20,8 @@
 // kubelet reports it. Both start once the object appears.
 import { isKubeError } from './errors.js';
 import { nodeInternalIP, nodeName, nodeObject } from './kubelet-node.js';
-import { PodWorker, type KubeletTiming, type NodeContext } from './kubelet-pod.js';
+import type { KubeletTiming, NodeContext, RefWaiter } from './kubelet-context.js';
+import { PodWorker } from './kubelet-pod.js';
 import { PodIpAllocator, nodePodCidr } from './pod-ip.js';
 import type { RefKind } from './pod-references.js';
 import { configMaps, nodes as nodeResource, pods, secrets } from './resources.js';
@@ -34,6 +35,8 @@ export interface SimKubeletOptions extends KubeletOptions {
   backOffBaseMs?: number;
   /** Longest back-off (default 6 s: the kubelet's 5 min scaled by 1/50). */
   backOffMaxMs?: number;
+  /** Pods per node, the kubelet's --max-pods (default 110); at most 253, what a node's /24 holds. */
+  maxPods?: number;
 }
 
 export interface Kubelets {
@@ -59,22 +62,23 @@ export async function startKubelets(api: Api, opts: { nodes: number; kubelet?: S
     backOffMaxMs: k.backOffMaxMs ?? 6000,
   };
   const clusterCidr = k.podCIDR ?? '10.244.0.0/16';
+  const maxPods = Math.min(k.maxPods ?? 110, 253);
 
   const refs = new Map<string, string[]>(); // `${kind}/${ns}/${name}` -> keys
-  const waiting = new Map<string, Set<PodWorker>>(); // namespace -> workers waiting for a ConfigMap or Secret
+  const waiting = new Map<string, Set<RefWaiter>>(); // namespace -> workers waiting for a ConfigMap or Secret
   const workers = new Map<string, PodWorker>(); // `${ns}/${name}`
   const contexts = new Map<string, NodeContext>();
 
   for (let i = 1; i <= opts.nodes; i++) {
     const name = nodeName(i);
     const user: UserInfo = { username: `system:node:${name}`, groups: ['system:nodes', 'system:authenticated'] };
-    await registerNode(api, nodeObject(i, clusterCidr, now()), user);
+    await registerNode(api, nodeObject(i, clusterCidr, now(), maxPods), user);
     contexts.set(name, {
       api, node: name, hostIP: nodeInternalIP(i), user, timing, now,
       ips: new PodIpAllocator(nodePodCidr(clusterCidr, i)),
       images: new Set(),
       lookup: (ns: string, kind: RefKind, ref: string) => refs.get(`${kind}/${ns}/${ref}`),
-      waitForRefs(worker: PodWorker, on: boolean) {
+      waitForRefs(worker: RefWaiter, on: boolean) {
         let set = waiting.get(worker.namespace);
         if (on) {
           if (!set) waiting.set(worker.namespace, (set = new Set()));

@@ -91,7 +91,11 @@ export function startScheduler(api: Api, opts: { now?: () => Date } = {}): { sto
         for (const [key, pod] of [...pending]) {
           if (stopped) return;
           if (unschedulable.has(key)) continue;
-          await scheduleOne(key, pod);
+          try {
+            await scheduleOne(key, pod);
+          } catch {
+            retrySoon(); // a failed write leaves the pod pending
+          }
         }
       } while (again && !stopped);
     })().finally(() => {
@@ -119,9 +123,10 @@ export function startScheduler(api: Api, opts: { now?: () => Date } = {}): { sto
         target: { apiVersion: 'v1', kind: 'Node', name: target.name },
       } as KubeObject, WRITE, { name: name!, subresource: 'binding' });
     } catch (err) {
-      // Already bound, gone or being deleted: the watch brings the pod's new state.
-      if (pending.get(key) === pod) pending.delete(key);
-      if (!isKubeError(err)) throw err;
+      // Already bound, gone or being deleted (409/404): the watch brings the pod's new state.
+      if (isKubeError(err) && (err.code === 409 || err.code === 404)) {
+        if (pending.get(key) === pod) pending.delete(key);
+      } else retrySoon();
       return;
     }
     if (pending.get(key) === pod) pending.delete(key);
@@ -148,6 +153,15 @@ export function startScheduler(api: Api, opts: { now?: () => Date } = {}): { sto
     } catch (err) {
       if (!isKubeError(err)) throw err;
     }
+  }
+
+  let retryTimer: NodeJS.Timeout | undefined;
+  function retrySoon(): void {
+    if (retryTimer || stopped) return;
+    retryTimer = setTimeout(() => {
+      retryTimer = undefined;
+      kick();
+    }, 100);
   }
 
   function retryUnschedulable(): void {
@@ -193,6 +207,7 @@ export function startScheduler(api: Api, opts: { now?: () => Date } = {}): { sto
   return {
     async stop() {
       stopped = true;
+      clearTimeout(retryTimer);
       for (const w of watches) w.stop();
       await draining;
     },
