@@ -163,6 +163,11 @@ export function createAdmission(api: Api, options: AdmissionOptions = {}): Admis
     } catch (err) {
       throw internalError((err as Error).message.split('\n')[0]);
     }
+    // The patched JSON is decoded back into the same Go type: another kind, or no metadata, cannot be.
+    if (!patched || typeof patched !== 'object' || !patched.metadata || typeof patched.metadata !== 'object'
+      || patched.kind !== object.kind || patched.apiVersion !== object.apiVersion) {
+      throw internalError(`admission webhook ${JSON.stringify(hook.spec.name)} patched the object into something other than ${object.apiVersion}, Kind=${object.kind}`);
+    }
     return { object: patched, changed: jsonpatch.compare(object, patched).length > 0 };
   }
 

@@ -303,3 +303,18 @@ t.test('when a webhook answers non-2xx, then the failure is worded as client-go 
   ];
   for (const [status, type, body, want] of table) t.equal(describeHttpFailure(status, type, body), want, String(status));
 });
+
+t.test('when a patch cannot be applied or breaks the object, then the request fails with 500 whatever the failurePolicy', async (t) => {
+  behaviours.set('/bad-patch', (r) => ({ body: review(r, { allowed: true, ...patchOf([{ op: 'replace', path: '/spec/nothing/here', value: 1 }]) }) }));
+  behaviours.set('/kind-patch', (r) => ({ body: review(r, { allowed: true, ...patchOf([{ op: 'replace', path: '/kind', value: 'Service' }]) }) }));
+  for (const path of ['/bad-patch', '/kind-patch']) {
+    const admission = createAdmission(fakeApi({ mutating: [config('m', [hook('p.podferry.io', path, { failurePolicy: 'Ignore' })])], namespaces: [teamA] }));
+    const err = await rejection(admission.mutate(attrs()));
+    t.equal(err.code, 500, path);
+    t.equal(err.reason, 'InternalError');
+  }
+  behaviours.set('/delete-patch', (r) => ({ body: review(r, { allowed: true, ...patchOf([{ op: 'add', path: '/x', value: 1 }]) }) }));
+  const del = await rejection(createAdmission(fakeApi({ mutating: [config('m', [hook('d.podferry.io', '/delete-patch')])], namespaces: [teamA] }))
+    .mutate(attrs({ operation: 'DELETE', object: undefined, oldObject: newPod() })));
+  t.equal(del.message, 'Internal error occurred: admission webhook "d.podferry.io" attempted to modify the object, which is not supported for this operation');
+});
