@@ -142,3 +142,44 @@ t.test('when a configmap and a secret are translated, then the payload travels w
     secret: translateSecret({ metadata: { ...meta, name: 'db' }, type: 'Opaque', data: { password: 'c2VjcmV0' }, immutable: true }, ctx),
   }));
 });
+
+const dnsCases: Array<{ when: string; spec: Partial<NonNullable<V1Pod['spec']>>; rewritten: boolean }> = [
+  { when: 'dnsPolicy is unset (ClusterFirst)', spec: {}, rewritten: true },
+  { when: 'dnsPolicy is ClusterFirstWithHostNet', spec: { dnsPolicy: 'ClusterFirstWithHostNet', hostNetwork: true }, rewritten: true },
+  { when: 'dnsPolicy is ClusterFirst with hostNetwork', spec: { dnsPolicy: 'ClusterFirst', hostNetwork: true }, rewritten: false },
+  { when: 'dnsPolicy is Default', spec: { dnsPolicy: 'Default' }, rewritten: false },
+  { when: 'dnsPolicy is None', spec: { dnsPolicy: 'None', dnsConfig: { nameservers: ['1.1.1.1'] } }, rewritten: false },
+];
+for (const c of dnsCases) {
+  t.test(`when ${c.when} and the virtual DNS IP is known, then DNS is ${c.rewritten ? 'pointed at the virtual DNS' : 'left alone'}`, async (t) => {
+    const pod: V1Pod = { metadata: { name: 'p', namespace: 'ns' }, spec: { containers: [{ name: 'c' }], ...c.spec } };
+    const host = translatePod(pod, { ...ctx, dnsIP: '10.96.0.10', clusterDomain: 'corp.local' });
+    if (c.rewritten) {
+      t.equal(host.spec!.dnsPolicy, 'None');
+      t.same(host.spec!.dnsConfig, { nameservers: ['10.96.0.10'], searches: ['ns.svc.corp.local', 'svc.corp.local', 'corp.local'], options: [{ name: 'ndots', value: '5' }] });
+    } else {
+      t.same(host.spec!.dnsPolicy, c.spec.dnsPolicy);
+      t.same(host.spec!.dnsConfig, c.spec.dnsConfig);
+    }
+  });
+}
+
+t.test('when existing dnsConfig searches and nameservers exist, then they follow the virtual ones, deduplicated', async (t) => {
+  const pod: V1Pod = { metadata: { name: 'p', namespace: 'ns' }, spec: { containers: [{ name: 'c' }], dnsConfig: { nameservers: ['8.8.8.8'], searches: ['svc.cluster.local', 'corp.example'] } } };
+  const host = translatePod(pod, { ...ctx, dnsIP: '10.96.0.10' });
+  t.same(host.spec!.dnsConfig, { nameservers: ['10.96.0.10', '8.8.8.8'], searches: ['ns.svc.cluster.local', 'svc.cluster.local', 'cluster.local', 'corp.example'], options: [{ name: 'ndots', value: '5' }] });
+});
+
+t.test('when a configmap or secret has no payload, then only metadata travels', async (t) => {
+  const cm = translateConfigMap({ metadata: { name: 'empty', namespace: 'ns', uid: 'u' } }, ctx);
+  t.same(Object.keys(cm).sort(), ['apiVersion', 'kind', 'metadata']);
+  t.equal(cm.metadata!.annotations!['vcluster.loft.sh/managed-labels'], undefined);
+  const secret = translateSecret({ metadata: { name: 'tok', namespace: 'ns' }, stringData: { a: 'b' } }, ctx);
+  t.same(secret.stringData, { a: 'b' });
+  t.equal(secret.metadata!.name, 'tok-x-ns-x-my-vcluster');
+});
+
+t.test('when the virtual pod carries a label key that looks rewritten, then it is dropped so it cannot shadow the real one', async (t) => {
+  const host = translatePod({ metadata: { name: 'p', namespace: 'ns', labels: { release: 'a', 'vcluster.loft.sh/label-my-vcluster-x-a4d451ec23': 'forged' } }, spec: { containers: [] } }, ctx);
+  t.equal(host.metadata!.labels!['vcluster.loft.sh/label-my-vcluster-x-a4d451ec23'], 'a');
+});
