@@ -7,7 +7,8 @@ import { isPublicPath } from './auth.js';
 import { KubeError, methodNotAllowed, unauthorized, type Status } from './errors.js';
 import type { Faults } from './faults.js';
 import type { Metrics } from './metrics.js';
-import { serveResource, type Exchange } from './resource-handler.js';
+import { isWatch } from './query.js';
+import { kubeVerb, serveResource, type Exchange } from './resource-handler.js';
 import { asKubeError, sendError, sendText } from './respond.js';
 import { parsePath } from './router.js';
 import type { Api, AuditSink, AuditStage } from './types.js';
@@ -81,9 +82,12 @@ export function createHttpHandler(deps: HttpDeps): HttpHandler {
     const delay = deps.faults.delayMs();
     if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
     const route = parsePath(pathname);
+    const params = new URLSearchParams(q === -1 ? '' : url.slice(q + 1));
     const fault = deps.faults.reject();
     if (fault) {
-      deps.metrics.request(req.method ?? '', route.kind === 'resource' ? route.path.plural : '', fault.code);
+      const method = req.method ?? '';
+      const counted = route.kind === 'resource' ? [kubeVerb(method, route.path, method === 'GET' && isWatch(params))[1], route.path.plural] : [method, ''];
+      deps.metrics.request(counted[0], counted[1], fault.code);
       sendError(res, fault);
       return;
     }
@@ -91,7 +95,6 @@ export function createHttpHandler(deps: HttpDeps): HttpHandler {
       serveDocument(req, res, route.kind === 'discovery' ? route.path : pathname);
       return;
     }
-    const params = new URLSearchParams(q === -1 ? '' : url.slice(q + 1));
     const exchange = newExchange(req, res, url, user);
     try {
       await serveResource(deps, req, res, route.path, params, exchange, openWatches);

@@ -36,7 +36,8 @@ const SUBRESOURCE_METHODS: Record<string, string[]> = {
   finalize: ['PUT'],
 };
 
-function kubeVerb(method: string, path: ResourcePath, watch: boolean): [verb: string, metricsVerb: string] {
+/** The Kubernetes verb (audit) and the apiserver_request_total verb label of a request. */
+export function kubeVerb(method: string, path: ResourcePath, watch: boolean): [verb: string, metricsVerb: string] {
   switch (method) {
     case 'GET':
       if (path.name) return ['get', 'GET'];
