@@ -183,3 +183,24 @@ t.test('when the virtual pod carries a label key that looks rewritten, then it i
   const host = translatePod({ metadata: { name: 'p', namespace: 'ns', labels: { release: 'a', 'vcluster.loft.sh/label-my-vcluster-x-a4d451ec23': 'forged' } }, spec: { containers: [] } }, ctx);
   t.equal(host.metadata!.labels!['vcluster.loft.sh/label-my-vcluster-x-a4d451ec23'], 'a');
 });
+
+t.test('when the virtual API service IP is known, then in-cluster clients are pointed at it', async (t) => {
+  const pod: V1Pod = {
+    metadata: { name: 'p', namespace: 'ns' },
+    spec: {
+      initContainers: [{ name: 'i' }],
+      containers: [{ name: 'c', env: [{ name: 'KUBERNETES_SERVICE_PORT', value: '6443' }, { name: 'X', value: '$(KUBERNETES_SERVICE_HOST)' }] }],
+      hostAliases: [{ ip: '1.2.3.4', hostnames: ['db'] }],
+    },
+  };
+  const host = translatePod(pod, { ...ctx, kubeIP: '10.43.0.1' });
+  const names = host.spec!.containers[0].env!.map((e) => e.name);
+  t.same(names, ['KUBERNETES_PORT', 'KUBERNETES_PORT_443_TCP', 'KUBERNETES_PORT_443_TCP_ADDR', 'KUBERNETES_PORT_443_TCP_PORT', 'KUBERNETES_PORT_443_TCP_PROTO', 'KUBERNETES_SERVICE_HOST', 'KUBERNETES_SERVICE_PORT_HTTPS', 'KUBERNETES_SERVICE_PORT', 'X']);
+  t.equal(host.spec!.containers[0].env!.find((e) => e.name === 'KUBERNETES_SERVICE_PORT')!.value, '6443', 'the container\'s own value wins');
+  t.equal(host.spec!.initContainers![0].env!.find((e) => e.name === 'KUBERNETES_SERVICE_HOST')!.value, '10.43.0.1');
+  t.same(host.spec!.hostAliases, [
+    { ip: '1.2.3.4', hostnames: ['db'] },
+    { ip: '10.43.0.1', hostnames: ['kubernetes.default.svc.cluster.local', 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc'] },
+  ]);
+  t.equal(translatePod(pod, ctx).spec!.hostAliases!.length, 1, 'without kubeIP nothing is added');
+});

@@ -1,4 +1,5 @@
 import type { V1Pod, V1PodSpec } from '@kubernetes/client-node';
+import { pointAtVirtualApi } from './kube-api-env.js';
 import { hostPodName, podHostname } from './names.js';
 import {
   OWNER_REFERENCES_ANNOTATION, OWNER_SET_KIND_ANNOTATION, POD_LABELS_ANNOTATION, POD_NAME_ANNOTATION,
@@ -26,6 +27,8 @@ export type TranslateContext = {
   serviceAccountTokens?: ServiceAccountTokenMode;
   /** The virtual cluster's DNS service IP; when set, ClusterFirst pods resolve through it (facts 3.3). */
   dnsIP?: string;
+  /** The virtual API server's service IP as host pods reach it; when set, KUBERNETES_* env and hostAliases point there. */
+  kubeIP?: string;
   clusterDomain?: string;
   /**
    * Plan ephemeral containers (`kubectl debug`) onto the host pod. Off by default: the adapter must
@@ -77,11 +80,12 @@ function translateDns(spec: V1PodSpec, virtualNamespace: string, ctx: TranslateC
  * Rewritten: name, namespace, labels, annotations, configmap/secret references, downward API fieldRefs,
  * pod affinity and topology spread (pod-scheduling.ts), service account (the configured host SA, no
  * token automount, the virtual token per service-account-token.ts), hostname (the virtual pod name),
- * DNS (when ctx.dnsIP is known). Dropped: server-set metadata, ownerReferences, finalizers, status,
- * nodeName (the host scheduler places the pod), priority class (not synced), subdomain (vCluster clears it
- * too; the /etc/hosts rewrite init container is not implemented), ephemeral containers (the API refuses
- * them on create; converge adds them through the subresource), enableServiceLinks (false: the host
- * namespace's services are not the virtual cluster's).
+ * DNS (when ctx.dnsIP is known), KUBERNETES_* env and hostAliases (when ctx.kubeIP is known).
+ * Dropped: server-set metadata, ownerReferences, finalizers, status, nodeName (the host scheduler places
+ * the pod), priority class (not synced), subdomain (vCluster clears it too; the /etc/hosts rewrite init
+ * container is not implemented), ephemeral containers (the API refuses them on create; converge adds
+ * them through the subresource), enableServiceLinks (false: the host namespace's services are not the
+ * virtual cluster's; virtual service link variables are not generated).
  */
 export function translatePod(virtualPod: V1Pod, ctx: TranslateContext): V1Pod {
   const meta = virtualPod.metadata ?? {};
@@ -100,6 +104,7 @@ export function translatePod(virtualPod: V1Pod, ctx: TranslateContext): V1Pod {
   translateServiceAccountToken(spec, virtualPod, ctx.vcluster, ctx.serviceAccountTokens ?? 'remove');
   translateScheduling(spec, virtualNamespace, ctx.vcluster);
   translateDns(spec, virtualNamespace, ctx);
+  if (ctx.kubeIP) pointAtVirtualApi(spec, ctx.kubeIP, ctx.clusterDomain ?? 'cluster.local');
   if (!spec.hostname) spec.hostname = podHostname(meta.name ?? '');
   delete spec.subdomain;
 
