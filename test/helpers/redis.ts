@@ -1,13 +1,21 @@
 // A throwaway redis-server per test file: real Redis semantics (Lua scripts, blocking pops) without
 // depending on a shared instance whose state other tests could disturb.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer, createConnection } from 'node:net';
+import { createServer, createConnection, type Server } from 'node:net';
 import { randomUUID } from 'node:crypto';
 
 export interface RedisHandle {
   url: string;
   port: number;
+  /** Kills redis-server and releases the port (teardown). */
   stop(): Promise<void>;
+  /**
+   * An outage: kills redis-server but keeps the port, answering every connection with a reset, so no
+   * other test's Redis can take the port and clients see a dead server until `comeBack()`.
+   */
+  goDown(): Promise<void>;
+  /** Ends the outage: a fresh, empty redis-server on the same port. */
+  comeBack(): Promise<void>;
 }
 
 async function freePort(): Promise<number> {
@@ -23,22 +31,27 @@ async function freePort(): Promise<number> {
   });
 }
 
-/** Sends a raw inline PING; resolves true on +PONG. Avoids pulling ioredis into the helper. */
-function ping(port: number): Promise<boolean> {
+/**
+ * The process id of the redis-server answering on `port` (raw INFO, no client library), or undefined.
+ * Checking the pid, not just PONG, matters: two test files can be handed the same free port, and the one
+ * whose server lost the bind race would otherwise adopt the other's server.
+ */
+function serverPid(port: number): Promise<number | undefined> {
   return new Promise((resolve) => {
     const sock = createConnection({ host: '127.0.0.1', port });
     let buf = '';
-    const done = (ok: boolean) => {
+    const done = (pid: number | undefined) => {
       sock.destroy();
-      resolve(ok);
+      resolve(pid);
     };
-    sock.setTimeout(500, () => done(false));
-    sock.on('error', () => done(false));
+    sock.setTimeout(500, () => done(undefined));
+    sock.on('error', () => done(undefined));
     sock.on('data', (d) => {
       buf += d.toString();
-      if (buf.includes('\r\n')) done(buf.startsWith('+PONG'));
+      const m = /process_id:(\d+)/.exec(buf);
+      if (m) done(Number(m[1]));
     });
-    sock.on('connect', () => sock.write('PING\r\n'));
+    sock.on('connect', () => sock.write('INFO server\r\n'));
   });
 }
 
@@ -51,27 +64,74 @@ async function waitFor(check: () => Promise<boolean>, what: string, timeoutMs = 
   throw new Error(`timed out waiting for ${what}`);
 }
 
-/** Starts redis-server on a free loopback port (optionally a given one, to restart on the same port). */
-export async function startRedis(opts: { port?: number } = {}): Promise<RedisHandle> {
-  const port = opts.port ?? (await freePort());
-  const child: ChildProcess = spawn(
+function spawnRedis(port: number): { child: ChildProcess; exited: Promise<void>; isExited: () => boolean } {
+  const child = spawn(
     'redis-server',
     ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--maxmemory-policy', 'noeviction'],
     { stdio: 'ignore' },
   );
-  let exited = false;
-  const exitedP = new Promise<void>((r) => child.once('exit', () => { exited = true; r(); }));
-  await waitFor(async () => {
-    if (exited) throw new Error(`redis-server exited early on port ${port}`);
-    return ping(port);
-  }, `redis-server on port ${port}`);
+  let done = false;
+  const exited = new Promise<void>((r) => child.once('exit', () => { done = true; r(); }));
+  return { child, exited, isExited: () => done };
+}
+
+function holdPort(port: number): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    const holder = createServer((sock) => sock.destroy());
+    holder.unref();
+    holder.once('error', reject);
+    holder.listen(port, '127.0.0.1', () => resolve(holder));
+  });
+}
+
+/** Starts redis-server on a free loopback port and waits until it (not some other server) answers. */
+export async function startRedis(): Promise<RedisHandle> {
+  let port = 0;
+  let proc: ReturnType<typeof spawnRedis> | undefined;
+  let holder: Server | undefined;
+  const up = async () => {
+    const current = proc!;
+    await waitFor(async () => {
+      if (current.isExited()) throw new Error(`redis-server exited early on port ${port}`);
+      return (await serverPid(port)) === current.child.pid;
+    }, `redis-server on port ${port}`);
+  };
+  for (let attempt = 1; ; attempt++) {
+    port = await freePort();
+    proc = spawnRedis(port);
+    try {
+      await up();
+      break;
+    } catch (err) {
+      proc.child.kill('SIGKILL');
+      if (attempt >= 5) throw err;
+    }
+  }
+  const kill = async () => {
+    if (proc!.isExited()) return;
+    proc!.child.kill('SIGKILL');
+    await proc!.exited;
+  };
+  const release = async () => {
+    const h = holder;
+    holder = undefined;
+    if (h) await new Promise<void>((r) => h.close(() => r()));
+  };
   return {
     url: `redis://127.0.0.1:${port}`,
     port,
     async stop() {
-      if (exited) return;
-      child.kill('SIGKILL');
-      await exitedP;
+      await kill();
+      await release();
+    },
+    async goDown() {
+      await kill();
+      holder = await holdPort(port);
+    },
+    async comeBack() {
+      await release();
+      proc = spawnRedis(port);
+      await up();
     },
   };
 }

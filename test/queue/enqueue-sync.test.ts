@@ -85,12 +85,12 @@ t.test('when different pods are enqueued, then each gets its own job; uid does n
 
 t.test('when a bulk holds duplicates, then one job per pod is added with the last reference', async (t) => {
   const { queue } = await freshQueue(t);
-  const ids = await enqueueSyncBulk(queue, [pod('x', 'old'), pod('y'), pod('x', 'new')], 'audit');
+  const ids = await enqueueSyncBulk(queue, [pod('x', 'old'), pod('y', 'uid-y'), pod('x', 'new'), pod('y')], 'audit');
   t.equal(ids.length, 2);
   const jobs = await queue.getJobs(['waiting']);
   t.equal(jobs.length, 2);
-  const x = jobs.find((j) => j.data.name === 'x');
-  t.equal(x?.data.uid, 'new');
+  t.equal(jobs.find((j) => j.data.name === 'x')?.data.uid, 'new', 'the newest uid wins');
+  t.equal(jobs.find((j) => j.data.name === 'y')?.data.uid, 'uid-y', 'a later event without uid keeps the known one');
   t.same(await enqueueSyncBulk(queue, [], 'audit'), [], 'an empty bulk touches nothing');
 });
 

@@ -52,14 +52,15 @@ export async function enqueueSync(queue: Queue, ref: ObjectRef, reason: SyncReas
 
 /**
  * Many refs in one atomic round trip (addBulk is all-or-nothing). Refs sharing a dedup id are collapsed
- * first, keeping the last one (it carries the newest uid), so one batch never fights itself.
+ * first, keeping the newest uid seen (a patch event often has none, the create before it does).
  */
 export async function enqueueSyncBulk(queue: Queue, refs: readonly ObjectRef[], reason: SyncReason): Promise<string[]> {
   const byKey = new Map<string, ObjectRef>();
   for (const ref of refs) {
     const key = syncDedupId(ref);
+    const uid = ref.uid ?? byKey.get(key)?.uid;
     byKey.delete(key);
-    byKey.set(key, ref);
+    byKey.set(key, uid ? { ...ref, uid } : ref);
   }
   if (byKey.size === 0) return [];
   const jobs = await queue.addBulk([...byKey.values()].map((ref) => syncJob(ref, reason)));

@@ -11,4 +11,4 @@ export const QUEUE_NAMES = {
 export type QueueName = (typeof QUEUE_NAMES)[keyof typeof QUEUE_NAMES];
 
 /** Why a sync job was asked for; kept on the job for the dashboard, never used to skip reading state. */
-export type SyncReason = 'admission' | 'audit' | 'resync';
+export type SyncReason = 'admission' | 'audit' | 'resync' | 'worker';

@@ -52,6 +52,15 @@ export function createSyncQueue(connection: Redis, prefix: string): Queue {
   return queue;
 }
 
+/** ioredis reports a dropped connection a moment before its status changes; name that for callers. */
+const CONNECTION_ERROR = /writeable|Connection is closed|ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|MaxRetriesPerRequest/i;
+
+function asUnavailable(err: unknown): never {
+  if (err instanceof RedisUnavailableError) throw err;
+  if (err instanceof Error && CONNECTION_ERROR.test(err.message)) throw new RedisUnavailableError(err.message);
+  throw err;
+}
+
 export function createSyncProducer(opts: SyncProducerOptions): SyncProducer {
   const timeoutMs = opts.timeoutMs ?? 2000;
   const connection = createRedisConnection(opts.redisUrl, 'producer');
@@ -62,11 +71,11 @@ export function createSyncProducer(opts: SyncProducerOptions): SyncProducer {
   return {
     async enqueue(ref, reason) {
       ready('enqueue');
-      return withTimeout(enqueueSync(queue, ref, reason), timeoutMs, 'enqueue');
+      return withTimeout(enqueueSync(queue, ref, reason), timeoutMs, 'enqueue').catch(asUnavailable);
     },
     async enqueueMany(refs, reason) {
       ready('enqueue');
-      return withTimeout(enqueueSyncBulk(queue, refs, reason), timeoutMs, 'enqueue');
+      return withTimeout(enqueueSyncBulk(queue, refs, reason), timeoutMs, 'enqueue').catch(asUnavailable);
     },
     async ping(pingTimeoutMs = 500) {
       if (connection.status !== 'ready') return false;

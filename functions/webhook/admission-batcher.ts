@@ -1,0 +1,62 @@
+// Admission enqueues, coalesced. The route only records the pod (a Map insert); a flush on the next turn
+// of the event loop sends everything recorded meanwhile as one addBulk. This keeps BullMQ's per-add work
+// and its Redis round trip off the request path entirely, and under a burst turns N adds into one.
+// Failures are counted, not retried: audit and resync will bring the pods anyway.
+import type { ObjectRef } from '../_shared/core/job-refs.js';
+import { syncDedupId } from '../_shared/queue/enqueue-sync.js';
+import type { SyncProducer } from '../_shared/queue/producer.js';
+import type { WebhookMetrics } from './metrics.js';
+
+export interface BatchFailure {
+  refs: number;
+  error: Error;
+}
+
+export class AdmissionBatcher {
+  private pending = new Map<string, ObjectRef>();
+  private scheduled = false;
+  private readonly flushes = new Set<Promise<void>>();
+
+  constructor(
+    private readonly producer: SyncProducer,
+    private readonly metrics: WebhookMetrics,
+    private readonly onFailure: (f: BatchFailure) => void,
+  ) {}
+
+  add(ref: ObjectRef): void {
+    const key = syncDedupId(ref);
+    const uid = ref.uid ?? this.pending.get(key)?.uid;
+    this.pending.set(key, uid ? { ...ref, uid } : ref);
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(() => this.flush());
+    }
+  }
+
+  private flush(): void {
+    this.scheduled = false;
+    if (this.pending.size === 0) return;
+    const refs = [...this.pending.values()];
+    this.pending = new Map();
+    const p = this.producer.enqueueMany(refs, 'admission').then(
+      () => this.metrics.inc('enqueued_total', { source: 'admission' }, refs.length),
+      (error: Error) => {
+        this.metrics.enqueueFailed('admission', refs.length);
+        this.onFailure({ refs: refs.length, error });
+      },
+    );
+    this.flushes.add(p);
+    void p.finally(() => this.flushes.delete(p));
+  }
+
+  /** Sends what is pending and waits for every flush, at most `timeoutMs` (used on close). */
+  async settle(timeoutMs: number): Promise<void> {
+    this.flush();
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.allSettled([...this.flushes]),
+      new Promise((r) => { timer = setTimeout(r, timeoutMs); }),
+    ]);
+    clearTimeout(timer);
+  }
+}

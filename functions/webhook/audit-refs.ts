@@ -1,0 +1,82 @@
+// Which audit events become sync jobs, as a pure function over one EventList's items.
+// Only committed changes count (ResponseComplete with 2xx); podferry's own writes are skipped so its
+// status patches and finalizer removals never come back as work.
+import type { ObjectRef } from '../_shared/core/job-refs.js';
+
+export interface AuditUser {
+  username?: string;
+}
+
+export interface AuditEvent {
+  auditID?: string;
+  stage?: string;
+  verb?: string;
+  user?: AuditUser;
+  impersonatedUser?: AuditUser | null;
+  objectRef?: {
+    resource?: string;
+    namespace?: string;
+    name?: string;
+    uid?: string;
+    apiGroup?: string;
+    subresource?: string;
+  } | null;
+  responseStatus?: { code?: number } | null;
+  requestObject?: unknown;
+  responseObject?: unknown;
+}
+
+const VERBS = new Set(['create', 'update', 'patch', 'delete']);
+
+/**
+ * Pod subresources that change what the host must run or whether the pod lives:
+ * - '' (the pod itself), 'ephemeralcontainers' and 'resize' change the spec;
+ * - 'eviction' deletes the pod without a separate pods delete event.
+ * Left out: 'status' (podferry owns it; echoing its own patches would loop), 'binding' (podferry binds),
+ * and read-style ones (log, exec, attach, portforward, proxy) that never change the object.
+ */
+export const SYNCED_POD_SUBRESOURCES: ReadonlySet<string> = new Set(['', 'ephemeralcontainers', 'resize', 'eviction']);
+
+function podMeta(obj: unknown): { name?: string; namespace?: string; uid?: string } | undefined {
+  if (!obj || typeof obj !== 'object' || Array.isArray(obj)) return undefined;
+  const o = obj as { kind?: unknown; metadata?: { name?: unknown; namespace?: unknown; uid?: unknown } };
+  if (o.kind !== 'Pod' || !o.metadata || typeof o.metadata !== 'object') return undefined;
+  const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
+  return { name: str(o.metadata.name), namespace: str(o.metadata.namespace), uid: str(o.metadata.uid) };
+}
+
+/** The user a request acted as: the impersonated one when there was impersonation. */
+export function actingUser(event: AuditEvent): string | undefined {
+  return event.impersonatedUser?.username ?? event.user?.username;
+}
+
+export function podRefFromAuditEvent(event: AuditEvent, cluster: string, ownUsers: ReadonlySet<string>): ObjectRef | undefined {
+  const ref = event.objectRef;
+  const code = event.responseStatus?.code ?? 0;
+  if (event.stage !== 'ResponseComplete' || code < 200 || code > 299) return undefined;
+  if (!ref || ref.resource !== 'pods' || (ref.apiGroup ?? '') !== '') return undefined;
+  if (!SYNCED_POD_SUBRESOURCES.has(ref.subresource ?? '')) return undefined;
+  if (!event.verb || !VERBS.has(event.verb)) return undefined;
+  const user = actingUser(event);
+  if (user !== undefined && ownUsers.has(user)) return undefined;
+
+  // On a subresource the bodies are an Eviction, a Status...; only the pod itself carries pod metadata.
+  const bodies = ref.subresource ? undefined : podMeta(event.responseObject) ?? podMeta(event.requestObject);
+  // generateName creates have no name in objectRef; the response body has the generated one.
+  const name = ref.name || bodies?.name;
+  const namespace = ref.namespace || bodies?.namespace;
+  if (!name || !namespace) return undefined;
+  const out: ObjectRef = { cluster, kind: 'Pod', namespace, name };
+  const uid = bodies?.uid ?? ref.uid;
+  if (uid) out.uid = uid;
+  return out;
+}
+
+export function podRefsFromAuditEvents(events: readonly AuditEvent[], cluster: string, ownUsers: ReadonlySet<string>): ObjectRef[] {
+  const refs: ObjectRef[] = [];
+  for (const event of events) {
+    const ref = podRefFromAuditEvent(event, cluster, ownUsers);
+    if (ref) refs.push(ref);
+  }
+  return refs;
+}
