@@ -68,9 +68,16 @@ t.test('when the host pod vanished after the pod started or was bound, then the 
   started.status!.startTime = new Date('2026-11-26T11:00:02Z');
   const bound = virtualPod();
   bound.spec!.nodeName = 'node-1';
+  bound.status!.conditions = [{ type: 'PodScheduled', status: 'True' }];
   for (const v of [started, bound]) {
     t.match(plan(v, undefined), { type: 'recreate-or-reflect', decision: 'reflect', virtual: { namespace: 'default', name: 'web', uid: VUID }, gracePeriodSeconds: 0, message: /disappeared after it was scheduled/ });
   }
+});
+
+t.test('when a new virtual pod arrives with a preset nodeName, then it is created, not mistaken for a lost one', async (t) => {
+  const v = virtualPod();
+  v.spec!.nodeName = 'node-9';
+  t.match(plan(v, undefined), { type: 'create-host' });
 });
 
 t.test('when the host pod vanished before the pod was scheduled, then it is recreated', async (t) => {

@@ -61,7 +61,7 @@ function hostOnly(hostPod: V1Pod, ctx: TranslateContext): PodSyncPlan {
 }
 
 /**
- * The host pod is missing. Never synced: create it. Synced but never scheduled or started (it only has
+ * The host pod is missing. Never synced: create it. Synced but never bound or started (it only has
  * conditions we reported): recreate it, nothing ran. Once bound or started, vCluster's rule (PR #525)
  * applies: the virtual pod is force-deleted so its controller replaces it, rather than silently
  * re-running it on another node. A finished virtual pod is left alone: it is a record (Job history).
@@ -69,8 +69,10 @@ function hostOnly(hostPod: V1Pod, ctx: TranslateContext): PodSyncPlan {
 function virtualOnly(virtualPod: V1Pod, ctx: TranslateContext): PodSyncPlan {
   if (isDeleting(virtualPod)) return { type: 'finalize-virtual', virtual: target(virtualPod), gracePeriodSeconds: 0 };
   if (isPodFinished(virtualPod)) return { type: 'nothing', reason: 'virtual-finished' };
-  const started = Boolean(virtualPod.status?.startTime) || Boolean(virtualPod.spec?.nodeName);
+  // Conditions on the virtual pod only come from our status reports, so they prove an earlier sync; a
+  // nodeName alone does not (a user may preset it), but with conditions it is our binding.
   const synced = (virtualPod.status?.conditions ?? []).length > 0;
+  const started = Boolean(virtualPod.status?.startTime) || (synced && Boolean(virtualPod.spec?.nodeName));
   if (started) {
     return {
       type: 'recreate-or-reflect', decision: 'reflect', virtual: target(virtualPod), gracePeriodSeconds: 0,
