@@ -1,5 +1,5 @@
 import t from 'tap';
-import { configMaps, secrets } from '../../infra/kube-sim/resources.js';
+import { configMaps, pods, secrets } from '../../infra/kube-sim/resources.js';
 import { condition, container, isReady, startHost, statusOf, write } from './kubelet-harness.js';
 
 const backOff = { backOffBaseMs: 60, backOffMaxMs: 240, runMs: 60 };
@@ -128,4 +128,22 @@ t.test('when a container exits 0 under restartPolicy Always, then it is restarte
   t.equal(statusOf(restarted).phase, 'Running');
   t.ok(host.podEvents('always').some((e) => e.reason === 'Pulled' && e.message === 'Container image "sim-exit-0:v2" already present on machine'),
     'an IfNotPresent image is not pulled again on restart');
+});
+
+t.test('when a pod stuck on a missing volume is deleted, then the kubelet still finishes it and it goes away', async (t) => {
+  const host = await startHost({ nodes: 1 });
+  t.teardown(() => host.stop());
+  await host.createPod('stuck', {
+    containers: [{ name: 'app', image: 'nginx:1.27' }],
+    volumes: [{ name: 'conf', secret: { secretName: 'never' } }],
+  });
+  await host.waitFor('stuck', (p) => !!statusOf(p).hostIP);
+  let last: ReturnType<typeof container>;
+  const gone = host.waitFor('stuck', (p, ev) => {
+    if (p) last = container(p);
+    return ev.type === 'DELETED';
+  });
+  await host.api.delete(pods, 'default', 'stuck', {}, write);
+  await gone;
+  t.match(last, { state: { terminated: { exitCode: 137, reason: 'ContainerStatusUnknown', message: 'The container could not be located when the pod was terminated' } } });
 });
