@@ -58,7 +58,7 @@ export async function startCluster(options: ClusterOptions): Promise<StartedClus
   const token = randomBytes(24).toString('hex');
 
   const api = createApi({ watchHistory: options.watchHistory });
-  api.setAdmission(createAdmission(api));
+  api.setAdmission(createAdmission(api, options.admissionCredentials ? { credentials: options.admissionCredentials } : {}));
   let audit: (AuditSink & { stats(): unknown }) | undefined;
   if (options.audit) audit = await createAuditSink(options.audit);
 
@@ -67,7 +67,7 @@ export async function startCluster(options: ClusterOptions): Promise<StartedClus
   const documents = new Map<string, string>();
   const handler = createHttpHandler({
     api,
-    authenticator: createAuthenticator(new Map([[token, ADMIN]])),
+    authenticator: createAuthenticator(new Map([[token, ADMIN], ...(options.tokenUsers ?? []).map((t): [string, UserInfo] => [t.token, t.user])])),
     metrics,
     faults,
     audit,
