@@ -37,7 +37,7 @@ export async function deleteObject(ctx: ApiContext, resource: ResourceType, name
   checkPreconditions(resource, stored, del);
   const extraOptions: Record<string, unknown> = {};
   for (const k of ['gracePeriodSeconds', 'preconditions', 'propagationPolicy', 'orphanDependents'] as const) if (del[k] !== undefined) extraOptions[k] = del[k];
-  const admitReq = { operation: 'DELETE' as const, resource, namespace: ns, name, oldObject: structuredClone(stored) as KubeObject, opts, extraOptions };
+  const admitReq = { operation: 'DELETE' as const, resource, namespace: ns, name, oldObject: stored, opts, extraOptions };
   await admitMutate(ctx, admitReq);
   await admitValidate(ctx, admitReq);
 

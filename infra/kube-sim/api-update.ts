@@ -7,14 +7,47 @@ import { strictDecodingError, unknownFieldMessages, unknownFields } from './sche
 import type { KubeObject, ResourceType, WriteOptions } from './types.js';
 import { deepEqual, validateObjectMeta, validateObjectMetaUpdate, validatePodSpecUpdate } from './validation.js';
 
-/** fieldValidation: Strict refuses unknown fields (400), Warn (the default) reports them, Ignore says nothing. */
+/**
+ * fieldValidation: Strict refuses unknown fields (400), Warn (the default) reports them, Ignore says nothing.
+ * Like the real decoder, Warn and Ignore then drop them: they are never stored. `obj` must be the caller's own copy.
+ */
 export function checkFields(resource: ResourceType, obj: unknown, wo: WriteOptions): void {
   const mode = wo.fieldValidation ?? 'Warn';
-  if (mode === 'Ignore') return;
   const paths = unknownFields(resource.kind, obj);
   if (paths.length === 0) return;
   if (mode === 'Strict') throw strictDecodingError(paths);
-  wo.warnings?.push(...unknownFieldMessages(paths));
+  if (mode === 'Warn') wo.warnings?.push(...unknownFieldMessages(paths));
+  for (const path of paths) removePath(obj, path);
+}
+
+/** Splits "spec.containers[0].foo" (the schema walker's paths) into keys and indexes. */
+export function pathSegments(path: string): string[] {
+  const out: string[] = [];
+  let i = 0;
+  while (i < path.length) {
+    if (path[i] === '.') { i++; continue; }
+    if (path[i] === '[') {
+      const end = path.indexOf(']', i);
+      out.push(path.slice(i + 1, end < 0 ? path.length : end));
+      i = end < 0 ? path.length : end + 1;
+      continue;
+    }
+    let j = i;
+    while (j < path.length && path[j] !== '.' && path[j] !== '[') j++;
+    out.push(path.slice(i, j));
+    i = j;
+  }
+  return out;
+}
+
+function removePath(obj: unknown, path: string): void {
+  const segs = pathSegments(path);
+  let cur: any = obj;
+  for (const seg of segs.slice(0, -1)) {
+    cur = cur?.[seg];
+    if (cur === null || typeof cur !== 'object') return;
+  }
+  if (cur && typeof cur === 'object') delete cur[segs[segs.length - 1]];
 }
 
 const SERVER_OWNED = ['name', 'namespace', 'uid', 'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'generation', 'resourceVersion', 'managedFields'] as const;
@@ -25,10 +58,11 @@ function withoutManagedFields(o: KubeObject): KubeObject {
 
 /**
  * The object an update would store, or `stored` itself when the write changes nothing (the real server then
- * skips the write and keeps the resourceVersion). Throws 422 when the change is not allowed.
+ * skips the write and keeps the resourceVersion). Throws 422 when the change is not allowed. Takes ownership
+ * of `candidate` (callers pass their own copy; copying again would double the cost of every write).
  */
 export function prepareUpdate(ctx: ApiContext, resource: ResourceType, stored: KubeObject, candidate: KubeObject, wo: WriteOptions, subresource: string | undefined, operation: 'Update' | 'Apply'): KubeObject {
-  let next = structuredClone(candidate ?? {}) as KubeObject;
+  let next = (candidate && typeof candidate === 'object' ? candidate : {}) as KubeObject;
   if (!next.metadata || typeof next.metadata !== 'object') next.metadata = {};
   for (const k of SERVER_OWNED) {
     if (stored.metadata[k] === undefined) delete next.metadata[k];

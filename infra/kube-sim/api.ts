@@ -129,10 +129,13 @@ export function createApi(opts: ApiOptions = {}): SimApi {
     const name = stored.metadata.name!;
     let next = prepareUpdate(ctx, resource, stored, candidate, wo, subresource, operation);
     if (next === stored) return structuredClone(stored) as KubeObject;
-    const mutated = await admitMutate(ctx, { operation: 'UPDATE', resource, subresource, namespace: ns, name, object: next, oldObject: structuredClone(stored) as KubeObject, opts: wo });
-    if (mutated && mutated !== next) next = prepareUpdate(ctx, resource, stored, mutated, wo, subresource, operation);
-    if (next === stored) return structuredClone(stored) as KubeObject;
-    await admitValidate(ctx, { operation: 'UPDATE', resource, subresource, namespace: ns, name, object: next, oldObject: structuredClone(stored) as KubeObject, opts: wo });
+    if (ctx.admission) {
+      const base = { operation: 'UPDATE' as const, resource, subresource, namespace: ns, name, opts: wo };
+      const mutated = await admitMutate(ctx, { ...base, object: next, oldObject: stored });
+      if (mutated && mutated !== next) next = prepareUpdate(ctx, resource, stored, structuredClone(mutated) as KubeObject, wo, subresource, operation);
+      if (next === stored) return structuredClone(stored) as KubeObject;
+      await admitValidate(ctx, { ...base, object: next, oldObject: stored });
+    }
     if (store.get(resource, ns, name) !== stored) throw conflictAfterAdmission(resource, name);
     if (wo.dryRun) return next;
     const meta = next.metadata;
@@ -178,6 +181,7 @@ export function createApi(opts: ApiOptions = {}): SimApi {
     async update(resource, namespace, name, body, wo, subresource) {
       checkSubresource(resource, subresource, 'PUT');
       if (body?.metadata?.name && body.metadata.name !== name) throw badRequest(`the name of the object (${body.metadata.name}) does not match the name on the URL (${name})`);
+      body = structuredClone(body);
       checkFields(resource, body, wo);
       const ns = scopeOf(resource, namespace);
       if (resource.namespaced && body?.metadata?.namespace && body.metadata.namespace !== ns) throw badRequest('the namespace of the provided object does not match the namespace sent on the request');

@@ -37,7 +37,9 @@ export class Store {
   private size = 0;
   /** Highest RV no longer in history: a watch or snapshot from before it cannot be served. */
   private compactedRv = 0;
-  private readonly listeners = new Set<(change: Change) => void>();
+  private readonly anyListeners = new Set<(change: Change) => void>();
+  // Watchers of one resource only hear about that resource: with many watchers, most writes concern few of them.
+  private readonly listenersByResource = new Map<string, Set<(change: Change) => void>>();
 
   constructor(historySize = 10_000) {
     this.ring = new Array(Math.max(1, historySize));
@@ -95,7 +97,9 @@ export class Store {
     }
     const change: Change = { rv: this.rv, type, resourceKey: key, namespace, name, object: stamped, previous };
     this.record(change);
-    for (const listener of this.listeners) listener(change);
+    for (const listener of this.anyListeners) listener(change);
+    const forResource = this.listenersByResource.get(key);
+    if (forResource) for (const listener of forResource) listener(change);
     return stamped;
   }
 
@@ -144,9 +148,20 @@ export class Store {
     return [...byKey.entries()].sort(([a], [b]) => compareKeys(a, b)).map(([, o]) => o);
   }
 
-  subscribe(listener: (change: Change) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+  /** Hears every commit, synchronously and in order; with `resource`, only that resource's commits. */
+  subscribe(listener: (change: Change) => void, resource?: ResourceType): () => void {
+    if (!resource) {
+      this.anyListeners.add(listener);
+      return () => this.anyListeners.delete(listener);
+    }
+    const key = resourceKey(resource);
+    let set = this.listenersByResource.get(key);
+    if (!set) this.listenersByResource.set(key, (set = new Set()));
+    set.add(listener);
+    return () => {
+      set!.delete(listener);
+      if (set!.size === 0) this.listenersByResource.delete(key);
+    };
   }
 }
 

@@ -69,7 +69,7 @@ export class WatchHub {
     } else {
       for (const c of this.store.changesSince(from)) deliver(c);
     }
-    const unsubscribe = this.store.subscribe(deliver);
+    const unsubscribe = this.store.subscribe(deliver, resource);
 
     const bookmark = () => {
       if (!opts.allowWatchBookmarks || stopped) return;
