@@ -9,10 +9,11 @@ import { backOffMs, containerId, defaultPullPolicy, goDuration, imageBehaviour, 
 const stamp = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 export const waiting = (reason: string, message?: string) => ({ waiting: message ? { reason, message } : { reason } });
 
+/** Starts the next init container, or all app containers once the init containers are done. */
 export async function runNext(p: PodHost): Promise<void> {
   const inits = p.spec.initContainers ?? [];
   if (p.initIndex < inits.length) return pullAndStart(p, [inits[p.initIndex]!.name]);
-  for (const c of p.runtime.containers) if (!p.isInit(c.name)) c.state = waiting('ContainerCreating');
+  for (const c of p.runtime.containers) c.state = waiting('ContainerCreating'); // no longer PodInitializing
   return pullAndStart(p, p.runtime.containers.map((c) => c.name));
 }
 
