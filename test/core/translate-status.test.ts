@@ -83,8 +83,10 @@ for (const c of differs) {
   });
 }
 
-t.test('when a managed field disappeared, then the merge patch clears it with null', async (t) => {
-  t.same(statusMergePatch({ phase: 'Running', podIP: '10.0.0.1', observedGeneration: 1 }, { phase: 'Failed' }), { status: { phase: 'Failed', podIP: null } });
+t.test('when a managed field disappeared, then the merge patch clears it with null and skips what is equal', async (t) => {
+  t.same(statusMergePatch({ phase: 'Running', podIP: '10.0.0.1', hostIP: 'h', observedGeneration: 1 }, { phase: 'Failed', hostIP: 'h' }), { status: { phase: 'Failed', podIP: null } });
+  t.same(statusMergePatch(base, { ...base }), { status: {} });
+  t.same(statusMergePatch(undefined, base), { status: base });
 });
 
 const readiness: Array<[string, V1Pod | undefined, boolean, boolean]> = [

@@ -98,14 +98,17 @@ export function isPodFinished(pod: V1Pod | undefined): boolean {
 }
 
 /**
- * A JSON merge patch body for the status subresource: desired's managed fields, and null for a managed
- * field the current status has and desired lacks (a merge patch leaves absent fields alone).
+ * A JSON merge patch body for the status subresource: the managed fields that differ, desired's value,
+ * or null for a field the current status has and desired lacks (a merge patch leaves absent fields alone).
+ * Empty when nothing differs.
  */
 export function statusMergePatch(current: V1PodStatus | undefined, desired: V1PodStatus): { status: Record<string, unknown> } {
   const status: Record<string, unknown> = {};
+  const present = (v: unknown) => v !== undefined && v !== null;
   for (const key of MANAGED_STATUS_FIELDS) {
-    if (desired[key] !== undefined && desired[key] !== null) status[key] = desired[key];
-    else if (current?.[key] !== undefined && current?.[key] !== null) status[key] = null;
+    if (semanticEqual(current?.[key], desired[key])) continue;
+    if (present(desired[key])) status[key] = desired[key];
+    else if (present(current?.[key])) status[key] = null;
   }
   return { status };
 }
