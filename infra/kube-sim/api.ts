@@ -93,7 +93,6 @@ export function createApi(opts: ApiOptions = {}): SimApi {
     let next = (await admitMutate(ctx, { operation: 'CREATE', resource, namespace: ns, name: displayName, object: obj, opts: wo }))!;
     typeMeta(resource, next);
     if (resource === pods) applyPodSchemeDefaults(next);
-    if (resource === namespaces && next.metadata.name) next.metadata.labels = { ...next.metadata.labels, 'kubernetes.io/metadata.name': next.metadata.name };
 
     if (!next.metadata.name && next.metadata.generateName) {
       const base = next.metadata.generateName.slice(0, 58);
@@ -105,6 +104,7 @@ export function createApi(opts: ApiOptions = {}): SimApi {
         throw new KubeError(409, 'AlreadyExists', `${err.message}, the server was not able to generate a unique name for the object`, { ...err.status.details, retryAfterSeconds: 1 });
       }
     }
+    if (resource === namespaces && next.metadata.name) next.metadata.labels = { ...next.metadata.labels, 'kubernetes.io/metadata.name': next.metadata.name };
     next.metadata.uid = randomUUID();
     next.metadata.creationTimestamp = timestamp(ctx.now());
     if (resource.hasSpec) next.metadata.generation = 1;

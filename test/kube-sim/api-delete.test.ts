@@ -91,6 +91,8 @@ t.test('when a namespace is created, then it gets its label, finalizer, phase, d
   t.match(api.get(configMaps, 'team-a', 'kube-root-ca.crt').data, { 'ca.crt': /BEGIN CERTIFICATE/ });
   t.match(await statusOf(api.create(namespaces, undefined, { metadata: { name: 'Team_B' } }, wo())), { code: 422, message: /a lowercase RFC 1123 label must consist of/ });
   t.same(api.list(namespaces, undefined, {}).items.map((o) => o.metadata.name), ['default', 'kube-node-lease', 'kube-public', 'kube-system', 'team-a']);
+  const generated = await api.create(namespaces, undefined, { metadata: { generateName: 'gen-' } }, wo());
+  t.same(generated.metadata.labels, { 'kubernetes.io/metadata.name': generated.metadata.name });
 });
 
 t.test('when a namespace is deleted, then it terminates, refuses new content, empties, then disappears', async (t) => {
