@@ -1,6 +1,7 @@
 // The API server's outbound HTTPS client, shared by admission webhooks and the audit webhook backend.
 // Failures are worded the way Go's net/http and client-go word them (`Post "url": ...`), because webhook
 // errors reach users verbatim inside Status messages and tests compare against real clusters' text.
+import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { checkServerIdentity, type PeerCertificate } from 'node:tls';
 import { isIP } from 'node:net';
@@ -134,16 +135,21 @@ export function postJson(target: WebhookTarget, body: unknown, timeoutMs: number
       clearTimeout(timer);
       fn();
     };
-    const req = httpsRequest(url, {
-      method: 'POST',
-      headers,
+    // Admission URLs are validated to be https; a kubeconfig (the audit webhook's) may name plain http.
+    const tlsOptions = {
       ca: target.caPem,
       cert: target.clientCertPem,
       key: target.clientKeyPem,
       rejectUnauthorized: !target.insecureSkipTLSVerify,
       checkServerIdentity: target.insecureSkipTLSVerify ? () => undefined : goCheckServerIdentity,
-      agent: false,
       servername: isIP(url.hostname.replace(/^\[|\]$/g, '')) ? undefined : url.hostname,
+    };
+    const send = url.protocol === 'http:' ? httpRequest : httpsRequest;
+    const req = send(url, {
+      method: 'POST',
+      headers,
+      agent: false,
+      ...(url.protocol === 'http:' ? {} : tlsOptions),
     }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));

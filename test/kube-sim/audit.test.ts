@@ -1,6 +1,8 @@
 // createAuditSink against a real HTTPS receiver on 127.0.0.1, configured the way kube-apiserver is:
 // a policy (object or YAML file) and a kubeconfig naming the webhook.
 import t from 'tap';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -153,4 +155,24 @@ t.test('when policy and CA come from files and the user has a token, then they a
   await audit.close();
   t.equal(server.received[0].headers.authorization, 'Bearer audit-token');
   t.same(items(server.received).map((e) => e.stage), ['ResponseComplete']);
+});
+
+t.test('when the kubeconfig names a plain http server, then batches are posted over http', async (t) => {
+  const bodies: any[] = [];
+  const plain = createServer((req, res) => {
+    let body = '';
+    req.on('data', (d: Buffer) => (body += d));
+    req.on('end', () => {
+      bodies.push(JSON.parse(body));
+      res.writeHead(200).end('{}');
+    });
+  });
+  await new Promise<void>((resolve) => plain.listen(0, '127.0.0.1', resolve));
+  t.teardown(() => new Promise<void>((resolve) => plain.close(() => resolve())));
+  const url = `http://127.0.0.1:${(plain.address() as AddressInfo).port}/audit`;
+  const audit = await createAuditSink({ policy: podsPolicy, webhookKubeconfig: await kubeconfig(url, {}, {}), batchMaxSize: 10 });
+  audit.record('ResponseComplete', request(1), created(1));
+  await audit.close();
+  t.equal(bodies.length, 1);
+  t.equal(bodies[0].items[0].auditID, request(1).auditID);
 });
