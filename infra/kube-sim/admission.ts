@@ -111,6 +111,10 @@ export function createAdmission(api: Api, options: AdmissionOptions = {}): Admis
       const host = service ? `${service.name}.${service.namespace}.svc` : '';
       throw new CallFailure(`failed to call webhook: Post ${JSON.stringify(url)}: dial tcp: lookup ${host}: no such host`);
     }
+    if (!spec.clientConfig.url.startsWith('https://')) {
+      // A real server refuses to store such a configuration; if one got here, it must not be called.
+      throw new CallFailure(`clientConfig.url: Invalid value: ${JSON.stringify(spec.clientConfig.url)}: 'https' is the only allowed URL scheme`);
+    }
     const uid = randomUUID();
     const caBundle = spec.clientConfig.caBundle;
     let body: string;

@@ -72,6 +72,9 @@ t.test('when a webhook names a service, then the call fails because the simulato
   const svc = hook('svc.podferry.io', '', { clientConfig: { service: { namespace: 'podferry', name: 'webhook', path: '/admission' }, caBundle } });
   const err = await rejection(createAdmission(fakeApi({ validating: [config('p', [svc])], namespaces: [teamA] })).validate(attrs()));
   t.equal(err.message, 'Internal error occurred: failed calling webhook "svc.podferry.io": failed to call webhook: Post "https://webhook.podferry.svc:443/admission?timeout=10s": dial tcp: lookup webhook.podferry.svc: no such host');
+  const plain = hook('http.podferry.io', '', { clientConfig: { url: 'http://127.0.0.1:1/admission' } });
+  const httpErr = await rejection(createAdmission(fakeApi({ validating: [config('p', [plain])], namespaces: [teamA] })).validate(attrs()));
+  t.match(httpErr.message, /'https' is the only allowed URL scheme$/);
 });
 
 t.test('when a webhook answers non-2xx, then the failure is worded as client-go words it', async (t) => {
