@@ -3,6 +3,7 @@
 import type { IncomingMessage } from 'node:http';
 import { parse as parseYaml } from 'yaml';
 import { badRequest, KubeError, requestEntityTooLarge, unsupportedMediaType } from './errors.js';
+import { decodeProtobufObject } from './protobuf.js';
 import type { PatchType } from './types.js';
 
 export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
@@ -56,6 +57,7 @@ export function patchTypeOf(contentType: string | undefined): PatchType {
 /** The decoded object of a POST/PUT body; `expectedKind` only shapes the error message, as the real decoder does. */
 export function decodeObject(buf: Buffer, contentType: string | undefined, expectedKind: string): unknown {
   const type = mediaType(contentType);
+  if (type === 'application/vnd.kubernetes.protobuf') return decodeProtobufObject(buf, type);
   const text = buf.toString('utf8');
   if (type === 'application/yaml' || type === 'application/apply-patch+yaml') {
     try {
