@@ -46,6 +46,9 @@ async function applyPlan(plan: PodSyncPlan, ref: ObjectRef, virtualPod: V1Pod | 
         if (plan.report) await reportToVirtual(plan.virtual, plan.report, deps);
         await deletePod(deps.virtual, plan.virtual.namespace, plan.virtual.name, { gracePeriodSeconds: plan.gracePeriodSeconds, uid: plan.virtual.uid });
         await note(`virtual pod deleted (grace ${plan.gracePeriodSeconds} s): ${plan.message}`);
+        // A graceful delete leaves the virtual pod Terminating: follow it, so it is finalized once the host
+        // pod is gone (our own writes are not audited, so no event would bring us back).
+        if (plan.gracePeriodSeconds > 0) await enqueueStatus(deps.queues.status, ref, deps.now(), deps.statusPoll.firstMs);
         return true;
       }
       await ensureDependencies(ref.namespace, plan.dependencies, deps);
