@@ -146,6 +146,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
   if (env.CLIENT_CA_FILE?.trim() && !(env.TLS_CERT_FILE?.trim() && env.TLS_KEY_FILE?.trim())) {
     r.problems.push('CLIENT_CA_FILE needs TLS_CERT_FILE and TLS_KEY_FILE: client certificates only exist over TLS');
   }
+  const virtualUser = r.string('PODFERRY_VIRTUAL_USER');
   const tokens = r.tokens();
   const allowUnauthenticated = r.boolean('WEBHOOK_ALLOW_UNAUTHENTICATED', false);
   if (!clientCaFile && tokens.length === 0 && !allowUnauthenticated) {
@@ -164,7 +165,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     redisUrl: redisUrl ?? '',
     queuePrefix: queuePrefix ?? 'podferry',
     logLevel: (logLevel ?? 'info') as LogLevel,
-    virtual: { kubeconfig: virtualKubeconfig ?? '', ...(r.string('PODFERRY_VIRTUAL_USER') ? { user: r.string('PODFERRY_VIRTUAL_USER') } : {}) },
+    virtual: { kubeconfig: virtualKubeconfig ?? '', ...(virtualUser ? { user: virtualUser } : {}) },
     host: {
       ...(hostKubeconfig ? { kubeconfig: hostKubeconfig } : {}),
       namespace: hostNamespace ?? '',
