@@ -3,6 +3,7 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import type { ObjectRef } from '../_shared/core/job-refs.js';
 import { evaluatePodPolicy, type PodPolicy } from '../_shared/core/policy.js';
+import { isNamespaceName, isPodName } from './object-names.js';
 
 export interface AdmissionRequest {
   uid: string;
@@ -48,6 +49,7 @@ export function reviewAdmission(request: AdmissionRequest, policy: PodPolicy, cl
   const namespace = request.namespace || virtualPod.metadata?.namespace;
   // Without a name (should not happen in the validating phase) audit will still bring the committed pod.
   if (!name || !namespace) return { response: allow, skipped: 'no name yet' };
+  if (!isPodName(name) || !isNamespaceName(namespace)) return { response: allow, skipped: 'not a valid name' };
   const syncRef: ObjectRef = { cluster, kind: 'Pod', namespace, name };
   const uid = virtualPod.metadata?.uid;
   if (uid) syncRef.uid = uid;

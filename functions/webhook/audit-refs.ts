@@ -2,6 +2,7 @@
 // Only committed changes count (ResponseComplete with 2xx); podferry's own writes are skipped so its
 // status patches and finalizer removals never come back as work.
 import type { ObjectRef } from '../_shared/core/job-refs.js';
+import { isNamespaceName, isPodName } from './object-names.js';
 
 export interface AuditUser {
   username?: string;
@@ -65,7 +66,7 @@ export function podRefFromAuditEvent(event: AuditEvent, cluster: string, ownUser
   // generateName creates have no name in objectRef; the response body has the generated one.
   const name = ref.name || bodies?.name;
   const namespace = ref.namespace || bodies?.namespace;
-  if (!name || !namespace) return undefined;
+  if (!name || !namespace || !isPodName(name) || !isNamespaceName(namespace)) return undefined;
   const out: ObjectRef = { cluster, kind: 'Pod', namespace, name };
   const uid = bodies?.uid ?? ref.uid;
   if (uid) out.uid = uid;

@@ -15,6 +15,7 @@ const table: Array<[string, AdmissionRequest, { allowed: boolean; sync?: object;
   ['when the pod has a uid, then the ref carries it', req({ object: pod({}, { uid: 'u1' }) }), { allowed: true, sync: { name: 'web', uid: 'u1' } }],
   ['when request.name is empty, then the object name is used', req({ name: '' }), { allowed: true, sync: { name: 'web' } }],
   ['when no name is known, then allowed without sync', req({ name: '', object: pod({}, { name: undefined }) }), { allowed: true, skipped: 'no name yet' }],
+  ['when the name is not a DNS name, then allowed without sync', req({ name: 'x:y' }), { allowed: true, skipped: 'not a valid name' }],
   ['when hostPID is asked, then denied', req({ object: pod({ hostPID: true }) }), { allowed: false }],
   ['when dry run, then allowed without sync', req({ dryRun: true }), { allowed: true, skipped: 'dry run' }],
   ['when DELETE, then allowed without sync', req({ operation: 'DELETE', object: null }), { allowed: true, skipped: 'operation DELETE' }],

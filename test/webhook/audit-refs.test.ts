@@ -38,6 +38,8 @@ const table: Array<[string, AuditEvent, object | undefined]> = [
   ['when objectRef has a uid, then that uid', withRef({ uid: 'u-ref' }), { name: 'web', uid: 'u-ref' }],
   ['when there is no objectRef, then nothing', { ...base, objectRef: null }, undefined],
   ['when there is no namespace, then nothing', withRef({ namespace: undefined }), undefined],
+  ['when the name is not a DNS name, then nothing (it would break the job key)', withRef({ name: 'a:b/c' }), undefined],
+  ['when the namespace is not a DNS label, then nothing', withRef({ namespace: 'Default' }), undefined],
 ];
 
 for (const [name, event, want] of table) {
