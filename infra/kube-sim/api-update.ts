@@ -2,6 +2,8 @@
 // subresource each changing only their half, pod spec rules, generation, and no-op detection.
 import { invalid } from './errors.js';
 import { withManagedFields, type ApiContext } from './api-context.js';
+import { applyTypeDefaults, immutableDataCauses } from './api-defaults.js';
+import { applyPodSchemeDefaults } from './pod-defaults.js';
 import { apiVersionOf, namespaces, pods } from './resources.js';
 import { strictDecodingError, unknownFieldMessages, unknownFields } from './schema.js';
 import type { KubeObject, ResourceType, WriteOptions } from './types.js';
@@ -92,13 +94,15 @@ export function prepareUpdate(ctx: ApiContext, resource: ResourceType, stored: K
       if (stored.status === undefined) delete next.status;
       else next.status = structuredClone(stored.status);
     }
+    applyTypeDefaults(resource, next);
+    if (resource === pods) applyPodSchemeDefaults(next);
     if (resource === namespaces) {
       next.spec = { ...(next.spec as object), finalizers: structuredClone((stored.spec as Record<string, unknown> | undefined)?.finalizers) };
       next.metadata.labels = { ...next.metadata.labels, 'kubernetes.io/metadata.name': stored.metadata.name! };
     }
   }
 
-  const causes = [...validateObjectMeta(resource, next), ...validateObjectMetaUpdate(next, stored)];
+  const causes = [...validateObjectMeta(resource, next), ...validateObjectMetaUpdate(next, stored), ...immutableDataCauses(resource, next, stored)];
   if (resource === pods && subresource === undefined) {
     causes.push(...validatePodSpecUpdate((next.spec ?? {}) as Record<string, unknown>, (stored.spec ?? {}) as Record<string, unknown>));
   }

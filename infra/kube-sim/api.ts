@@ -8,6 +8,7 @@ import { deleteObject, finalizeNamespaceIfEmpty } from './api-delete.js';
 import { listObjects } from './api-list.js';
 import { applyPodAdmissionDefaults, applyPodSchemeDefaults, qosClass, randomSuffix } from './pod-defaults.js';
 import { bindPod } from './api-binding.js';
+import { applyTypeDefaults } from './api-defaults.js';
 import { checkFields, prepareUpdate } from './api-update.js';
 import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch } from './patch.js';
 import { apiVersionOf, configMaps, findResource, namespaces, pods, serviceAccounts } from './resources.js';
@@ -89,10 +90,12 @@ export function createApi(opts: ApiOptions = {}): SimApi {
     if (resource === namespaces) {
       obj.spec = { finalizers: ['kubernetes'] };
     }
+    applyTypeDefaults(resource, obj);
 
     let next = (await admitMutate(ctx, { operation: 'CREATE', resource, namespace: ns, name: displayName, object: obj, opts: wo }))!;
     typeMeta(resource, next);
     if (resource === pods) applyPodSchemeDefaults(next);
+    applyTypeDefaults(resource, next);
 
     if (!next.metadata.name && next.metadata.generateName) {
       const base = next.metadata.generateName.slice(0, 58);
@@ -149,6 +152,10 @@ export function createApi(opts: ApiOptions = {}): SimApi {
     return new KubeError(409, 'Conflict', `Operation cannot be fulfilled on ${resource.group ? `${resource.plural}.${resource.group}` : resource.plural} "${name}": the object has been modified; please apply your changes to the latest version and try again`, { name, group: resource.group, kind: resource.plural });
   }
 
+  function uidMismatch(resource: ResourceType, name: string, given: string, actual: string) {
+    return new KubeError(409, 'Conflict', `Operation cannot be fulfilled on ${resource.group ? `${resource.plural}.${resource.group}` : resource.plural} "${name}": Precondition failed: UID in precondition: ${given}, UID in object meta: ${actual}`, { name, group: resource.group, kind: resource.plural });
+  }
+
   function checkSubresource(resource: ResourceType, subresource: string | undefined, method: string): void {
     if (subresource === undefined || subresource === '') return;
     if (!resource.subresources.includes(subresource) || subresource === 'binding') throw methodNotAllowed(method);
@@ -186,6 +193,8 @@ export function createApi(opts: ApiOptions = {}): SimApi {
       const ns = scopeOf(resource, namespace);
       if (resource.namespaced && body?.metadata?.namespace && body.metadata.namespace !== ns) throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
       const stored = mustGet(ctx, resource, ns, name);
+      const uid = body?.metadata?.uid;
+      if (uid && uid !== stored.metadata.uid) throw uidMismatch(resource, name, uid, stored.metadata.uid!);
       const rv = body?.metadata?.resourceVersion;
       if (rv && rv !== stored.metadata.resourceVersion) throw conflictAfterAdmission(resource, name);
       return updateWith(resource, stored, body, wo, subresource);
@@ -209,9 +218,7 @@ export function createApi(opts: ApiOptions = {}): SimApi {
       else patched = applyMergePatch(base, patchBody);
       checkFields(resource, patched, wo);
       if (patched.metadata?.resourceVersion !== stored.metadata.resourceVersion) throw conflictAfterAdmission(resource, name);
-      if (patched.metadata?.uid !== stored.metadata.uid) {
-        throw new KubeError(409, 'Conflict', `Operation cannot be fulfilled on ${resource.plural} "${name}": Precondition failed: UID in precondition: ${patched.metadata?.uid}, UID in object meta: ${stored.metadata.uid}`, { name, group: resource.group, kind: resource.plural });
-      }
+      if (patched.metadata?.uid !== stored.metadata.uid) throw uidMismatch(resource, name, String(patched.metadata?.uid), stored.metadata.uid!);
       return { object: await updateWith(resource, stored, patched, wo, subresource, patchType === 'apply' ? 'Apply' : 'Update'), created: false };
     },
 

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { createApi } from '../../infra/kube-sim/api.js';
-import { configMaps, namespaces, pods, serviceAccounts } from '../../infra/kube-sim/resources.js';
+import { configMaps, namespaces, pods, secrets, serviceAccounts, services } from '../../infra/kube-sim/resources.js';
 import type { KubeObject } from '../../infra/kube-sim/types.js';
 import { statusOf, syncStatusOf, wo } from './api-test-helpers.js';
 
@@ -172,4 +172,36 @@ t.test('when the namespace has no default service account, then pod creation is 
   await api.delete(serviceAccounts, 'default', 'default', {}, wo());
   t.match(await statusOf(api.create(pods, 'default', pod('p'), wo())), { code: 403, reason: 'Forbidden', message: 'pods "p" is forbidden: error looking up service account default/default: serviceaccount "default" not found' });
   t.ok(api.get(namespaces, undefined, 'default'));
+});
+
+t.test('when secrets and services are written, then the scheme defaults apply and immutable data stays', async (t) => {
+  const api = createApi();
+  const secret = await api.create(secrets, 'default', { metadata: { name: 's' }, stringData: { password: 'hunter2' } } as KubeObject, wo());
+  t.equal(secret.type, 'Opaque');
+  t.same(secret.data, { password: Buffer.from('hunter2').toString('base64') });
+  t.equal(secret.stringData, undefined);
+  const svc = await api.create(services, 'default', { metadata: { name: 'web' }, spec: { ports: [{ port: 80 }] } } as KubeObject, wo());
+  t.match(svc.spec, { type: 'ClusterIP', sessionAffinity: 'None', ports: [{ port: 80, protocol: 'TCP', targetPort: 80 }] });
+  const frozen = await api.create(configMaps, 'default', { ...cm('frozen'), immutable: true } as KubeObject, wo());
+  t.match(await statusOf(api.update(configMaps, 'default', 'frozen', { ...frozen, data: { a: 'changed' } }, wo())), {
+    code: 422, message: 'ConfigMap "frozen" is invalid: data: Forbidden: field is immutable when `immutable` is set',
+  });
+  const labelled = await api.update(configMaps, 'default', 'frozen', { ...frozen, metadata: { ...frozen.metadata, labels: { ok: 'yes' } } }, wo());
+  t.same(labelled.metadata.labels, { ok: 'yes' });
+});
+
+t.test('when a PUT carries another uid, then it conflicts; when it omits defaulted pod fields, they are filled in', async (t) => {
+  const api = createApi();
+  const c = await api.create(configMaps, 'default', cm('u'), wo());
+  t.match(await statusOf(api.update(configMaps, 'default', 'u', { ...c, metadata: { ...c.metadata, uid: 'someone-else' } }, wo())), {
+    code: 409, message: `Operation cannot be fulfilled on configmaps "u": Precondition failed: UID in precondition: someone-else, UID in object meta: ${c.metadata.uid}`,
+  });
+  const p = await api.create(pods, 'default', pod('put'), wo());
+  const body = structuredClone(p) as any;
+  delete body.spec.containers[0].terminationMessagePath;
+  delete body.spec.dnsPolicy;
+  body.spec.containers[0].image = 'nginx:1.28';
+  const updated = await api.update(pods, 'default', 'put', body, wo());
+  t.equal((updated.spec as any).containers[0].image, 'nginx:1.28');
+  t.equal((updated.spec as any).dnsPolicy, 'ClusterFirst');
 });
