@@ -13,13 +13,16 @@ import type { WebhookMetrics } from './metrics.js';
  */
 export const FLUSH_WINDOW_MS = 5;
 
+/** Bigger batches are sent in slices, one per event-loop turn, so no single turn blocks requests long. */
+export const MAX_BATCH = 25;
+
 export interface BatchFailure {
   refs: number;
   error: Error;
 }
 
 export class AdmissionBatcher {
-  private pending = new Map<string, ObjectRef>();
+  private readonly pending = new Map<string, ObjectRef>();
   private scheduled = false;
   private readonly flushes = new Set<Promise<void>>();
 
@@ -42,8 +45,16 @@ export class AdmissionBatcher {
   private flush(): void {
     this.scheduled = false;
     if (this.pending.size === 0) return;
-    const refs = [...this.pending.values()];
-    this.pending = new Map();
+    const refs: ObjectRef[] = [];
+    for (const [key, ref] of this.pending) {
+      this.pending.delete(key);
+      refs.push(ref);
+      if (refs.length >= MAX_BATCH) break;
+    }
+    if (this.pending.size > 0) {
+      this.scheduled = true;
+      setImmediate(() => this.flush());
+    }
     const p = this.producer.enqueueMany(refs, 'admission').then(
       () => this.metrics.inc('enqueued_total', { source: 'admission' }, refs.length),
       (error: Error) => {
@@ -57,7 +68,7 @@ export class AdmissionBatcher {
 
   /** Sends what is pending and waits for every flush, at most `timeoutMs` (used on close). */
   async settle(timeoutMs: number): Promise<void> {
-    this.flush();
+    while (this.pending.size > 0) this.flush();
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([
       Promise.allSettled([...this.flushes]),

@@ -119,12 +119,15 @@ t.test('when Redis is down, then admission still answers at once and the failed 
 
 t.test('when a burst of admissions arrives, then every pod gets exactly one job', async (t) => {
   const h = await harness(t, redis.url);
-  const names = Array.from({ length: 30 }, (_, i) => `burst-${i % 10}`);
+  // More distinct pods than one addBulk slice (MAX_BATCH), each admitted more than once.
+  const pods = 60;
+  const names = Array.from({ length: 90 }, (_, i) => `burst-${String(i % pods).padStart(2, '0')}`);
   const answers = await Promise.all(names.map((name, i) =>
     h.app.inject({ method: 'POST', url: '/admission', headers: AUTH, payload: admissionReview({ uid: `b-${i}`, name, object: podObject(name, { uid: `uid-${name}` }) }) })));
   t.ok(answers.every((a) => a.json().response.allowed === true));
   const jobs = await h.jobsAfterClose();
-  t.same(jobs.map((j) => j.name), Array.from({ length: 10 }, (_, i) => `burst-${i}`).sort());
+  t.same(jobs.map((j) => j.name), Array.from({ length: pods }, (_, i) => `burst-${String(i).padStart(2, '0')}`));
   t.ok(jobs.every((j) => j.uid === `uid-${j.name}` && j.reason === 'admission'));
-  t.equal(h.metrics.get('admission_reviews_total', { decision: 'allowed' }), 30);
+  t.equal(h.metrics.get('admission_reviews_total', { decision: 'allowed' }), 90);
+  t.ok(h.metrics.get('enqueued_total', { source: 'admission' }) >= pods, 'every pod was sent at least once');
 });
