@@ -42,6 +42,13 @@ function startServer(kubeconfigPath: string): Promise<ChildProcess> {
   });
 }
 
+/** CPU time (ms) the server process has used: with client and server on one small machine, the rate is
+ * often the client's limit, while the server's CPU per request says what the server itself can do. */
+function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10; // utime + stime, in 10 ms ticks
+}
+
 function rssMb(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
@@ -97,8 +104,14 @@ async function main(): Promise<void> {
 
     await pool(200, CONCURRENCY, (i) => core.createNamespacedPod({ namespace: 'default', body: pod(`warm-${i}`) })); // JIT warm-up
     const RAW = 2000;
-    const createsPerSec = await pool(TOTAL - 200 - RAW, CONCURRENCY, (i) => core.createNamespacedPod({ namespace: 'default', body: pod(`bench-${i}`) }));
-    const getsPerSec = await pool(TOTAL, CONCURRENCY, (i) => core.readNamespacedPod({ namespace: 'default', name: `bench-${i % (TOTAL - 200 - RAW)}` }));
+    const perRequestUs = async (count: number, run: () => Promise<number>): Promise<[number, number]> => {
+      const before = cpuMs(child.pid!);
+      const rate = await run();
+      return [rate, Math.round(((cpuMs(child.pid!) - before) / count) * 1000)];
+    };
+    const creates = TOTAL - 200 - RAW;
+    const [createsPerSec, createCpuUs] = await perRequestUs(creates, () => pool(creates, CONCURRENCY, (i) => core.createNamespacedPod({ namespace: 'default', body: pod(`bench-${i}`) })));
+    const [getsPerSec, getCpuUs] = await perRequestUs(TOTAL, () => pool(TOTAL, CONCURRENCY, (i) => core.readNamespacedPod({ namespace: 'default', name: `bench-${i % creates}` })));
     const rawCreatesPerSec = await pool(RAW, CONCURRENCY, (i) => rawRequest(kc, 'POST', '/api/v1/namespaces/default/pods', JSON.stringify(pod(`raw-${i}`))));
     const newConnectionGetsPerSec = await pool(500, 16, (i) => plainCore.readNamespacedPod({ namespace: 'default', name: `bench-${i}` }));
     const listStart = performance.now();
@@ -112,6 +125,8 @@ async function main(): Promise<void> {
       createsPerSec: Math.round(createsPerSec),
       getsPerSec: Math.round(getsPerSec),
       rawHttpsCreatesPerSec: Math.round(rawCreatesPerSec),
+      serverCpuPerCreateUs: createCpuUs,
+      serverCpuPerGetUs: getCpuUs,
       newConnectionGetsPerSec: Math.round(newConnectionGetsPerSec),
       listAllMs: listMs,
       serverRssIdleMb: rssIdle,
@@ -122,6 +137,7 @@ async function main(): Promise<void> {
       process.stdout.write(`pods held by the server:         ${result.pods}\n`);
       process.stdout.write(`pod creates/s (keep-alive, c=${CONCURRENCY}): ${result.createsPerSec}\n`);
       process.stdout.write(`pod gets/s (keep-alive, c=${CONCURRENCY}):    ${result.getsPerSec}\n`);
+      process.stdout.write(`server CPU per create / get:     ${result.serverCpuPerCreateUs} us / ${result.serverCpuPerGetUs} us (one core: ~${Math.round(1e6 / result.serverCpuPerCreateUs)} creates/s)\n`);
       process.stdout.write(`pod creates/s (bare node:https, same agent, c=${CONCURRENCY}): ${result.rawHttpsCreatesPerSec}\n`);
       process.stdout.write(`pod gets/s (client-node default, new TLS connection per call, c=16): ${result.newConnectionGetsPerSec}\n`);
       process.stdout.write(`list of all pods:                ${result.listAllMs} ms\n`);
