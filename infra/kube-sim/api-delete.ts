@@ -32,14 +32,17 @@ export function podGracePeriod(pod: KubeObject, del: DeleteOptions): number {
 
 export async function deleteObject(ctx: ApiContext, resource: ResourceType, namespace: string | undefined, name: string, del: DeleteOptions, opts: WriteOptions): Promise<DeleteResult> {
   const ns = scopeOf(resource, namespace);
-  const stored = mustGet(ctx, resource, ns, name);
+  const before = mustGet(ctx, resource, ns, name);
   if (resource === namespaces && UNDELETABLE_NAMESPACES.has(name)) throw forbidden('namespaces', '', name, 'this namespace may not be deleted');
-  checkPreconditions(resource, stored, del);
+  checkPreconditions(resource, before, del);
   const extraOptions: Record<string, unknown> = {};
   for (const k of ['gracePeriodSeconds', 'preconditions', 'propagationPolicy', 'orphanDependents'] as const) if (del[k] !== undefined) extraOptions[k] = del[k];
-  const admitReq = { operation: 'DELETE' as const, resource, namespace: ns, name, oldObject: stored, opts, extraOptions };
+  const admitReq = { operation: 'DELETE' as const, resource, namespace: ns, name, oldObject: before, opts, extraOptions };
   await admitMutate(ctx, admitReq);
   await admitValidate(ctx, admitReq);
+  // Admission awaited: work on the object as it stands now, so a write that landed meanwhile is not undone.
+  const stored = mustGet(ctx, resource, ns, name);
+  checkPreconditions(resource, stored, del);
 
   const grace = resource === pods ? podGracePeriod(stored, del) : 0;
   const finalizers = stored.metadata.finalizers ?? [];
