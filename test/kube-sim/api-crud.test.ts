@@ -205,3 +205,13 @@ t.test('when a PUT carries another uid, then it conflicts; when it omits default
   t.equal((updated.spec as any).containers[0].image, 'nginx:1.28');
   t.equal((updated.spec as any).dnsPolicy, 'ClusterFirst');
 });
+
+t.test('when unknown fields sit inside lists, then Warn names their full path and drops only them', async (t) => {
+  const api = createApi();
+  const warnings: string[] = [];
+  const body = pod('deep', { spec: { containers: [{ name: 'c', image: 'nginx', bogus: true }] } });
+  const created = await api.create(pods, 'default', body, wo({ warnings }));
+  t.same(warnings, ['unknown field "spec.containers[0].bogus"']);
+  t.equal((created.spec as any).containers[0].bogus, undefined);
+  t.equal((created.spec as any).containers[0].image, 'nginx');
+});

@@ -130,3 +130,14 @@ t.test('when a protected namespace is deleted, then 403 says it may not be delet
     t.match(await statusOf(api.delete(namespaces, undefined, name, {}, wo())), { code: 403, message: `namespaces "${name}" is forbidden: this namespace may not be deleted` });
   }
 });
+
+t.test('when a namespace is updated, then its finalizers and name label hold, and only /finalize changes finalizers', async (t) => {
+  const api = createApi();
+  const ns = await api.create(namespaces, undefined, { metadata: { name: 'upd' } }, wo());
+  const updated = await api.update(namespaces, undefined, 'upd', { ...ns, metadata: { ...ns.metadata, labels: { team: 'a' } }, spec: { finalizers: [] } }, wo());
+  t.same(updated.metadata.labels, { team: 'a', 'kubernetes.io/metadata.name': 'upd' });
+  t.same(updated.spec, { finalizers: ['kubernetes'] });
+  const finalized = await api.update(namespaces, undefined, 'upd', { ...updated, spec: { finalizers: [] } }, wo(), 'finalize');
+  t.same(finalized.spec, { finalizers: [] });
+  t.same(finalized.metadata.labels, updated.metadata.labels);
+});
