@@ -46,9 +46,22 @@ export class WatchHub {
     const key = resourceKey(resource);
     const matches = (o: KubeObject | undefined) => !!o && (namespace === undefined || (o.metadata.namespace ?? '') === namespace) && (!filter || filter(o));
     let stopped = false;
+    let unsubscribe = () => {};
+    const handle: BookmarkingWatchHandle = { bookmark: () => {}, stop: () => { stopped = true; } };
     // Events go out one by one in commit order; copies keep an in-process watcher from touching the store.
+    const send = (event: WatchEvent) => {
+      if (stopped) return;
+      try {
+        onEvent(event);
+      } catch (err) {
+        // A failing watcher is cut off like a broken connection; the write that triggered it has committed
+        // and must neither fail nor starve the other watchers.
+        handle.stop();
+        process.emitWarning(`kube-sim: watch on ${resource.plural} stopped after its handler threw: ${(err as Error).message}`);
+      }
+    };
     const emit = (type: WatchEvent['type'], object: KubeObject) => {
-      if (!stopped) onEvent({ type, object: structuredClone(object) as KubeObject });
+      if (!stopped) send({ type, object: structuredClone(object) as KubeObject });
     };
     const deliver = (c: Change) => {
       if (c.resourceKey !== key) return;
@@ -69,22 +82,22 @@ export class WatchHub {
     } else {
       for (const c of this.store.changesSince(from)) deliver(c);
     }
-    const unsubscribe = this.store.subscribe(deliver, resource);
+    if (stopped) return handle;
+    unsubscribe = this.store.subscribe(deliver, resource);
 
     const bookmark = () => {
       if (!opts.allowWatchBookmarks || stopped) return;
-      onEvent({ type: 'BOOKMARK', object: { kind: resource.kind, apiVersion: apiVersionOf(resource), metadata: { resourceVersion: String(this.store.currentRv()) } } });
+      send({ type: 'BOOKMARK', object: { kind: resource.kind, apiVersion: apiVersionOf(resource), metadata: { resourceVersion: String(this.store.currentRv()) } } });
     };
     const timer = opts.allowWatchBookmarks ? setInterval(bookmark, this.bookmarkIntervalMs) : undefined;
     timer?.unref();
-    return {
-      bookmark,
-      stop() {
-        if (stopped) return;
-        stopped = true;
-        unsubscribe();
-        if (timer) clearInterval(timer);
-      },
+    handle.bookmark = bookmark;
+    handle.stop = () => {
+      if (stopped) return;
+      stopped = true;
+      unsubscribe();
+      if (timer) clearInterval(timer);
     };
+    return handle;
   }
 }

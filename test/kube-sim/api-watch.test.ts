@@ -97,3 +97,26 @@ t.test('when bookmarks are allowed, then they carry the kind and current RV, on 
   q.stop();
   t.same(quiet, [], 'no bookmark unless asked for');
 });
+
+t.test('when a watch handler throws, then that watch stops and the write and the other watchers are unaffected', async (t) => {
+  const api = createApi();
+  const warnings: string[] = [];
+  const onWarning = (w: Error) => warnings.push(w.message);
+  process.on('warning', onWarning);
+  t.teardown(() => void process.off('warning', onWarning));
+  let calls = 0;
+  api.watch(configMaps, 'default', { resourceVersion: api.currentResourceVersion() }, () => { calls++; throw new Error('handler broke'); });
+  const healthy: WatchEvent[] = [];
+  const h = api.watch(configMaps, 'default', { resourceVersion: api.currentResourceVersion() }, (e) => healthy.push(e));
+  await api.create(configMaps, 'default', cmBody('one'), wo());
+  await api.create(configMaps, 'default', cmBody('two'), wo());
+  h.stop();
+  t.equal(calls, 1);
+  t.same(summary(healthy), ['ADDED one', 'ADDED two']);
+  await new Promise((r) => setImmediate(r));
+  t.match(warnings, [/watch on configmaps stopped after its handler threw: handler broke/]);
+  let earlyCalls = 0;
+  api.watch(configMaps, 'default', {}, () => { earlyCalls++; throw new Error('during replay'); });
+  await api.create(configMaps, 'default', cmBody('three'), wo());
+  t.equal(earlyCalls, 1, 'a watch that failed during replay hears nothing more');
+});
