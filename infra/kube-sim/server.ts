@@ -57,7 +57,8 @@ export async function startCluster(options: ClusterOptions): Promise<StartedClus
   const [serving, admin] = await Promise.all([ca.issueServerCert(), ca.issueClientCert(ADMIN.username, ['system:masters'])]);
   const token = randomBytes(24).toString('hex');
 
-  const api = createApi({ watchHistory: options.watchHistory });
+  // Every namespace's kube-root-ca.crt then carries the CA that really signs this server's certificate.
+  const api = createApi({ watchHistory: options.watchHistory, rootCaPem: ca.certPem });
   api.setAdmission(createAdmission(api, options.admissionCredentials ? { credentials: options.admissionCredentials } : {}));
   let audit: (AuditSink & { stats(): unknown }) | undefined;
   if (options.audit) audit = await createAuditSink(options.audit);

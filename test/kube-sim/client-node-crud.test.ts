@@ -161,3 +161,8 @@ t.test('when a write is a dry run, then the answer is the object but nothing is 
   t.match(await statusOf(core.readNamespacedPod({ namespace: 'default', name: 'dry' })), { code: 404 });
   t.match(res.headers, { 'audit-id': /^[0-9a-f-]{36}$/ });
 });
+
+t.test('when a pod reads kube-root-ca.crt, then it holds the CA that signs the server certificate', async (t) => {
+  const cm = await core.readNamespacedConfigMap({ namespace: 'default', name: 'kube-root-ca.crt' });
+  t.equal(cm.data?.['ca.crt'], cluster.caPem);
+});
