@@ -18,6 +18,7 @@ import { createMetrics } from './metrics.js';
 import { openApiDocuments } from './openapi.js';
 import { startScheduler } from './scheduler.js';
 import { createCertificateAuthority } from './tls.js';
+import type { WebhookCredentials } from './webhook-client.js';
 import type { Api, AuditSink, ClusterOptions, FaultOptions, UserInfo } from './types.js';
 
 export interface StartedCluster {
@@ -37,6 +38,14 @@ export interface StartedCluster {
   close(): Promise<void>;
 }
 
+/** ClusterOptions plus what an embedding program wires in code: extra token users and admission credentials. */
+export interface StartClusterOptions extends ClusterOptions {
+  /** Bearer tokens accepted besides the admin's, as a --token-auth-file would list them. */
+  tokenUsers?: Array<{ token: string; user: UserInfo }>;
+  /** What the API server presents to admission webhooks (AdmissionConfiguration kubeconfig user "*"). */
+  admissionCredentials?: WebhookCredentials;
+}
+
 export const DEFAULT_MAX_BODY_BYTES = 3 * 1024 * 1024;
 const ADMIN: UserInfo = { username: 'kubernetes-admin', groups: ['system:masters', 'system:authenticated'] };
 
@@ -50,7 +59,7 @@ function listen(server: Server, port: number, host: string): Promise<number> {
   });
 }
 
-export async function startCluster(options: ClusterOptions): Promise<StartedCluster> {
+export async function startCluster(options: StartClusterOptions): Promise<StartedCluster> {
   const name = options.name ?? options.mode;
   const host = options.host ?? '127.0.0.1';
   const ca = await createCertificateAuthority(`${name}-ca`);

@@ -15,11 +15,18 @@ t.test('when requests are audited, then the webhook receives events with verb, o
   // The audit webhook client speaks HTTPS only, as kube-apiserver's does for webhooks.
   const receiverCa = await createCertificateAuthority('receiver-ca');
   const serving = await receiverCa.issueServerCert();
+  const admissionAuth: Array<string | undefined> = [];
   const receiver = https.createServer({ key: serving.keyPem, cert: serving.certPem }, (req, res) => {
     let body = '';
     req.on('data', (d) => (body += d));
     req.on('end', () => {
-      received.push(...JSON.parse(body).items);
+      const doc = JSON.parse(body);
+      if (req.url?.startsWith('/validate')) {
+        admissionAuth.push(req.headers.authorization);
+        res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', response: { uid: doc.request.uid, allowed: true } }));
+        return;
+      }
+      received.push(...doc.items);
       res.writeHead(200).end('{}');
     });
   });
@@ -36,6 +43,8 @@ t.test('when requests are audited, then the webhook receives events with verb, o
   const cluster = await startCluster({
     mode: 'virtual',
     audit: { policy: { apiVersion: 'audit.k8s.io/v1', kind: 'Policy', rules: [{ level: 'RequestResponse' }] }, webhookKubeconfig, batchMaxWaitMs: 50, initialBackoffMs: 50 },
+    tokenUsers: [{ token: 'syncer-token', user: { username: 'podferry', groups: ['system:authenticated'] } }],
+    admissionCredentials: { token: 'to-the-webhook' },
   });
   const user = parse(cluster.kubeconfig).users[0].user;
   const b64 = (s: string) => Buffer.from(s, 'base64').toString('utf8');
@@ -55,7 +64,28 @@ t.test('when requests are audited, then the webhook receives events with verb, o
       res.on('end', () => resolve(String(res.headers['audit-id'])));
     }).on('error', reject);
   });
+  // A token user, through a validating webhook that sees the credentials the server presents.
+  const port = (receiver.address() as AddressInfo).port;
+  const tokenCall = (method: string, path: string, payload: unknown) => new Promise<number>((resolve, reject) => {
+    const body = JSON.stringify(payload);
+    https.request({ method, hostname: url.hostname, port: url.port, path, ca: cluster.caPem,
+      headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body), Authorization: 'Bearer syncer-token' } }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    }).on('error', reject).end(body);
+  });
+  t.equal(await tokenCall('POST', '/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations', {
+    apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingWebhookConfiguration', metadata: { name: 'check' },
+    webhooks: [{ name: 'check.example.com', admissionReviewVersions: ['v1'], sideEffects: 'None', failurePolicy: 'Fail',
+      clientConfig: { url: `https://127.0.0.1:${port}/validate`, caBundle: Buffer.from(receiverCa.certPem).toString('base64') },
+      rules: [{ apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE'], resources: ['configmaps'] }] }],
+  }), 201);
+  t.equal(await tokenCall('POST', '/api/v1/namespaces/default/configmaps', { metadata: { name: 'by-token' } }), 201);
+  t.same(admissionAuth, ['Bearer to-the-webhook']);
   await cluster.close(); // flushes the audit batcher
+
+  const byToken = received.find((e) => e.stage === 'ResponseComplete' && e.objectRef?.name === 'by-token');
+  t.match(byToken, { verb: 'create', user: { username: 'podferry' }, responseStatus: { code: 201 } });
 
   const watchStages = received.filter((e) => e.auditID === watchId);
   t.same(watchStages.map((e) => `${e.stage} ${e.verb}`), ['RequestReceived watch', 'ResponseStarted watch', 'ResponseComplete watch']);
