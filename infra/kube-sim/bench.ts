@@ -26,6 +26,10 @@ const { values } = parseArgs({ options: { pods: { type: 'string', default: '1000
 const TOTAL = Number(values.pods);
 const CONCURRENCY = Number(values.concurrency);
 const ROOT = new URL('../../', import.meta.url).pathname;
+if (!Number.isInteger(TOTAL) || TOTAL < 1000 || !Number.isInteger(CONCURRENCY) || CONCURRENCY < 1) {
+  process.stderr.write('bench: --pods needs a whole number of at least 1000 and --concurrency one of at least 1\n');
+  process.exit(2);
+}
 
 function startServer(kubeconfigPath: string): Promise<ChildProcess> {
   // node --import tsx, not the tsx binary: the child's pid must be the server itself for its RSS.
@@ -103,7 +107,7 @@ async function main(): Promise<void> {
     const rssIdle = rssMb(child.pid!);
 
     await pool(200, CONCURRENCY, (i) => core.createNamespacedPod({ namespace: 'default', body: pod(`warm-${i}`) })); // JIT warm-up
-    const RAW = 2000;
+    const RAW = Math.min(2000, Math.floor(TOTAL / 5));
     const perRequestUs = async (count: number, run: () => Promise<number>): Promise<[number, number]> => {
       const before = cpuMs(child.pid!);
       const rate = await run();
