@@ -100,7 +100,8 @@ export async function serveResource(deps: HttpDeps, req: IncomingMessage, res: S
     const out = table && body && typeof body === 'object' && (body as KubeObject).kind !== 'Status' ? table.convert(body as KubeObject) : body;
     sendJson(res, code, out, pretty, headers ? { Warning: headers } : undefined);
     const obj = body as KubeObject | undefined;
-    if (ex.objectRef && obj?.metadata && (body as KubeObject).kind !== 'Status') {
+    // The audit objectRef names the object a single-object call touched, as the real server fills it in.
+    if (ex.objectRef && obj?.metadata && obj.kind !== 'Status' && ex.verb !== 'list' && ex.verb !== 'deletecollection') {
       ex.objectRef.name ??= obj.metadata.name;
       if (obj.metadata.uid) ex.objectRef.uid = obj.metadata.uid;
       if (obj.metadata.resourceVersion) ex.objectRef.resourceVersion = obj.metadata.resourceVersion;
