@@ -2,6 +2,7 @@
 // Answering plain application/json to kubectl's aggregated-discovery Accept makes it fall back to legacy
 // discovery, which is all a built-in-types-only server needs.
 import { ALL_RESOURCES, apiVersionOf } from './resources.js';
+import { reviewDiscovery } from './reviews.js';
 import type { ResourceType } from './types.js';
 
 export const SERVER_VERSION = {
@@ -63,13 +64,12 @@ export function discoveryDocuments(serverAddress: string): Map<string, string> {
       groups.push(listed);
     }
   }
+  for (const [path, doc] of reviewDiscovery()) {
+    docs.set(path, JSON.stringify(doc));
+    if (doc.kind === 'APIGroup') groups.push({ name: doc.name, versions: doc.versions, preferredVersion: doc.preferredVersion });
+  }
   docs.set('/api', JSON.stringify({ kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress }] }));
   docs.set('/apis', JSON.stringify({ kind: 'APIGroupList', apiVersion: 'v1', groups }));
   docs.set('/version', JSON.stringify(SERVER_VERSION, null, 2));
   return docs;
-}
-
-/** Health endpoints answer `ok` as text, like kube-apiserver's healthz handlers. */
-export function isHealthPath(path: string): boolean {
-  return path === '/healthz' || path === '/readyz' || path === '/livez';
 }

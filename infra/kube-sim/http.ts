@@ -9,7 +9,9 @@ import type { Faults } from './faults.js';
 import type { Metrics } from './metrics.js';
 import { isWatch } from './query.js';
 import { kubeVerb, serveResource, type Exchange } from './resource-handler.js';
-import { asKubeError, sendError, sendText } from './respond.js';
+import { asKubeError, sendError, sendJson, sendText } from './respond.js';
+import { answerReview, reviewFor } from './reviews.js';
+import { decodeObject, readBody } from './body.js';
 import { parsePath } from './router.js';
 import type { Api, AuditSink, AuditStage } from './types.js';
 import type { OpenWatch } from './watch-stream.js';
@@ -97,6 +99,20 @@ export function createHttpHandler(deps: HttpDeps): HttpHandler {
     }
     const exchange = newExchange(req, res, url, user);
     try {
+      const review = req.method === 'POST' ? reviewFor(pathname) : undefined;
+      if (review) {
+        exchange.verb = 'create';
+        exchange.metricsVerb = 'POST';
+        exchange.resourceLabel = review.plural;
+        const raw = await readBody(req, deps.maxBodyBytes);
+        // kubectl sends these as protobuf; only the caller matters to the answer, so the body is read only when JSON.
+        const json = (req.headers['content-type'] ?? '').startsWith('application/json');
+        const body = json ? decodeObject(raw, req.headers['content-type'], review.kind) as Record<string, unknown> : {};
+        const answer = answerReview(review, body ?? {}, user);
+        sendJson(res, 201, answer);
+        exchange.complete(201, answer);
+        return;
+      }
       await serveResource(deps, req, res, route.path, params, exchange, openWatches);
     } catch (err) {
       const kubeErr = asKubeError(err);

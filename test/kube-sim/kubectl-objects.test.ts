@@ -76,6 +76,15 @@ data:
     t.equal(unchanged.stdout.trim(), 'configmap/applied unchanged');
   });
 
+  t.test('when kubectl asks who it is and what it may do, then the admin identity answers and everything is allowed', async (t) => {
+    const whoami = await kubectl('auth', 'whoami');
+    t.equal(whoami.code, 0, whoami.stderr);
+    t.match(whoami.stdout, /Username\s+kubernetes-admin\n/);
+    t.match(whoami.stdout, /Groups\s+\[system:masters system:authenticated\]/);
+    const canI = await kubectl('auth', 'can-i', 'delete', 'pods', '-n', 'team');
+    t.equal(canI.stdout.trim(), 'yes');
+  });
+
   t.test('when kubectl deletes the namespace, then it and its content go', async (t) => {
     const deleted = await kubectl('delete', 'namespace', 'team', '--timeout=20s');
     t.equal(deleted.code, 0, deleted.stderr);

@@ -116,3 +116,14 @@ t.test('when a namespace is finalized through its subresource, then the finalize
   t.equal(res.code, 200);
   t.same(res.body.spec.finalizers ?? [], []);
 });
+
+t.test('when access reviews are posted as JSON, then the spec is echoed and allowed, and the caller is named', async (t) => {
+  const spec = { resourceAttributes: { verb: 'create', resource: 'pods', namespace: 'default' } };
+  const access = await call('POST', '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', spec });
+  t.equal(access.code, 201);
+  t.match(access.body, { kind: 'SelfSubjectAccessReview', spec, status: { allowed: true } });
+  const who = await call('POST', '/apis/authentication.k8s.io/v1/selfsubjectreviews', { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' });
+  t.match(who.body, { status: { userInfo: { username: 'kubernetes-admin', groups: ['system:masters', 'system:authenticated'] } } });
+  const groups = (await call('GET', '/apis')).body.groups.map((g: { name: string }) => g.name);
+  t.same(groups, ['admissionregistration.k8s.io', 'authentication.k8s.io', 'authorization.k8s.io']);
+});
