@@ -38,23 +38,32 @@ export interface LocalStackOptions {
   resyncIntervalSeconds?: number;
   /** Simulated kubelet step delay (ms). */
   kubeletStepMs?: number;
+  /** Host nodes to simulate (each takes 110 pods, like a real kubelet's default). */
+  hostNodes?: number;
+  /** Run the workers in this process (default); false leaves them to `podferry worker` processes. */
+  inProcessWorkers?: boolean;
   log?: Logger;
 }
 
 export interface Endpoints {
   cluster: string;
   hostNamespace: string;
-  virtual: { url: string; kubeconfig: string };
+  virtual: { url: string; kubeconfig: string; podferryKubeconfig: string };
   host: { url: string; kubeconfig: string };
   webhook: { url: string };
   redis: { url: string; ownProcess: boolean };
+  queuePrefix: string;
 }
 
 export interface LocalStack {
   endpoints: Endpoints;
   virtual: StartedCluster;
   host: StartedCluster;
-  workers: WorkerRuntime;
+  /** Absent when the workers run in their own processes. */
+  workers?: WorkerRuntime;
+  webhook: FastifyInstance;
+  /** The environment a `podferry worker` process needs to join this stack. */
+  workerEnv: Record<string, string>;
   close(): Promise<void>;
 }
 
@@ -77,7 +86,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     const redisUrl = opts.redisUrl ?? (redis = await startRedisServer({ dataDir: join(stateDir, 'redis') })).url;
     if (redis) closers.push(() => redis!.stop());
 
-    const host = await startCluster({ mode: 'host', name: 'host', port: await port('host'), kubelet: { startupDelayMs: opts.kubeletStepMs ?? 100 } });
+    const host = await startCluster({ mode: 'host', name: 'host', port: await port('host'), nodes: opts.hostNodes ?? 3, kubelet: { startupDelayMs: opts.kubeletStepMs ?? 100 } });
     closers.push(() => host.close());
     const hostKubeconfig = join(stateDir, 'host.kubeconfig');
     await host.writeKubeconfig(hostKubeconfig);
@@ -111,19 +120,25 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     const podferryKubeconfig = join(stateDir, 'podferry-virtual.kubeconfig');
     await writeFile(podferryKubeconfig, tokenKubeconfig(virtual.url, virtual.caPem, PODFERRY_USER, podferryToken), { mode: 0o600 });
 
-    const config = loadConfig({
+    const workerEnv: Record<string, string> = {
       PODFERRY_CLUSTER: cluster,
       REDIS_URL: redisUrl,
       VIRTUAL_KUBECONFIG: podferryKubeconfig,
       PODFERRY_VIRTUAL_USER: PODFERRY_USER,
       HOST_KUBECONFIG: hostKubeconfig,
       HOST_NAMESPACE: hostNamespace,
+      WEBHOOK_TOKENS: webhookToken,
+      WORKER_CONCURRENCY: String(opts.concurrency ?? 50),
+      HOST_QPS: String(opts.hostQps ?? 2000),
+      RESYNC_INTERVAL_SECONDS: String(Math.max(10, opts.resyncIntervalSeconds ?? 60)),
+      LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+    };
+    const config = loadConfig({
+      ...workerEnv,
       WEBHOOK_HOST: '127.0.0.1',
       WEBHOOK_PORT: String(webhookPort),
       TLS_CERT_FILE: tlsCertFile,
       TLS_KEY_FILE: tlsKeyFile,
-      WEBHOOK_TOKENS: webhookToken,
-      LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
     });
     const producer: SyncProducer = createSyncProducer({ redisUrl, prefix: config.queuePrefix });
     closers.push(() => producer.close());
@@ -136,31 +151,35 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
 
     await registerValidatingWebhook(virtual.kubeconfig, `${webhookUrl}/admission`, webhookCa.certPem);
 
-    const workers = await startWorkers({
-      cluster,
-      redisUrl,
-      queuePrefix: config.queuePrefix,
-      virtualKubeconfig: podferryKubeconfig,
-      hostKubeconfig,
-      hostNamespace,
-      translate: { vcluster: cluster, hostNamespace, hostServiceAccount: 'default' },
-      concurrency: opts.concurrency ?? 50,
-      hostQps: opts.hostQps ?? 2000,
-      resyncIntervalSeconds: opts.resyncIntervalSeconds ?? 60,
-      log: log.child({ component: 'worker' }),
-    });
-    closers.push(() => workers.close());
+    let workers: WorkerRuntime | undefined;
+    if (opts.inProcessWorkers !== false) {
+      workers = await startWorkers({
+        cluster,
+        redisUrl,
+        queuePrefix: config.queuePrefix,
+        virtualKubeconfig: podferryKubeconfig,
+        hostKubeconfig,
+        hostNamespace,
+        translate: { vcluster: cluster, hostNamespace, hostServiceAccount: config.host.serviceAccount },
+        concurrency: config.worker.concurrency,
+        hostQps: config.host.qps,
+        resyncIntervalSeconds: opts.resyncIntervalSeconds ?? config.worker.resyncIntervalSeconds,
+        log: log.child({ component: 'worker' }),
+      });
+      closers.push(() => workers!.close());
+    }
 
     const endpoints: Endpoints = {
       cluster,
       hostNamespace,
-      virtual: { url: virtual.url, kubeconfig: virtualKubeconfig },
+      virtual: { url: virtual.url, kubeconfig: virtualKubeconfig, podferryKubeconfig },
       host: { url: host.url, kubeconfig: hostKubeconfig },
       webhook: { url: webhookUrl },
       redis: { url: redisUrl, ownProcess: redis !== undefined },
+      queuePrefix: config.queuePrefix,
     };
     await writeFile(join(stateDir, 'endpoints.json'), `${JSON.stringify(endpoints, null, 2)}\n`);
-    return { endpoints, virtual, host, workers, close };
+    return { endpoints, virtual, host, workers, webhook: app, workerEnv, close };
   } catch (err) {
     await close();
     throw err;

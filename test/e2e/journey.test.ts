@@ -63,7 +63,7 @@ t.test('when the host pod is deleted on the host, then the virtual pod is delete
   await stack.hostCore.deleteNamespacedPod({ namespace: hostNs(), name: hostName('evicted') });
   // Nothing in the virtual cluster changed, so only the status tracker or resync can notice: trigger resync
   // through its queue as the schedule would.
-  await stack.workers.deps.queues.sync.add('sync evicted', { cluster: stack.endpoints.cluster, kind: 'Pod', namespace: ns, name: 'evicted', reason: 'resync' });
+  await stack.workers!.deps.queues.sync.add('sync evicted', { cluster: stack.endpoints.cluster, kind: 'Pod', namespace: ns, name: 'evicted', reason: 'resync' });
   await eventually('virtual pod gone', async () => (await readOrUndefined(() => stack.virtualCore.readNamespacedPod({ namespace: ns, name: 'evicted' }))) === undefined, 45_000);
   t.pass('the virtual pod followed the host pod');
 });
