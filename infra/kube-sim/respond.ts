@@ -18,7 +18,7 @@ export function sendText(res: ServerResponse, code: number, text: string, conten
   res.end(text);
 }
 
-/** Any thrown value as a KubeError: unexpected errors become a 500 whose message hides the internals. */
+/** Any thrown value as a KubeError: anything unexpected becomes a 500 InternalError Status, never a dropped connection. */
 export function asKubeError(err: unknown): KubeError {
   if (isKubeError(err)) return err;
   return internalError((err as Error)?.message ?? String(err));
