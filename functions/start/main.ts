@@ -32,7 +32,10 @@ export async function main(argv: string[]): Promise<void> {
     process.exit(1);
   }
   const { endpoints } = stack;
-  const rel = (p: string) => relative(process.cwd(), p) || p;
+  const rel = (p: string) => {
+    const r = relative(process.cwd(), p);
+    return r && !r.startsWith('..') ? r : p;
+  };
   const vk = rel(endpoints.virtual.kubeconfig);
   const hk = rel(endpoints.host.kubeconfig);
   process.stdout.write(
