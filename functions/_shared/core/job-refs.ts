@@ -1,5 +1,6 @@
 // What a job carries: a reference to one object, never its spec or data (Redis and the dashboard hold
-// nothing sensitive). The key doubles as the BullMQ job id, which is what collapses duplicate events.
+// nothing sensitive). The key is the BullMQ deduplication id (queue/enqueue-sync.ts), which collapses
+// duplicate events into one pending job per object without losing one that arrives during a run.
 
 export const OBJECT_KINDS = ['Pod', 'ConfigMap', 'Secret'] as const;
 export type ObjectKind = (typeof OBJECT_KINDS)[number];
