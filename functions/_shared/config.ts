@@ -170,11 +170,11 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       ...(hostKubeconfig ? { kubeconfig: hostKubeconfig } : {}),
       namespace: hostNamespace ?? '',
       serviceAccount: serviceAccount ?? 'default',
-      qps: r.number('HOST_QPS', 20, { min: 0.1, max: 10_000 }),
+      qps: r.number('HOST_QPS', 100, { min: 0.1, max: 10_000 }),
     },
     worker: {
       concurrency: r.number('WORKER_CONCURRENCY', 20, { min: 1, max: 1000, integer: true }),
-      resyncIntervalSeconds: r.number('RESYNC_INTERVAL_SECONDS', 300, { min: 10, max: 86_400, integer: true }),
+      resyncIntervalSeconds: r.number('RESYNC_INTERVAL_SECONDS', 60, { min: 10, max: 86_400, integer: true }),
     },
     webhook: {
       host: r.string('WEBHOOK_HOST', { fallback: '0.0.0.0' }) ?? '0.0.0.0',

@@ -33,8 +33,8 @@ t.test('when only the required keys are set, then defaults fill the rest and the
     queuePrefix: 'podferry',
     logLevel: 'info',
     virtual: { kubeconfig: file('virtual.kubeconfig') },
-    host: { namespace: 'vc1-pods', serviceAccount: 'default', qps: 20 },
-    worker: { concurrency: 20, resyncIntervalSeconds: 300 },
+    host: { namespace: 'vc1-pods', serviceAccount: 'default', qps: 100 },
+    worker: { concurrency: 20, resyncIntervalSeconds: 60 },
     webhook: { host: '0.0.0.0', port: 8443, tokens: [TOKEN], allowUnauthenticated: false },
   });
   t.equal(c.host.kubeconfig, undefined, 'absent HOST_KUBECONFIG means in-cluster');
