@@ -1,16 +1,11 @@
 // The few non-pod objects the syncer writes: the virtual Node a pod is bound to, the host copies of the
 // configmaps and secrets a pod mounts, and Warning events on the virtual pod.
 import type { CoreV1Event, V1ConfigMap, V1Node, V1Pod, V1Secret } from '@kubernetes/client-node';
-import { isAlreadyExists, isNotFound } from './kube-errors.js';
+import { isAlreadyExists, unlessNotFound } from './kube-errors.js';
 import type { KubeSide } from './kube-side.js';
 
-export async function readNode(side: KubeSide, name: string): Promise<V1Node | undefined> {
-  try {
-    return await side.call('get', (core) => core.readNode({ name }));
-  } catch (err) {
-    if (isNotFound(err)) return undefined;
-    throw err;
-  }
+export function readNode(side: KubeSide, name: string): Promise<V1Node | undefined> {
+  return unlessNotFound(side.call('get', (core) => core.readNode({ name })));
 }
 
 /** Creates the node unless it exists; a concurrent creation by another worker counts as success. */
@@ -22,43 +17,38 @@ export async function ensureNode(side: KubeSide, node: V1Node): Promise<void> {
   }
 }
 
-export async function readConfigMap(side: KubeSide, namespace: string, name: string): Promise<V1ConfigMap | undefined> {
-  try {
-    return await side.call('get', (core) => core.readNamespacedConfigMap({ namespace, name }));
-  } catch (err) {
-    if (isNotFound(err)) return undefined;
-    throw err;
-  }
+export function readConfigMap(side: KubeSide, namespace: string, name: string): Promise<V1ConfigMap | undefined> {
+  return unlessNotFound(side.call('get', (core) => core.readNamespacedConfigMap({ namespace, name })));
 }
 
-export async function readSecret(side: KubeSide, namespace: string, name: string): Promise<V1Secret | undefined> {
-  try {
-    return await side.call('get', (core) => core.readNamespacedSecret({ namespace, name }));
-  } catch (err) {
-    if (isNotFound(err)) return undefined;
-    throw err;
-  }
+export function readSecret(side: KubeSide, namespace: string, name: string): Promise<V1Secret | undefined> {
+  return unlessNotFound(side.call('get', (core) => core.readNamespacedSecret({ namespace, name })));
 }
 
-/** Create, or replace the data of the existing copy (level-triggered: the virtual object is the truth). */
-export async function upsertConfigMap(side: KubeSide, namespace: string, desired: V1ConfigMap): Promise<void> {
-  const name = desired.metadata!.name!;
+/** Create, or replace the existing copy (level-triggered: the virtual object is the truth). */
+async function upsert(create: () => Promise<unknown>, replace: () => Promise<unknown>): Promise<void> {
   try {
-    await side.call('create', (core) => core.createNamespacedConfigMap({ namespace, body: desired }));
+    await create();
   } catch (err) {
     if (!isAlreadyExists(err)) throw err;
-    await side.call('update', (core) => core.replaceNamespacedConfigMap({ namespace, name, body: desired }));
+    await replace();
   }
 }
 
-export async function upsertSecret(side: KubeSide, namespace: string, desired: V1Secret): Promise<void> {
+export function upsertConfigMap(side: KubeSide, namespace: string, desired: V1ConfigMap): Promise<void> {
   const name = desired.metadata!.name!;
-  try {
-    await side.call('create', (core) => core.createNamespacedSecret({ namespace, body: desired }));
-  } catch (err) {
-    if (!isAlreadyExists(err)) throw err;
-    await side.call('update', (core) => core.replaceNamespacedSecret({ namespace, name, body: desired }));
-  }
+  return upsert(
+    () => side.call('create', (core) => core.createNamespacedConfigMap({ namespace, body: desired })),
+    () => side.call('update', (core) => core.replaceNamespacedConfigMap({ namespace, name, body: desired })),
+  );
+}
+
+export function upsertSecret(side: KubeSide, namespace: string, desired: V1Secret): Promise<void> {
+  const name = desired.metadata!.name!;
+  return upsert(
+    () => side.call('create', (core) => core.createNamespacedSecret({ namespace, body: desired })),
+    () => side.call('update', (core) => core.replaceNamespacedSecret({ namespace, name, body: desired })),
+  );
 }
 
 /** A Warning event on the virtual pod, so `kubectl describe pod` tells the user why a sync gave up. */

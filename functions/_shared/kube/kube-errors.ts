@@ -49,3 +49,13 @@ function parseStatus(body: unknown): StatusBody | undefined {
 export const isNotFound = (err: unknown): boolean => err instanceof ApiException && err.code === 404;
 export const isAlreadyExists = (err: unknown): boolean => err instanceof ApiException && err.code === 409 && classifyKubeError(err).reason === 'AlreadyExists';
 export const isConflict = (err: unknown): boolean => err instanceof ApiException && err.code === 409;
+
+/** The result of a read, or undefined when the object does not exist (404); other failures propagate. */
+export async function unlessNotFound<T>(read: Promise<T>): Promise<T | undefined> {
+  try {
+    return await read;
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw err;
+  }
+}

@@ -1,19 +1,14 @@
 // Thin operations on pods, one API call each, in the words the processors use. Absent objects are
 // `undefined`, not exceptions; every other failure is left to classifyKubeError by the caller.
 import { PatchStrategy, setHeaderOptions, type V1Pod, type V1PodList, type V1PodStatus } from '@kubernetes/client-node';
-import { isNotFound } from './kube-errors.js';
+import { isNotFound, unlessNotFound } from './kube-errors.js';
 import type { KubeSide } from './kube-side.js';
 
 const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 const jsonPatch = setHeaderOptions('Content-Type', PatchStrategy.JsonPatch);
 
-export async function readPod(side: KubeSide, namespace: string, name: string): Promise<V1Pod | undefined> {
-  try {
-    return await side.call('get', (core) => core.readNamespacedPod({ namespace, name }));
-  } catch (err) {
-    if (isNotFound(err)) return undefined;
-    throw err;
-  }
+export function readPod(side: KubeSide, namespace: string, name: string): Promise<V1Pod | undefined> {
+  return unlessNotFound(side.call('get', (core) => core.readNamespacedPod({ namespace, name })));
 }
 
 export function createPod(side: KubeSide, namespace: string, pod: V1Pod): Promise<V1Pod> {
