@@ -15,6 +15,7 @@ import { withJobErrors } from './job-errors.js';
 import { processResync } from './processors/resync.js';
 import { processStatus } from './processors/status.js';
 import { processSync } from './processors/sync.js';
+import { createResyncSchedule } from './resync-schedule.js';
 import type { WorkerDeps } from './worker-deps.js';
 
 export interface WorkerRuntimeOptions {
@@ -95,13 +96,15 @@ export async function startWorkers(opts: WorkerRuntimeOptions): Promise<WorkerRu
     w.on('failed', (job, err) => opts.log.warn({ job: job?.id, name: job?.name, attempts: job?.attemptsMade, err: err.message }, 'job failed'));
   }
 
-  // Resync on a schedule and once now: at start is exactly when events may have been missed.
-  await queues.resync.upsertJobScheduler('resync', { every: opts.resyncIntervalSeconds * 1000 }, { name: `resync ${opts.cluster}`, data: { cluster: opts.cluster } });
-  await queues.resync.add(`resync ${opts.cluster}`, { cluster: opts.cluster }, { deduplication: { id: `resync-start-${opts.cluster}` } });
+  // Resync on a schedule and once now: at start is exactly when events may have been missed. The
+  // schedule is re-created whenever Redis comes back without it (resync-schedule.ts).
+  const schedule = createResyncSchedule({ queue: queues.resync, connection: connection as Redis, cluster: opts.cluster, intervalSeconds: opts.resyncIntervalSeconds, log: opts.log });
+  await schedule.start();
 
   return {
     deps,
     async close() {
+      schedule.stop();
       await Promise.all(workers.map((w) => w.close()));
       await Promise.all(Object.values(queues).map((q) => q.close()));
       deps.virtual.close();
