@@ -64,6 +64,10 @@ export interface LocalStack {
   webhook: FastifyInstance;
   /** The environment a `podferry worker` process needs to join this stack. */
   workerEnv: Record<string, string>;
+  /** Stops the webhook and starts a new one on the same port after `downMs`; `webhook` stays the first app. */
+  restartWebhook(downMs?: number): Promise<FastifyInstance>;
+  /** While on, /audit answers 503 (an injected fault: the sender retries, then drops the batch). */
+  setAuditOutage(on: boolean): void;
   close(): Promise<void>;
 }
 
@@ -140,14 +144,37 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
       TLS_CERT_FILE: tlsCertFile,
       TLS_KEY_FILE: tlsKeyFile,
     });
-    const producer: SyncProducer = createSyncProducer({ redisUrl, prefix: config.queuePrefix });
-    closers.push(() => producer.close());
-    const app: FastifyInstance = buildApp({
-      config, producer, clock: Date.now, ownUsers: [PODFERRY_USER],
-      serverOptions: { https: { key: serving.keyPem, cert: serving.certPem } },
-    });
-    await app.listen({ host: '127.0.0.1', port: webhookPort });
-    closers.push(() => app.close());
+    // The webhook as a process would run it: its own producer, one Fastify app. restartWebhook() stops it
+    // and starts a fresh one on the same port, as a rolling restart would; the chaos suite uses it.
+    let auditOutage = false;
+    const startWebhook = async () => {
+      const producer: SyncProducer = createSyncProducer({ redisUrl, prefix: config.queuePrefix });
+      const app: FastifyInstance = buildApp({
+        config, producer, clock: Date.now, ownUsers: [PODFERRY_USER],
+        serverOptions: { https: { key: serving.keyPem, cert: serving.certPem } },
+      });
+      // A fault for the chaos suite: /audit answers 503 so the sender's batches exhaust their retries and drop.
+      app.addHook('onRequest', async (request, reply) => {
+        if (auditOutage && request.url.startsWith('/audit')) return reply.code(503).send({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'audit outage (injected)', reason: 'ServiceUnavailable', code: 503 });
+      });
+      try {
+        await app.listen({ host: '127.0.0.1', port: webhookPort });
+      } catch (err) {
+        await producer.close();
+        throw err;
+      }
+      return { app, stop: async () => { await app.close(); await producer.close(); } };
+    };
+    let webhook = await startWebhook();
+    closers.push(() => webhook.stop());
+    const app = webhook.app;
+    const restartWebhook = async (downMs = 0): Promise<FastifyInstance> => {
+      await webhook.stop();
+      if (downMs > 0) await new Promise((r) => setTimeout(r, downMs));
+      webhook = await startWebhook();
+      return webhook.app;
+    };
+    const setAuditOutage = (on: boolean) => { auditOutage = on; };
 
     await registerValidatingWebhook(virtual.kubeconfig, `${webhookUrl}/admission`, webhookCa.certPem);
 
@@ -179,7 +206,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
       queuePrefix: config.queuePrefix,
     };
     await writeFile(join(stateDir, 'endpoints.json'), `${JSON.stringify(endpoints, null, 2)}\n`);
-    return { endpoints, virtual, host, workers, webhook: app, workerEnv, close };
+    return { endpoints, virtual, host, workers, webhook: app, workerEnv, restartWebhook, setAuditOutage, close };
   } catch (err) {
     await close();
     throw err;
