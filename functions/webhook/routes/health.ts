@@ -1,6 +1,7 @@
 // Probes: /healthz says the process serves HTTP; /readyz says it can also enqueue (Redis answers PING),
 // so a Service stops sending audit batches to a replica that could only answer 503.
 import type { FastifyInstance } from 'fastify';
+import { METRICS_CONTENT_TYPE } from '../../_shared/metrics/registry.js';
 import type { SyncProducer } from '../../_shared/queue/producer.js';
 import { serviceUnavailable } from '../../../infra/kube-sim/errors.js';
 import type { WebhookMetrics } from '../metrics.js';
@@ -14,6 +15,6 @@ export function healthRoutes(app: FastifyInstance, deps: { producer: SyncProduce
     return sendStatus(reply, serviceUnavailable('redis is not reachable'));
   });
   app.get('/metrics', { config: { public: true } }, async (_request, reply) =>
-    reply.type('text/plain; version=0.0.4').send(deps.metrics.render()),
+    reply.type(METRICS_CONTENT_TYPE).send(await deps.metrics.scrape()),
   );
 }
