@@ -6,7 +6,7 @@ import { loggerOptions } from '../_shared/logger.js';
 import type { SyncProducer } from '../_shared/queue/producer.js';
 import { installAuth } from './auth.js';
 import { AdmissionBatcher } from './admission-batcher.js';
-import { WebhookMetrics } from './metrics.js';
+import { installRequestTiming, WebhookMetrics } from './metrics.js';
 import { admissionRoute, ADMISSION_BODY_LIMIT } from './routes/admission.js';
 import { auditRoute } from './routes/audit.js';
 import { healthRoutes } from './routes/health.js';
@@ -45,6 +45,7 @@ export function buildApp(deps: WebhookDeps): FastifyInstance {
   }) as unknown as FastifyInstance;
 
   installStatusErrors(app, ADMISSION_BODY_LIMIT);
+  installRequestTiming(app, metrics);
   installAuth(app, {
     tokens: config.webhook.tokens,
     clientCertificates: config.webhook.clientCaFile !== undefined,
