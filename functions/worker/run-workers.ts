@@ -17,6 +17,7 @@ import { processStatus } from './processors/status.js';
 import { processSync } from './processors/sync.js';
 import { createResyncSchedule } from './resync-schedule.js';
 import type { WorkerDeps } from './worker-deps.js';
+import { WorkerMetrics, type WithWorkerMetrics } from './worker-metrics.js';
 
 export interface WorkerRuntimeOptions {
   cluster: string;
@@ -40,6 +41,8 @@ export interface WorkerRuntimeOptions {
 
 export interface WorkerRuntime {
   deps: WorkerDeps;
+  /** Prometheus metrics of this runtime (serve them with startMetricsServer). */
+  metrics: WorkerMetrics;
   /** Stops taking jobs, waits for the active ones, closes connections. */
   close(): Promise<void>;
 }
@@ -56,18 +59,21 @@ export async function startWorkers(opts: WorkerRuntimeOptions): Promise<WorkerRu
   };
   for (const q of Object.values(queues)) q.on('error', (err) => opts.log.warn({ err: err.message, queue: q.name }, 'queue error'));
 
+  const metrics = new WorkerMetrics(opts.counts ? { apiCalls: opts.counts } : {});
+  metrics.trackQueues(Object.values(queues));
   const limit = createHostRateLimit(connection, { key: `${opts.queuePrefix}:host-rate-limit:${opts.cluster}`, qps: opts.hostQps });
-  const deps: WorkerDeps = {
+  const deps: WorkerDeps & WithWorkerMetrics = {
     cluster: opts.cluster,
     hostNamespace: opts.hostNamespace,
     translate: opts.translate,
-    virtual: createKubeSide({ name: 'virtual', kubeconfigPath: opts.virtualKubeconfig, counts: opts.counts, maxSockets: opts.concurrency * 2 }),
-    host: createKubeSide({ name: 'host', kubeconfigPath: opts.hostKubeconfig, counts: opts.counts, gate: limit.take, maxSockets: opts.concurrency * 2 }),
+    virtual: createKubeSide({ name: 'virtual', kubeconfigPath: opts.virtualKubeconfig, counts: metrics.apiCalls, maxSockets: opts.concurrency * 2 }),
+    host: createKubeSide({ name: 'host', kubeconfigPath: opts.hostKubeconfig, counts: metrics.apiCalls, gate: limit.take, maxSockets: opts.concurrency * 2 }),
     queues: { sync: queues.sync, status: queues.status },
     log: opts.log,
     now: opts.now ?? (() => new Date()),
     statusPoll: opts.statusPoll ?? DEFAULT_STATUS_POLL,
     knownVirtualNodes: new Set(),
+    metrics,
   };
 
   const workerOpts = {
@@ -93,6 +99,8 @@ export async function startWorkers(opts: WorkerRuntimeOptions): Promise<WorkerRu
   ];
   for (const w of workers) {
     w.on('error', (err) => opts.log.warn({ err: err.message, queue: w.name }, 'worker error'));
+    w.on('completed', (_job, result) => metrics.jobCompleted(w.name, result));
+    w.on('failed', (_job, err) => metrics.jobFailed(w.name, err));
     w.on('failed', (job, err) => opts.log.warn({ job: job?.id, name: job?.name, attempts: job?.attemptsMade, err: err.message }, 'job failed'));
   }
 
@@ -103,6 +111,7 @@ export async function startWorkers(opts: WorkerRuntimeOptions): Promise<WorkerRu
 
   return {
     deps,
+    metrics,
     async close() {
       schedule.stop();
       await Promise.all(workers.map((w) => w.close()));
