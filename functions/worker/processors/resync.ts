@@ -12,6 +12,7 @@ import { listPodsPage } from '../../_shared/kube/pods.js';
 import { enqueueStatusBulk } from '../../_shared/queue/enqueue-status.js';
 import { enqueueSyncBulk } from '../../_shared/queue/enqueue-sync.js';
 import type { WorkerDeps } from '../worker-deps.js';
+import { observeResyncDrift } from '../worker-metrics.js';
 
 export const RESYNC_PAGE_SIZE = 500;
 
@@ -85,5 +86,6 @@ export async function processResync(job: Job, deps: WorkerDeps): Promise<ResyncR
     await enqueueSyncBulk(deps.queues.sync, orphans.slice(i, i + RESYNC_PAGE_SIZE), 'resync');
   }
   await job.log(`${deps.now().toISOString()} resync: ${JSON.stringify(report)}`);
+  observeResyncDrift(deps, report);
   return report;
 }

@@ -12,6 +12,7 @@ import { parseStatusJobData, type StatusJobData } from '../../_shared/queue/enqu
 import { enqueueSync } from '../../_shared/queue/enqueue-sync.js';
 import { reportToVirtual } from '../report-to-virtual.js';
 import type { WorkerDeps } from '../worker-deps.js';
+import { observeVirtualStatusReported } from '../worker-metrics.js';
 
 export type StatusOutcome = 'ready' | 'finished' | 'handed-to-sync' | 'gave-up' | 'polling';
 
@@ -44,6 +45,7 @@ async function lookOnce(data: StatusJobData, deps: WorkerDeps, note: (m: string)
   const plan = planPodSync({ virtualPod, hostPod, ctx: deps.translate, now: deps.now() });
   if (plan.type === 'report-status') {
     await reportToVirtual(plan.virtual, plan.report, deps);
+    observeVirtualStatusReported(deps, virtualPod, plan.report.status);
     await note(`status reported: phase ${plan.report.status.phase ?? '?'}${plan.report.nodeName ? `, bound to ${plan.report.nodeName}` : ''}${isPodReady(hostPod) ? ', Ready' : ''}`);
   } else if (plan.type !== 'nothing') {
     await enqueueSync(deps.queues.sync, ref, 'worker');

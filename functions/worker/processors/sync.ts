@@ -14,6 +14,7 @@ import { createPod, deletePod, patchPodJson, readPod } from '../../_shared/kube/
 import { enqueueStatus } from '../../_shared/queue/enqueue-status.js';
 import { reportToVirtual } from '../report-to-virtual.js';
 import type { WorkerDeps } from '../worker-deps.js';
+import { observeHostPodCreated, observeVirtualStatusReported } from '../worker-metrics.js';
 
 /** A sync never needs more than a few rounds: a 409 on create means "read again and converge". */
 const MAX_ROUNDS = 3;
@@ -60,6 +61,7 @@ async function applyPlan(plan: PodSyncPlan, ref: ObjectRef, virtualPod: V1Pod | 
         throw err;
       }
       await note(`host pod ${deps.hostNamespace}/${plan.hostPod.metadata?.name} created`);
+      if (plan.type === 'create-host') observeHostPodCreated(deps, virtualPod);
       await enqueueStatus(deps.queues.status, ref, deps.now(), deps.statusPoll.firstMs);
       return true;
     case 'converge-host':
@@ -77,6 +79,7 @@ async function applyPlan(plan: PodSyncPlan, ref: ObjectRef, virtualPod: V1Pod | 
       return true;
     case 'report-status':
       await reportToVirtual(plan.virtual, plan.report, deps);
+      observeVirtualStatusReported(deps, virtualPod, plan.report.status);
       await note(`status reported: phase ${plan.report.status.phase ?? '?'}`);
       await enqueueStatus(deps.queues.status, ref, deps.now(), deps.statusPoll.firstMs);
       return true;
