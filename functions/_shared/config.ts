@@ -14,6 +14,8 @@ export interface Config {
   /** `kubeconfig` absent means in-cluster config. */
   host: { kubeconfig?: string; namespace: string; serviceAccount: string; qps: number };
   worker: { concurrency: number; resyncIntervalSeconds: number };
+  /** Where a worker process serves Prometheus /metrics (0: any free port). */
+  metrics: { port: number };
   webhook: {
     host: string;
     port: number;
@@ -176,6 +178,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       concurrency: r.number('WORKER_CONCURRENCY', 20, { min: 1, max: 1000, integer: true }),
       resyncIntervalSeconds: r.number('RESYNC_INTERVAL_SECONDS', 60, { min: 10, max: 86_400, integer: true }),
     },
+    metrics: { port: r.number('METRICS_PORT', 9464, { min: 0, max: 65_535, integer: true }) },
     webhook: {
       host: r.string('WEBHOOK_HOST', { fallback: '0.0.0.0' }) ?? '0.0.0.0',
       port: r.number('WEBHOOK_PORT', 8443, { min: 0, max: 65_535, integer: true }),
