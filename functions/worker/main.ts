@@ -3,6 +3,7 @@
 import pino from 'pino';
 import { ConfigError, loadConfig } from '../_shared/config.js';
 import { loggerOptions } from '../_shared/logger.js';
+import { startMetricsServer } from '../_shared/metrics/metrics-server.js';
 import { startWorkers } from './run-workers.js';
 
 const SHUTDOWN_DEADLINE_MS = 25_000;
@@ -32,7 +33,8 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
     resyncIntervalSeconds: config.worker.resyncIntervalSeconds,
     log,
   });
-  log.info({ cluster: config.cluster, hostNamespace: config.host.namespace, concurrency: config.worker.concurrency }, 'worker started');
+  const metricsServer = await startMetricsServer({ host: '0.0.0.0', port: config.metrics.port, render: () => runtime.metrics.scrape() });
+  log.info({ cluster: config.cluster, hostNamespace: config.host.namespace, concurrency: config.worker.concurrency, metrics: metricsServer.url }, 'worker started');
 
   let closing = false;
   const shutdown = (signal: string) => {
@@ -43,7 +45,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
       log.error('drain took too long; exiting (unfinished jobs run again after stall detection)');
       process.exit(1);
     }, SHUTDOWN_DEADLINE_MS).unref();
-    runtime.close().then(() => process.exit(0), (err) => {
+    runtime.close().then(() => metricsServer.close()).then(() => process.exit(0), (err) => {
       log.error({ err }, 'shutdown failed');
       process.exit(1);
     });
