@@ -6,6 +6,7 @@ import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { FastifyAdapter } from '@bull-board/fastify';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { LogLevel } from '../_shared/config.js';
 import { loggerOptions } from '../_shared/logger.js';
@@ -26,6 +27,8 @@ export interface DashboardDeps {
   logLevel?: LogLevel;
   /** Where logs go (default stdout); tests pass their own. */
   logStream?: { write(msg: string): void };
+  /** A logger to use instead (the local stack passes its own); logLevel and logStream are then ignored. */
+  logger?: Logger;
 }
 
 /** Typed by QueueName, so a new queue cannot be added without saying here what it is for. */
@@ -58,7 +61,9 @@ export function isCrossOriginWrite(request: FastifyRequest): boolean {
 
 export function buildDashboard(deps: DashboardDeps): FastifyInstance {
   const app = Fastify({
-    logger: { ...loggerOptions(deps.logLevel ?? 'info', 'podferry-dashboard'), ...(deps.logStream ? { stream: deps.logStream } : {}) },
+    ...(deps.logger
+      ? { loggerInstance: deps.logger }
+      : { logger: { ...loggerOptions(deps.logLevel ?? 'info', 'podferry-dashboard'), ...(deps.logStream ? { stream: deps.logStream } : {}) } }),
     // The board polls several routes every few seconds; a line per request would drown everything else.
     logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,

@@ -3,7 +3,7 @@
 // through the API, the audit webhook backend from infra/virtual/audit-policy.yaml), Redis, the webhook and
 // the workers. It writes kubeconfigs and endpoints.json to the state dir and stops everything on close().
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AdmissionregistrationV1Api, CoreV1Api, KubeConfig, type V1ValidatingWebhookConfiguration } from '@kubernetes/client-node';
@@ -16,6 +16,7 @@ import { createCertificateAuthority } from '../../infra/kube-sim/tls.js';
 import { loadConfig } from '../_shared/config.js';
 import { loggerOptions } from '../_shared/logger.js';
 import { createSyncProducer, type SyncProducer } from '../_shared/queue/producer.js';
+import { buildDashboard } from '../dashboard/app.js';
 import { buildApp } from '../webhook/app.js';
 import { startWorkers, type WorkerRuntime } from '../worker/run-workers.js';
 import { freePort } from './free-port.js';
@@ -25,7 +26,7 @@ const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const AUDIT_POLICY_FILE = join(REPO_ROOT, 'infra/virtual/audit-policy.yaml');
 const WEBHOOK_TEMPLATE_FILE = join(REPO_ROOT, 'infra/virtual/validating-webhook.template.yaml');
 
-export const DEFAULT_PORTS = { virtual: 16443, host: 16444, webhook: 18443 } as const;
+export const DEFAULT_PORTS = { virtual: 16443, host: 16444, webhook: 18443, dashboard: 18080 } as const;
 
 export interface LocalStackOptions {
   stateDir: string;
@@ -51,6 +52,8 @@ export interface Endpoints {
   virtual: { url: string; kubeconfig: string; podferryKubeconfig: string };
   host: { url: string; kubeconfig: string };
   webhook: { url: string };
+  /** The BullMQ dashboard; the credentials are generated per start (endpoints.json is written 0600). */
+  dashboard: { url: string; user: string; password: string };
   redis: { url: string; ownProcess: boolean };
   queuePrefix: string;
 }
@@ -62,6 +65,7 @@ export interface LocalStack {
   /** Absent when the workers run in their own processes. */
   workers?: WorkerRuntime;
   webhook: FastifyInstance;
+  dashboard: FastifyInstance;
   /** The environment a `podferry worker` process needs to join this stack. */
   workerEnv: Record<string, string>;
   /** Stops the webhook and starts a new one on the same port after `downMs`; `webhook` stays the first app. */
@@ -176,6 +180,12 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     };
     const setAuditOutage = (on: boolean) => { auditOutage = on; };
 
+    const dashboardPort = await port('dashboard');
+    const dashboardCredentials = { user: 'admin', password: randomBytes(18).toString('base64url') };
+    const dashboard = buildDashboard({ redisUrl, queuePrefix: config.queuePrefix, credentials: dashboardCredentials, cluster, logger: log.child({ component: 'dashboard' }) });
+    await dashboard.listen({ host: '127.0.0.1', port: dashboardPort });
+    closers.push(() => dashboard.close());
+
     await registerValidatingWebhook(virtual.kubeconfig, `${webhookUrl}/admission`, webhookCa.certPem);
 
     let workers: WorkerRuntime | undefined;
@@ -202,11 +212,13 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
       virtual: { url: virtual.url, kubeconfig: virtualKubeconfig, podferryKubeconfig },
       host: { url: host.url, kubeconfig: hostKubeconfig },
       webhook: { url: webhookUrl },
+      dashboard: { url: `http://127.0.0.1:${dashboardPort}/queues`, ...dashboardCredentials },
       redis: { url: redisUrl, ownProcess: redis !== undefined },
       queuePrefix: config.queuePrefix,
     };
-    await writeFile(join(stateDir, 'endpoints.json'), `${JSON.stringify(endpoints, null, 2)}\n`);
-    return { endpoints, virtual, host, workers, webhook: app, workerEnv, restartWebhook, setAuditOutage, close };
+    await writeFile(join(stateDir, 'endpoints.json'), `${JSON.stringify(endpoints, null, 2)}\n`, { mode: 0o600 });
+    await chmod(join(stateDir, 'endpoints.json'), 0o600); // an older file keeps its mode through writeFile
+    return { endpoints, virtual, host, workers, webhook: app, dashboard, workerEnv, restartWebhook, setAuditOutage, close };
   } catch (err) {
     await close();
     throw err;
