@@ -182,7 +182,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
 
     const dashboardPort = await port('dashboard');
     const dashboardCredentials = { user: 'admin', password: randomBytes(18).toString('base64url') };
-    const dashboard = buildDashboard({ redisUrl, queuePrefix: config.queuePrefix, credentials: dashboardCredentials, cluster, logger: log.child({ component: 'dashboard' }) });
+    const dashboard = buildDashboard({ redisUrl, queuePrefix: config.queuePrefix, credentials: dashboardCredentials, cluster, logger: log.child({ component: 'dashboard' }, { level: 'warn' }) });
     await dashboard.listen({ host: '127.0.0.1', port: dashboardPort });
     closers.push(() => dashboard.close());
 

@@ -5,7 +5,7 @@ import { startLocalStack } from './local-stack.js';
 
 const USAGE = `usage: npm start -- [--state-dir DIR] [--ephemeral-ports]
   --state-dir DIR      where kubeconfigs, endpoints.json and Redis data go (default .podferry)
-  --ephemeral-ports    pick free ports instead of the defaults (16443, 16444, 18443)
+  --ephemeral-ports    pick free ports instead of the defaults (16443, 16444, 18443, 18080)
 Environment: REDIS_URL to use an existing Redis instead of starting redis-server; LOG_LEVEL.`;
 
 export async function main(argv: string[]): Promise<void> {
@@ -44,6 +44,7 @@ export async function main(argv: string[]): Promise<void> {
       `  virtual cluster  ${endpoints.virtual.url}   kubeconfig ${vk}`,
       `  host cluster     ${endpoints.host.url}   kubeconfig ${hk}  (pods land in namespace ${endpoints.hostNamespace})`,
       `  webhook          ${endpoints.webhook.url}`,
+      `  dashboard        ${endpoints.dashboard.url}   user ${endpoints.dashboard.user}  password ${endpoints.dashboard.password}  (new each start)`,
       `  redis            ${endpoints.redis.url}${endpoints.redis.ownProcess ? ` (own redis-server, data in ${rel(join(stateDir, 'redis'))})` : ''}`,
       `  endpoints        ${rel(join(stateDir, 'endpoints.json'))}`,
       '',
