@@ -42,6 +42,9 @@ export function buildApp(deps: WebhookDeps): FastifyInstance {
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: ADMISSION_BODY_LIMIT,
     return503OnClosing: true,
+    // Fastify's Ajv coerces by default ('array'): `"name": true` became "true" and `"namespace": [1]`
+    // became "1", so fuzzed bodies of the wrong types were answered 200 and enqueued. Wrong types are 400s.
+    ajv: { customOptions: { coerceTypes: false } },
   }) as unknown as FastifyInstance;
 
   installStatusErrors(app, ADMISSION_BODY_LIMIT);
