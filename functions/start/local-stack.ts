@@ -15,6 +15,7 @@ import { startCluster, type StartedCluster } from '../../infra/kube-sim/server.j
 import { createCertificateAuthority } from '../../infra/kube-sim/tls.js';
 import { loadConfig } from '../_shared/config.js';
 import { loggerOptions } from '../_shared/logger.js';
+import { startMetricsServer } from '../_shared/metrics/metrics-server.js';
 import { createSyncProducer, type SyncProducer } from '../_shared/queue/producer.js';
 import { buildDashboard } from '../dashboard/app.js';
 import { buildApp } from '../webhook/app.js';
@@ -52,6 +53,8 @@ export interface Endpoints {
   virtual: { url: string; kubeconfig: string; podferryKubeconfig: string };
   host: { url: string; kubeconfig: string };
   webhook: { url: string };
+  /** The in-process workers' Prometheus endpoint; absent when workers run as their own processes. */
+  workerMetrics?: { url: string };
   /** The BullMQ dashboard; the credentials are generated per start (endpoints.json is written 0600). */
   dashboard: { url: string; user: string; password: string };
   redis: { url: string; ownProcess: boolean };
@@ -140,6 +143,8 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
       HOST_QPS: String(opts.hostQps ?? 2000),
       RESYNC_INTERVAL_SECONDS: String(Math.max(10, opts.resyncIntervalSeconds ?? 60)),
       LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+      // Any free port: several worker processes may run on this one machine.
+      METRICS_PORT: '0',
     };
     const config = loadConfig({
       ...workerEnv,
@@ -205,6 +210,10 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
       });
       closers.push(() => workers!.close());
     }
+    const workerMetrics = workers
+      ? await startMetricsServer({ host: '127.0.0.1', port: 0, render: () => workers!.metrics.scrape() })
+      : undefined;
+    if (workerMetrics) closers.push(() => workerMetrics.close());
 
     const endpoints: Endpoints = {
       cluster,
@@ -212,6 +221,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
       virtual: { url: virtual.url, kubeconfig: virtualKubeconfig, podferryKubeconfig },
       host: { url: host.url, kubeconfig: hostKubeconfig },
       webhook: { url: webhookUrl },
+      ...(workerMetrics ? { workerMetrics: { url: workerMetrics.url } } : {}),
       dashboard: { url: `http://127.0.0.1:${dashboardPort}/queues`, ...dashboardCredentials },
       redis: { url: redisUrl, ownProcess: redis !== undefined },
       queuePrefix: config.queuePrefix,
