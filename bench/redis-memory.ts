@@ -1,0 +1,33 @@
+// Redis memory per queued job: used_memory before and after enqueuing a known number of sync jobs, made by
+// the project's own enqueueSync (same name, data, dedup key and options as admission's), on a queue no
+// worker reads so every job stays waiting. The queue is removed afterwards.
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { DEFAULT_JOB_OPTIONS } from '../functions/_shared/queue/job-options.js';
+import { enqueueSync } from '../functions/_shared/queue/enqueue-sync.js';
+
+async function usedMemory(redis: Redis): Promise<number> {
+  const info = await redis.info('memory');
+  return Number(/used_memory:(\d+)/.exec(info)?.[1] ?? Number.NaN);
+}
+
+export async function redisBytesPerJob(redisUrl: string, prefix: string, jobs = 2000): Promise<number> {
+  const redis = new Redis(redisUrl, { maxRetriesPerRequest: null });
+  const queue = new Queue('bench-memory', { connection: redis, prefix, defaultJobOptions: { ...DEFAULT_JOB_OPTIONS } });
+  try {
+    await queue.waitUntilReady();
+    // One job first, so the queue's own keys (meta, events stream) are not charged to the measured jobs.
+    await enqueueSync(queue, { cluster: 'demo', kind: 'Pod', namespace: 'default', name: 'warm-up' }, 'admission');
+    const before = await usedMemory(redis);
+    for (let i = 0; i < jobs; i += 100) {
+      await Promise.all(Array.from({ length: Math.min(100, jobs - i) }, (_, k) =>
+        enqueueSync(queue, { cluster: 'demo', kind: 'Pod', namespace: 'default', name: `memory-${i + k}`, uid: crypto.randomUUID() }, 'admission')));
+    }
+    const after = await usedMemory(redis);
+    return (after - before) / jobs;
+  } finally {
+    await queue.obliterate({ force: true }).catch(() => {});
+    await queue.close();
+    redis.disconnect();
+  }
+}
