@@ -11,6 +11,7 @@ import { readPod } from '../../_shared/kube/pods.js';
 import { parseStatusJobData, type StatusJobData } from '../../_shared/queue/enqueue-status.js';
 import { enqueueSync } from '../../_shared/queue/enqueue-sync.js';
 import { reportToVirtual } from '../report-to-virtual.js';
+import { hostPodStory } from './job-story.js';
 import type { WorkerDeps } from '../worker-deps.js';
 import { observeVirtualStatusReported } from '../worker-metrics.js';
 
@@ -23,7 +24,8 @@ export function nextPollDelayMs(polls: number, poll: WorkerDeps['statusPoll']): 
 
 export async function processStatus(job: Job, token: string | undefined, deps: WorkerDeps): Promise<StatusOutcome> {
   const data = parseStatusJobData(job.data);
-  const note = (msg: string) => job.log(`${deps.now().toISOString()} ${msg}`);
+  // The dashboard shows a job's log and progress: each step is a timestamped line, some move the bar.
+  const note = (msg: string, progress?: number) => Promise.all([job.log(`${deps.now().toISOString()} ${msg}`), progress !== undefined && job.updateProgress(progress)]);
   const outcome = await lookOnce(data, deps, note);
   if (outcome !== 'polling') return outcome;
   const elapsed = deps.now().getTime() - data.startedAt;
@@ -36,7 +38,7 @@ export async function processStatus(job: Job, token: string | undefined, deps: W
   throw new DelayedError();
 }
 
-async function lookOnce(data: StatusJobData, deps: WorkerDeps, note: (m: string) => Promise<unknown>): Promise<StatusOutcome> {
+async function lookOnce(data: StatusJobData, deps: WorkerDeps, note: (m: string, progress?: number) => Promise<unknown>): Promise<StatusOutcome> {
   const { ref } = data;
   const [virtualPod, hostPod] = await Promise.all([
     readPod(deps.virtual, ref.namespace, ref.name),
@@ -46,7 +48,9 @@ async function lookOnce(data: StatusJobData, deps: WorkerDeps, note: (m: string)
   if (plan.type === 'report-status') {
     await reportToVirtual(plan.virtual, plan.report, deps);
     observeVirtualStatusReported(deps, virtualPod, plan.report.status);
-    await note(`status reported: phase ${plan.report.status.phase ?? '?'}${plan.report.nodeName ? `, bound to ${plan.report.nodeName}` : ''}${isPodReady(hostPod) ? ', Ready' : ''}`);
+    const story = hostPodStory(hostPod);
+    await note(story.line, story.progress);
+    await note(`virtual pod status patched: phase ${plan.report.status.phase ?? '?'}${plan.report.nodeName ? `, bound to node ${plan.report.nodeName}` : ''}${isPodReady(hostPod) ? ', Ready' : ''}`);
   } else if (plan.type !== 'nothing') {
     await enqueueSync(deps.queues.sync, ref, 'worker');
     await note(`${plan.type} needed: handed to sync`);

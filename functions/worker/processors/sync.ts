@@ -5,7 +5,7 @@
 import type { Job } from 'bullmq';
 import type { V1Pod } from '@kubernetes/client-node';
 import { hostPodName } from '../../_shared/core/names.js';
-import { parseObjectRef, type ObjectRef } from '../../_shared/core/job-refs.js';
+import { jobTitle, parseObjectRef, type ObjectRef } from '../../_shared/core/job-refs.js';
 import { planPodSync, type PodSyncPlan } from '../../_shared/core/plan.js';
 import { translateConfigMap, translateSecret } from '../../_shared/core/translate-pod.js';
 import { readConfigMap, readSecret, upsertConfigMap, upsertSecret } from '../../_shared/kube/cluster-objects.js';
@@ -21,7 +21,8 @@ const MAX_ROUNDS = 3;
 
 export async function processSync(job: Job, deps: WorkerDeps): Promise<string> {
   const ref = parseObjectRef(job.data);
-  const note = (msg: string) => job.log(`${deps.now().toISOString()} ${msg}`);
+  // The dashboard shows a job's log and progress: each step is a timestamped line, some move the bar.
+  const note = (msg: string, progress?: number) => Promise.all([job.log(`${deps.now().toISOString()} ${msg}`), progress !== undefined && job.updateProgress(progress)]);
   let outcome = '';
   for (let round = 0; round < MAX_ROUNDS; round++) {
     const [virtualPod, hostPod] = await Promise.all([
@@ -37,9 +38,10 @@ export async function processSync(job: Job, deps: WorkerDeps): Promise<string> {
 }
 
 /** Applies one plan; false when the world moved under us and the job should read and plan again. */
-async function applyPlan(plan: PodSyncPlan, ref: ObjectRef, virtualPod: V1Pod | undefined, deps: WorkerDeps, note: (m: string) => Promise<unknown>): Promise<boolean> {
+async function applyPlan(plan: PodSyncPlan, ref: ObjectRef, virtualPod: V1Pod | undefined, deps: WorkerDeps, note: (m: string, progress?: number) => Promise<unknown>): Promise<boolean> {
   switch (plan.type) {
     case 'nothing':
+      await note(`nothing to do (${plan.reason})`, 100);
       return true;
     case 'create-host':
     case 'recreate-or-reflect':
@@ -53,16 +55,17 @@ async function applyPlan(plan: PodSyncPlan, ref: ObjectRef, virtualPod: V1Pod | 
         return true;
       }
       await ensureDependencies(ref.namespace, plan.dependencies, deps);
-      await note('translated');
+      await note(`translated to host pod ${deps.hostNamespace}/${plan.hostPod.metadata?.name}${plan.dependencies.configMaps.length + plan.dependencies.secrets.length > 0 ? ` (copied ${plan.dependencies.configMaps.length} configmaps, ${plan.dependencies.secrets.length} secrets)` : ''}`, 30);
       try {
         await createPod(deps.host, deps.hostNamespace, plan.hostPod);
       } catch (err) {
         if (isAlreadyExists(err)) return false; // another run created it: read it and converge
         throw err;
       }
-      await note(`host pod ${deps.hostNamespace}/${plan.hostPod.metadata?.name} created`);
+      await note(`host pod ${deps.hostNamespace}/${plan.hostPod.metadata?.name} created`, 70);
       if (plan.type === 'create-host') observeHostPodCreated(deps, virtualPod);
       await enqueueStatus(deps.queues.status, ref, deps.now(), deps.statusPoll.firstMs);
+      await note(`scheduling and readiness are followed by job "${jobTitle('status', ref)}"`, 100);
       return true;
     case 'converge-host':
       if (plan.patch.length > 0) {
@@ -80,7 +83,7 @@ async function applyPlan(plan: PodSyncPlan, ref: ObjectRef, virtualPod: V1Pod | 
     case 'report-status':
       await reportToVirtual(plan.virtual, plan.report, deps);
       observeVirtualStatusReported(deps, virtualPod, plan.report.status);
-      await note(`status reported: phase ${plan.report.status.phase ?? '?'}`);
+      await note(`virtual pod status patched: phase ${plan.report.status.phase ?? '?'}`, 100);
       await enqueueStatus(deps.queues.status, ref, deps.now(), deps.statusPoll.firstMs);
       return true;
     case 'delete-host':
