@@ -15,6 +15,9 @@ export interface CredentialOptions {
   webhookPort: number;
   /** The user podferry writes as in the virtual cluster; the audit policy skips it by name. */
   virtualUser: string;
+  /** When given, both kubeconfigs present this bearer token (one of podferry's WEBHOOK_TOKENS) instead of
+   *  the client certificate; for deployments that authenticate the API server by token. */
+  webhookToken?: string;
   /** uid:gid that must read the files (the image's non-root user) when this runs as root. */
   owner?: { uid: number; gid: number };
 }
@@ -45,7 +48,9 @@ export async function ensureCredentials(opts: CredentialOptions): Promise<{ crea
   const apiserverClient = await ca.issueClientCert('kube-apiserver', []);
   const token = randomBytes(24).toString('hex');
   const webhookBase = `https://${opts.webhookHost}:${opts.webhookPort}`;
-  const clientCreds = { clientCertPem: apiserverClient.certPem, clientKeyPem: apiserverClient.keyPem };
+  const clientCreds = opts.webhookToken
+    ? { token: opts.webhookToken }
+    : { clientCertPem: apiserverClient.certPem, clientKeyPem: apiserverClient.keyPem };
 
   const files: Array<[keyof typeof CREDENTIAL_FILES, string, number]> = [
     ['caKey', ca.keyPem, 0o600],

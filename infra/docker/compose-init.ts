@@ -1,7 +1,9 @@
 // The one-shot steps of docker-compose.yml, run from the podferry image:
 //   node dist/infra/docker/compose-init.js credentials --dir D --webhook-host H [--webhook-port P] [--owner U:G]
+//        [--webhook-token-file F]   (the API server then presents that token instead of a client certificate)
 //   node dist/infra/docker/compose-init.js register --dir D --virtual-admin F --host-admin F --virtual-server URL
 //        --host-server URL --webhook-url URL --host-namespace NS --out DIR [--owner U:G]
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -30,18 +32,20 @@ export async function main(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: rest,
     options: Object.fromEntries(
-      ['dir', 'webhook-host', 'webhook-port', 'owner', 'virtual-admin', 'host-admin', 'virtual-server', 'host-server', 'webhook-url', 'host-namespace', 'out', 'template']
+      ['dir', 'webhook-host', 'webhook-port', 'webhook-token-file', 'owner', 'virtual-admin', 'host-admin', 'virtual-server', 'host-server', 'webhook-url', 'host-namespace', 'out', 'template']
         .map((k) => [k, { type: 'string' as const }]),
     ),
   }) as { values: Record<string, string | undefined> };
   const owner = parseOwner(values.owner);
   if (command === 'credentials') {
     required(values, ['dir', 'webhook-host']);
+    const webhookToken = values['webhook-token-file'] ? readFileSync(values['webhook-token-file'], 'utf8').trim() : undefined;
     const { created } = await ensureCredentials({
       dir: values.dir!,
       webhookHost: values['webhook-host']!,
       webhookPort: Number(values['webhook-port'] ?? 8443),
       virtualUser: VIRTUAL_USER,
+      ...(webhookToken ? { webhookToken } : {}),
       ...(owner ? { owner } : {}),
     });
     process.stdout.write(created ? `wrote credentials to ${values.dir}\n` : `kept the credentials in ${values.dir}\n`);

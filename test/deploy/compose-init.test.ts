@@ -11,7 +11,7 @@ import { AdmissionregistrationV1Api, AuthenticationV1Api, CoreV1Api, KubeConfig 
 import t from 'tap';
 import { parse } from 'yaml';
 import { CREDENTIAL_FILES, ensureCredentials } from '../../infra/docker/compose-credentials.js';
-import { parseOwner } from '../../infra/docker/compose-init.js';
+import { main, parseOwner } from '../../infra/docker/compose-init.js';
 import { register, withServer } from '../../infra/docker/compose-register.js';
 import { startCluster } from '../../infra/kube-sim/server.js';
 
@@ -108,6 +108,28 @@ t.test('when register runs against a virtual and a host API server, then the web
   hostKc.loadFromString(readFileSync(out.hostKubeconfig, 'utf8'));
   const ns = await hostKc.makeApiClient(CoreV1Api).readNamespace({ name: 'podferry-demo' });
   t.equal(ns.metadata?.name, 'podferry-demo');
+});
+
+t.test('when the command line asks for token credentials for an in-cluster Service, then both kubeconfigs carry the token', async (t) => {
+  const tokenDir = mkdtempSync(join(tmpdir(), 'podferry-compose-token-'));
+  const tokenFile = join(tokenDir, 'token');
+  writeFileSync(tokenFile, 'a-webhook-token-of-32-characters\n');
+  const out = join(tokenDir, 'pki');
+  const writes: string[] = [];
+  const write = process.stdout.write;
+  process.stdout.write = ((chunk: string) => writes.push(String(chunk)) > 0) as typeof process.stdout.write;
+  try {
+    await main(['credentials', '--dir', out, '--webhook-host', 'podferry-webhook.podferry-system.svc', '--webhook-port', '443', '--webhook-token-file', tokenFile]);
+  } finally {
+    process.stdout.write = write;
+  }
+  t.match(writes.join(''), /wrote credentials/);
+  const admission = kubeconfigUser(readFileSync(join(out, CREDENTIAL_FILES.admissionKubeconfig), 'utf8'));
+  t.equal(admission.name, 'podferry-webhook.podferry-system.svc:443');
+  t.same(admission.user, { token: 'a-webhook-token-of-32-characters' });
+  t.same(kubeconfigUser(readFileSync(join(out, CREDENTIAL_FILES.auditKubeconfig), 'utf8')).user, { token: 'a-webhook-token-of-32-characters' });
+  await t.rejects(main(['register', '--dir', out]), /missing --virtual-admin/);
+  await t.rejects(main(['nope']), /expected credentials or register/);
 });
 
 t.test('when --owner is given, then it must read UID:GID', async (t) => {
