@@ -4,9 +4,9 @@
 // repaired later by audit and resync. Counters are mirrored in a plain Map so tests and callers can read a
 // value synchronously (prom-client's reads are async).
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { Registry, type Counter } from 'prom-client';
+import type { Counter } from 'prom-client';
 import { defineWebhookMetrics, type WebhookMetricSet } from '../_shared/metrics/definitions.js';
-import { renderMetrics } from '../_shared/metrics/registry.js';
+import { createComponentRegistry, renderMetrics } from '../_shared/metrics/registry.js';
 
 const HELP = {
   admission_reviews_total: 'AdmissionReviews answered, by decision.',
@@ -19,7 +19,7 @@ const HELP = {
 export type CounterName = keyof typeof HELP;
 
 export class WebhookMetrics {
-  readonly registry = new Registry();
+  readonly registry = createComponentRegistry();
   private readonly set: WebhookMetricSet = defineWebhookMetrics(this.registry);
   private readonly counters = new Map<string, number>();
   private lastFailureAt: number | undefined;

@@ -3,11 +3,10 @@
 // worker deps and do nothing when the deps carry no metrics (tests that build deps by hand).
 import { UnrecoverableError, type Queue } from 'bullmq';
 import type { V1Pod, V1PodStatus } from '@kubernetes/client-node';
-import { Registry } from 'prom-client';
 import { createApiCallCounts, type ApiCallCounts } from '../_shared/kube/kube-side.js';
 import { classifyKubeError } from '../_shared/kube/kube-errors.js';
 import { defineWorkerMetrics, type WorkerMetricSet } from '../_shared/metrics/definitions.js';
-import { renderMetrics } from '../_shared/metrics/registry.js';
+import { createComponentRegistry, renderMetrics } from '../_shared/metrics/registry.js';
 
 export const QUEUE_STATES = ['waiting', 'prioritized', 'active', 'delayed', 'waiting-children', 'completed', 'failed'] as const;
 
@@ -22,7 +21,7 @@ export interface ResyncDrift {
 }
 
 export class WorkerMetrics {
-  readonly registry = new Registry();
+  readonly registry = createComponentRegistry();
   /** The per-call counts createKubeSide keeps; turned into podferry_kube_api_calls_total on scrape. */
   readonly apiCalls: ApiCallCounts;
   private readonly set: WorkerMetricSet;

@@ -18,6 +18,15 @@ export function processMetricsRegistry(): Registry {
   return processRegistry;
 }
 
+/**
+ * A registry for one component's own metrics. It also starts the process metrics now, not at the first
+ * scrape: process CPU is counted from the moment collection starts, and the first scrape should see it.
+ */
+export function createComponentRegistry(): Registry {
+  processMetricsRegistry();
+  return new Registry();
+}
+
 /** The Prometheus text of a component's own metrics followed by the process metrics. */
 export async function renderMetrics(component: Registry): Promise<string> {
   const [own, proc] = await Promise.all([component.metrics(), processMetricsRegistry().metrics()]);
