@@ -103,13 +103,14 @@ function summarize(run: SystemRunResult, baseline: BaselineResult, scaleOut: Sca
     worker_rss_mb: run.worker_rss_mb,
     redis_bytes_per_job: run.redis_bytes_per_job,
     cpu_ms_per_pod: { ...run.cpu_ms_per_pod, baseline: baseline.cpu_ms_per_pod },
+    jobs_per_pod: run.jobs_per_pod,
     redis_commands_per_pod: run.redis_commands_per_pod,
     redis_commands_top: run.redis_commands_top,
     // Other work on the machine skews every time above; the 1-minute load average says how much.
     load_average_1m: Number(loadavg()[0].toFixed(2)),
     steady: run.steady,
     admission_source: run.admission_source,
-    ...(run.admission_summary_ms ? { admission_summary_ms: run.admission_summary_ms } : {}),
+    admission_channel_ms: run.admission_channel_ms,
     api_calls_breakdown: run.api_calls_breakdown,
     ...(scaleOut.length > 0 ? { scale_out: scaleOut } : {}),
   };

@@ -17,6 +17,10 @@ interface TableInput {
   api_calls_per_pod: { virtual: number; host: number };
   worker_rss_mb: { at_1k: number | null; at_10k: number | null };
   redis_bytes_per_job: number;
+  cpu_ms_per_pod: { workers: number; stack: number; baseline: number };
+  jobs_per_pod: Record<string, number>;
+  redis_commands_per_pod: number;
+  load_average_1m: number;
   steady: { rate: number; seconds: number };
   admission_source: string;
   scale_out?: Array<{ workers: number; pods: number; host_created_s: number; pods_per_s: number }>;
@@ -36,13 +40,15 @@ export function formatTable(r: TableInput): string {
     ['API calls per pod', `virtual ${r.api_calls_per_pod.virtual}, host ${r.api_calls_per_pod.host}`, '<= 6 each', mark(r.api_calls_per_pod.virtual <= 6 && r.api_calls_per_pod.host <= 6)],
     ['worker RSS (MiB)', `at 1k ${r.worker_rss_mb.at_1k ?? '-'}, at 10k ${r.worker_rss_mb.at_10k ?? '- (use --rss)'}`, '10k within 10% of 1k', mark(rssOk)],
     ['Redis per queued job', `${r.redis_bytes_per_job} bytes`, '', ''],
+    ['CPU per pod (ms)', `workers ${r.cpu_ms_per_pod.workers}, stack ${r.cpu_ms_per_pod.stack}`, `baseline ${r.cpu_ms_per_pod.baseline}`, ''],
+    ['jobs, Redis commands per pod', `${Object.entries(r.jobs_per_pod).map(([q, n]) => `${q} ${n}`).join(', ')}; ${r.redis_commands_per_pod} commands`, '', ''],
   ];
   if (r.scale_out && r.scale_out.length > 0) {
     const one = r.scale_out[0].pods_per_s;
     for (const s of r.scale_out) rows.push([`scale-out ${s.workers} worker(s), 20 ms`, `${s.pods_per_s} pods/s (${s.host_created_s} s)`, s.workers === 4 ? '>= 3x one worker' : '', s.workers === 4 ? `${(s.pods_per_s / one).toFixed(2)}x ${mark(s.pods_per_s >= 3 * one)}` : `${(s.pods_per_s / one).toFixed(2)}x`]);
   }
   const w = [0, 1, 2, 3].map((i) => Math.max(...rows.map((row) => row[i].length)));
-  const head = `podferry bench: ${r.pods} pods, ${r.workers} worker process(es), ${r.host_latency_ms} ms host latency\n`;
+  const head = `podferry bench: ${r.pods} pods, ${r.workers} worker process(es), ${r.host_latency_ms} ms host latency, load average ${r.load_average_1m}\n`;
   const body = rows.map((row) => row.map((c, i) => c.padEnd(w[i])).join('  ').trimEnd()).join('\n');
   return `${head}${body}\nadmission: ${r.admission_source}\n`;
 }

@@ -94,3 +94,18 @@ export function parseCommandStats(info: string): Map<string, number> {
   for (const m of info.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) out.set(m[1], Number(m[2]));
   return out;
 }
+
+/** Sums a counter's samples by one label across several scrapes, e.g. jobs completed by queue. */
+export function sumCounterBy(texts: readonly string[], name: string, label: string): Map<string, number> {
+  const out = new Map<string, number>();
+  const re = new RegExp(`^${name}\\{([^}]*)\\} (\\S+)$`);
+  for (const text of texts) {
+    for (const line of text.split('\n')) {
+      const m = re.exec(line);
+      if (!m) continue;
+      const value = new RegExp(`${label}="([^"]*)"`).exec(m[1])?.[1] ?? '';
+      out.set(value, (out.get(value) ?? 0) + Number(m[2]));
+    }
+  }
+  return out;
+}

@@ -14,7 +14,7 @@ import { trackPods, type PodTracker } from './pod-tracker.js';
 import { startProgress } from './progress.js';
 import { redisBytesPerJob } from './redis-memory.js';
 import { Redis } from 'ioredis';
-import { byVerbResource, parseCommandStats, diffCounts, parseRequestCounts, parseSummaryQuantiles, percentiles, totalCalls, withoutOwnCalls, type Percentiles } from './stats.js';
+import { byVerbResource, parseCommandStats, sumCounterBy, diffCounts, parseRequestCounts, parseSummaryQuantiles, percentiles, totalCalls, withoutOwnCalls, type Percentiles } from './stats.js';
 import { startWorkerFleet, type WorkerFleet } from './worker-processes.js';
 
 export interface SystemRunOptions {
@@ -41,7 +41,8 @@ export interface SystemRunResult {
   host_ready_to_virtual_ready_ms: Percentiles;
   admission_ms: Percentiles;
   admission_source: string;
-  admission_summary_ms?: Percentiles;
+  /** The handler timed from the Fastify tracing channel during the steady load (a cross-check). */
+  admission_channel_ms: Percentiles;
   api_calls_per_pod: { virtual: number; host: number };
   api_calls_breakdown: { virtual: Record<string, number>; host: Record<string, number> };
   worker_rss_mb: { at_1k: number | null; at_10k: number | null };
@@ -51,10 +52,20 @@ export interface SystemRunResult {
   /** Redis commands per burst pod (webhook and workers together), and the busiest ones. */
   redis_commands_per_pod: number;
   redis_commands_top: Record<string, number>;
+  /** Completed jobs per burst pod by queue, from the workers' podferry_jobs_completed_total. */
+  jobs_per_pod: Record<string, number>;
   steady: { rate: number; seconds: number; pods: number; duration_s: number };
 }
 
 const NS = 'default';
+
+/** The webhook's own Summary (last 10 minutes: burst and steady) when it has one, else the channel timing. */
+function admissionFigures(summary: Map<number, number>, channelSamples: number[]) {
+  const channel = percentiles(channelSamples, 3);
+  if (summary.size === 0) return { admission_ms: channel, admission_source: 'Fastify tracing channel around the handler (the webhook has no podferry_admission_handler_seconds)', admission_channel_ms: channel };
+  const ms = (q: number) => Number(((summary.get(q) ?? Number.NaN) * 1000).toFixed(3));
+  return { admission_ms: { p50: ms(0.5), p95: ms(0.95), p99: ms(0.99) }, admission_source: "webhook Summary podferry_admission_handler_seconds (burst and steady)", admission_channel_ms: channel };
+}
 const round = (v: number, d = 2) => Number(v.toFixed(d));
 
 export async function runSystem(o: SystemRunOptions): Promise<SystemRunResult> {
@@ -91,6 +102,7 @@ export async function runSystem(o: SystemRunOptions): Promise<SystemRunResult> {
     const before = { virtual: parseRequestCounts(stack.virtual.metricsText()), host: parseRequestCounts(stack.host.metricsText()) };
     const watchesBefore = { virtual: virtual.watchRequests, host: host.watchRequests };
     let progress = startProgress(`burst x${o.workers}`, o.pods, () => ({ done: virtual.ready('b-'), detail: `host created ${host.seen('b-')}` }), o.quiet);
+    const jobsBefore = sumCounterBy(await fleet.scrape(), 'podferry_jobs_completed_total', 'queue');
     const redisInfo = new Redis(stack.endpoints.redis.url);
     const commandsBefore = parseCommandStats(await redisInfo.info('commandstats'));
     const cpuBefore = { workers: fleet.cpuMs(), stack: process.cpuUsage() };
@@ -105,6 +117,7 @@ export async function runSystem(o: SystemRunOptions): Promise<SystemRunResult> {
     if (creator.failures.length > 0) throw new Error(`virtual creates failed: ${creator.failures.join('; ')}`);
     await new Promise((r) => setTimeout(r, 1500)); // let the last status reports and audit batches land
     const stackCpu = process.cpuUsage(cpuBefore.stack);
+    const jobs = diffCounts(jobsBefore, sumCounterBy(await fleet.scrape(), 'podferry_jobs_completed_total', 'queue'));
     const commands = diffCounts(commandsBefore, parseCommandStats(await redisInfo.info('commandstats')));
     commands.delete('info');
     redisInfo.disconnect();
@@ -157,14 +170,13 @@ export async function runSystem(o: SystemRunOptions): Promise<SystemRunResult> {
       virtual_ready_s: round((virtualReady - t0) / 1000),
       create_to_host_ms: percentiles(createToHost),
       host_ready_to_virtual_ready_ms: percentiles(readyToReady),
-      admission_ms: percentiles(admissionSamples, 3),
-      admission_source: summary.size > 0 ? 'handler timed on Fastify tracing channel; webhook Summary beside it' : 'handler timed on Fastify tracing channel (no podferry_admission_handler_seconds on /metrics yet)',
-      ...(summary.size > 0 ? { admission_summary_ms: { p50: round((summary.get(0.5) ?? NaN) * 1000, 3), p95: round((summary.get(0.95) ?? NaN) * 1000, 3), p99: round((summary.get(0.99) ?? NaN) * 1000, 3) } } : {}),
+      ...admissionFigures(summary, admissionSamples),
       api_calls_per_pod: { virtual: round(totalCalls(calls.virtual) / o.pods), host: round(totalCalls(calls.host) / o.pods) },
       api_calls_breakdown: { virtual: byVerbResource(calls.virtual), host: byVerbResource(calls.host) },
       worker_rss_mb: rss,
       redis_bytes_per_job: Math.round(redisPerJob),
       cpu_ms_per_pod: cpuPerPod,
+      jobs_per_pod: Object.fromEntries([...jobs].map(([k, v]) => [k, round(v / o.pods)])),
       redis_commands_per_pod: round(totalCalls(commands) / o.pods),
       redis_commands_top: Object.fromEntries([...commands].sort((x, y) => y[1] - x[1]).slice(0, 8).map(([k, v]) => [k, round(v / o.pods)])),
       steady: { rate: o.steadyRate, seconds: o.steadySeconds, pods: steadyCount, duration_s: round((steadyDone - s0) / 1000) },

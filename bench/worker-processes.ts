@@ -13,6 +13,8 @@ export interface WorkerFleet {
   rssMb(): number[];
   /** CPU time (user + system) all workers have used so far, in ms. */
   cpuMs(): number;
+  /** Each worker's /metrics text (podferry_jobs_completed_total and friends). */
+  scrape(): Promise<string[]>;
   stop(): Promise<void>;
 }
 
@@ -32,13 +34,15 @@ export function cpuMsOf(pid: number): number {
 /** Starts `count` workers and resolves once each has logged "worker started" (its queues are open). */
 export async function startWorkerFleet(count: number, env: Record<string, string>, timeoutMs = 30_000): Promise<WorkerFleet> {
   const children: ChildProcess[] = [];
+  const metricsUrls: string[] = [];
   const started: Promise<void>[] = [];
   for (let i = 0; i < count; i++) {
     // BENCH_CPU_PROF_DIR: each worker writes a V8 CPU profile there on exit, to find where its time goes.
     const prof = process.env.BENCH_CPU_PROF_DIR ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF_DIR] : [];
     const child = spawn(process.execPath, [...prof, '--import', 'tsx', join(ROOT, 'functions/cli.ts'), 'worker'], {
       cwd: ROOT,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env, LOG_LEVEL: 'info' },
+      // METRICS_PORT 0: each worker's /metrics on a free port, so several can run side by side.
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env, LOG_LEVEL: 'info', METRICS_PORT: '0' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     children.push(child);
@@ -50,6 +54,8 @@ export async function startWorkerFleet(count: number, env: Record<string, string
       const onData = (d: Buffer) => {
         out = (out + d.toString()).slice(-8000);
         if (out.includes('"msg":"worker started"')) {
+          const url = /"metrics":"([^"]+)"/.exec(out)?.[1];
+          if (url) metricsUrls.push(url);
           clearTimeout(timer);
           resolve();
         }
@@ -78,6 +84,7 @@ export async function startWorkerFleet(count: number, env: Record<string, string
     children,
     rssMb: () => children.map((c) => rssMbOf(c.pid!)),
     cpuMs: () => children.reduce((sum, c) => sum + cpuMsOf(c.pid!), 0),
+    scrape: () => Promise.all(metricsUrls.map(async (url) => (await fetch(url)).text())),
     stop,
   };
 }
