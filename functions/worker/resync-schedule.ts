@@ -36,22 +36,25 @@ export function createResyncSchedule(opts: ResyncScheduleOptions): ResyncSchedul
   const resyncNow = () => opts.queue.add(name, data, { deduplication: { id: `resync-start-${opts.cluster}` } });
 
   let checking: Promise<boolean> | undefined;
+  const check = async (): Promise<boolean> => {
+    try {
+      if (opts.connection.status !== 'ready') return false;
+      if (await opts.queue.getJobScheduler(RESYNC_SCHEDULER_ID)) return false;
+      await upsert();
+      await resyncNow();
+      opts.log.warn({ cluster: opts.cluster }, 'recreated the resync schedule lost with Redis; resync asked for now');
+      return true;
+    } catch (err) {
+      opts.log.warn({ err: (err as Error).message }, 'resync schedule check failed; will retry');
+      return false;
+    }
+  };
+  // One check at a time; cleared after it settles (never inside it: a check that returns before its first
+  // await would otherwise clear the slot before it is filled, and leave a settled promise there for good).
   const ensure = () => {
-    checking ??= (async () => {
-      try {
-        if (opts.connection.status !== 'ready') return false;
-        if (await opts.queue.getJobScheduler(RESYNC_SCHEDULER_ID)) return false;
-        await upsert();
-        await resyncNow();
-        opts.log.warn({ cluster: opts.cluster }, 'recreated the resync schedule lost with Redis; resync asked for now');
-        return true;
-      } catch (err) {
-        opts.log.warn({ err: (err as Error).message }, 'resync schedule check failed; will retry');
-        return false;
-      } finally {
-        checking = undefined;
-      }
-    })();
+    checking ??= check().finally(() => {
+      checking = undefined;
+    });
     return checking;
   };
 
