@@ -90,6 +90,23 @@ if (!existsSync(CHROMIUM)) {
     t.comment(`screenshot: ${join(screenshotDir, 'dashboard-status.png')}`);
   });
 
+  t.test('when a pod cannot pull its image, then its status job says so in the kubelet\'s words', async (t) => {
+    await stack.virtualCore.createNamespacedPod({ namespace: 'default', body: { metadata: { name: 'broken' }, spec: { containers: [{ name: 'app', image: 'registry.example/sim-pull-fail:1.0' }] } } });
+    await eventually('the virtual pod reports the pull failure', async () => {
+      const pod = await stack.virtualCore.readNamespacedPod({ namespace: 'default', name: 'broken' });
+      return /ErrImagePull|ImagePullBackOff/.test(pod.status?.containerStatuses?.[0]?.state?.waiting?.reason ?? '');
+    }, 20_000);
+    const { page } = await openPage(t);
+    // Still followed, between polls: the job waits in "delayed".
+    await page.goto(`${stack.endpoints.dashboard.url}/queue/status?status=delayed`);
+    const line = page.getByText(/container app waiting: (ErrImagePull|ImagePullBackOff)/).first();
+    await line.waitFor({ timeout: 15_000 });
+    t.match(await line.innerText(), /host pod scheduled on node \S+, containers starting; container app waiting: (ErrImagePull|ImagePullBackOff) \(.*sim-pull-fail.*\)/);
+    t.ok(await page.getByText('status demo/default/broken', { exact: true }).first().isVisible(), 'the job names the pod');
+    await page.screenshot({ path: join(screenshotDir, 'dashboard-stuck.png') });
+    t.comment(`screenshot: ${join(screenshotDir, 'dashboard-stuck.png')}`);
+  });
+
   t.test('when the dashboard shows job data, then it holds references only, never a spec', async (t) => {
     const { context } = await openPage(t);
     for (const queue of ['sync', 'status', 'resync']) {
