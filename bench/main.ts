@@ -3,7 +3,8 @@
 // one JSON object). `--scale-out` compares 1, 2 and 4 worker processes at 20 ms host latency.
 //   npm run bench -- [--pods 5000] [--concurrency 64] [--workers 1] [--host-latency-ms 5] [--rate 200]
 //                    [--seconds 10] [--host-qps N] [--host-rate-limit-qps N] [--rss] [--scale-out] [--quick]
-//                    [--json] [--svg docs/bench-burst.svg]
+//                    [--json] [--quiet] [--svg docs/bench-burst.svg]
+// Progress goes to stderr (--quiet: none); stdout is only the table or the JSON (`npm run -s bench -- --json`).
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { loadavg } from 'node:os';
@@ -28,6 +29,7 @@ const { values: a } = parseArgs({
     'scale-out': { type: 'boolean', default: false },
     'scale-out-pods': { type: 'string', default: '2000' },
     quick: { type: 'boolean', default: false },
+    quiet: { type: 'boolean', default: false },
     json: { type: 'boolean', default: false },
     svg: { type: 'string' },
   },
@@ -54,7 +56,7 @@ const common = {
   workerConcurrency: num('worker-concurrency', a['worker-concurrency'], 1),
   hostQps: num('host-qps', a['host-qps'], 1),
   kubeletStepMs: num('kubelet-step-ms', a['kubelet-step-ms'], 0),
-  quiet: a.json === true && !process.stderr.isTTY,
+  quiet: a.quiet === true,
 };
 const faultsAt = (ms: number) => ({ latencyMs: ms, ...(rateLimitQps > 0 ? { rateLimitQps, rateLimitBurst: rateLimitQps } : {}) });
 const nodesFor = (n: number) => Math.ceil(n / 110) + 2;

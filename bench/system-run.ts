@@ -52,7 +52,7 @@ export interface SystemRunResult {
   /** Redis commands per burst pod (webhook and workers together), and the busiest ones. */
   redis_commands_per_pod: number;
   redis_commands_top: Record<string, number>;
-  /** Completed jobs per burst pod by queue, from the workers' podferry_jobs_completed_total. */
+  /** Completed jobs per burst pod by outcome (sync plans, status endings), from podferry_jobs_completed_total. */
   jobs_per_pod: Record<string, number>;
   steady: { rate: number; seconds: number; pods: number; duration_s: number };
 }
@@ -102,7 +102,7 @@ export async function runSystem(o: SystemRunOptions): Promise<SystemRunResult> {
     const before = { virtual: parseRequestCounts(stack.virtual.metricsText()), host: parseRequestCounts(stack.host.metricsText()) };
     const watchesBefore = { virtual: virtual.watchRequests, host: host.watchRequests };
     let progress = startProgress(`burst x${o.workers}`, o.pods, () => ({ done: virtual.ready('b-'), detail: `host created ${host.seen('b-')}` }), o.quiet);
-    const jobsBefore = sumCounterBy(await fleet.scrape(), 'podferry_jobs_completed_total', 'queue');
+    const jobsBefore = sumCounterBy(await fleet.scrape(), 'podferry_jobs_completed_total', 'outcome');
     const redisInfo = new Redis(stack.endpoints.redis.url);
     const commandsBefore = parseCommandStats(await redisInfo.info('commandstats'));
     const cpuBefore = { workers: fleet.cpuMs(), stack: process.cpuUsage() };
@@ -117,7 +117,7 @@ export async function runSystem(o: SystemRunOptions): Promise<SystemRunResult> {
     if (creator.failures.length > 0) throw new Error(`virtual creates failed: ${creator.failures.join('; ')}`);
     await new Promise((r) => setTimeout(r, 1500)); // let the last status reports and audit batches land
     const stackCpu = process.cpuUsage(cpuBefore.stack);
-    const jobs = diffCounts(jobsBefore, sumCounterBy(await fleet.scrape(), 'podferry_jobs_completed_total', 'queue'));
+    const jobs = diffCounts(jobsBefore, sumCounterBy(await fleet.scrape(), 'podferry_jobs_completed_total', 'outcome'));
     const commands = diffCounts(commandsBefore, parseCommandStats(await redisInfo.info('commandstats')));
     commands.delete('info');
     redisInfo.disconnect();
