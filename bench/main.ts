@@ -3,13 +3,12 @@
 // one JSON object). `--scale-out` compares 1, 2 and 4 worker processes at 20 ms host latency.
 //   npm run bench -- [--pods 5000] [--concurrency 64] [--workers 1] [--host-latency-ms 5] [--rate 200]
 //                    [--seconds 10] [--host-qps N] [--host-rate-limit-qps N] [--rss] [--scale-out] [--quick]
-//                    [--json] [--quiet] [--svg docs/bench-burst.svg]
+//                    [--json] [--quiet] [--svg-dir docs]
 // Progress goes to stderr (--quiet: none); stdout is only the table or the JSON (`npm run -s bench -- --json`).
-import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { loadavg } from 'node:os';
 import { runBaseline, type BaselineResult } from './baseline.js';
-import { renderBarChart, type ChartGroup } from './chart-svg.js';
+import { writeCharts } from './charts.js';
 import { formatTable } from './report.js';
 import { runSystem, type SystemRunResult } from './system-run.js';
 
@@ -31,7 +30,7 @@ const { values: a } = parseArgs({
     quick: { type: 'boolean', default: false },
     quiet: { type: 'boolean', default: false },
     json: { type: 'boolean', default: false },
-    svg: { type: 'string' },
+    'svg-dir': { type: 'string' },
   },
 });
 
@@ -82,7 +81,7 @@ async function main(): Promise<void> {
     }
   }
   const result = summarize(run, baseline, scaleOut);
-  if (a.svg) await writeFile(a.svg, chart(result, scaleOut));
+  if (a['svg-dir']) await writeCharts(result, a['svg-dir']);
   process.stdout.write(a.json ? `${JSON.stringify(result)}\n` : formatTable(result));
 }
 
@@ -119,25 +118,6 @@ function summarize(run: SystemRunResult, baseline: BaselineResult, scaleOut: Sca
 }
 
 export type BenchResult = ReturnType<typeof summarize>;
-
-function chart(r: BenchResult, scaleOut: Array<{ workers: number; pods_per_s: number }>): string {
-  const groups: ChartGroup[] = [
-    {
-      title: `Burst: ${r.pods} pods, concurrency ${r.concurrency}, ${r.host_latency_ms} ms host latency, ${r.workers} worker`,
-      unit: 's',
-      bars: [
-        { label: 'baseline: host pods created', value: r.baseline_created_s, color: '#9aa5b1' },
-        { label: 'podferry: host pods created', value: r.host_created_s, color: '#2f6fde' },
-        { label: 'baseline: host pods Ready', value: r.baseline_ready_s, color: '#9aa5b1' },
-        { label: 'podferry: virtual pods Ready', value: r.virtual_ready_s, color: '#1f9d55' },
-      ],
-    },
-  ];
-  if (scaleOut.length > 0) {
-    groups.push({ title: 'Scale-out: host pods created per second, 20 ms host latency', unit: 'pods/s', bars: scaleOut.map((s) => ({ label: `${s.workers} worker process${s.workers > 1 ? 'es' : ''}`, value: s.pods_per_s, color: '#6b46c1' })) });
-  }
-  return renderBarChart('podferry bench', groups);
-}
 
 main().then(() => process.exit(0), (err) => {
   process.stderr.write(`bench: ${(err as Error).stack ?? err}\n`);
