@@ -11,7 +11,7 @@ import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
 import { parse as parseYaml } from 'yaml';
 import { renderKubeconfig } from '../../infra/kube-sim/kubeconfig.js';
-import { startCluster, type StartedCluster } from '../../infra/kube-sim/server.js';
+import { startCluster, type StartClusterOptions, type StartedCluster } from '../../infra/kube-sim/server.js';
 import { createCertificateAuthority } from '../../infra/kube-sim/tls.js';
 import { loadConfig } from '../_shared/config.js';
 import { loggerOptions } from '../_shared/logger.js';
@@ -44,6 +44,8 @@ export interface LocalStackOptions {
   hostNodes?: number;
   /** Run the workers in this process (default); false leaves them to `podferry worker` processes. */
   inProcessWorkers?: boolean;
+  /** Starts the host simulator (default: startCluster in this process; the benchmark runs it in its own). */
+  startHost?: (options: StartClusterOptions) => Promise<StartedCluster>;
   log?: Logger;
 }
 
@@ -97,7 +99,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     const redisUrl = opts.redisUrl ?? (redis = await startRedisServer({ dataDir: join(stateDir, 'redis') })).url;
     if (redis) closers.push(() => redis!.stop());
 
-    const host = await startCluster({ mode: 'host', name: 'host', port: await port('host'), nodes: opts.hostNodes ?? 3, kubelet: { startupDelayMs: opts.kubeletStepMs ?? 100 } });
+    const host = await (opts.startHost ?? startCluster)({ mode: 'host', name: 'host', port: await port('host'), nodes: opts.hostNodes ?? 3, kubelet: { startupDelayMs: opts.kubeletStepMs ?? 100 } });
     closers.push(() => host.close());
     const hostKubeconfig = join(stateDir, 'host.kubeconfig');
     await host.writeKubeconfig(hostKubeconfig);
