@@ -3,6 +3,7 @@
 // one JSON object). `--scale-out` compares 1, 2 and 4 worker processes at 20 ms host latency.
 //   npm run bench -- [--pods 5000] [--concurrency 64] [--workers 1] [--host-latency-ms 5] [--rate 200]
 //                    [--seconds 10] [--host-qps N] [--host-rate-limit-qps N] [--rss] [--scale-out] [--quick]
+//                    [--host-process]
 //                    [--json] [--quiet] [--svg-dir docs]
 // Progress goes to stderr (--quiet: none); stdout is only the table or the JSON (`npm run -s bench -- --json`).
 import { parseArgs } from 'node:util';
@@ -29,6 +30,7 @@ const { values: a } = parseArgs({
     'scale-out-pods': { type: 'string', default: '2000' },
     quick: { type: 'boolean', default: false },
     quiet: { type: 'boolean', default: false },
+    'host-process': { type: 'boolean', default: false },
     json: { type: 'boolean', default: false },
     'svg-dir': { type: 'string' },
   },
@@ -56,6 +58,7 @@ const common = {
   hostQps: num('host-qps', a['host-qps'], 1),
   kubeletStepMs: num('kubelet-step-ms', a['kubelet-step-ms'], 0),
   quiet: a.quiet === true,
+  hostProcess: a['host-process'] === true,
 };
 const faultsAt = (ms: number) => ({ latencyMs: ms, ...(rateLimitQps > 0 ? { rateLimitQps, rateLimitBurst: rateLimitQps } : {}) });
 const nodesFor = (n: number) => Math.ceil(n / 110) + 2;
@@ -103,7 +106,12 @@ function summarize(run: SystemRunResult, baseline: BaselineResult, scaleOut: Sca
     api_calls_per_pod: run.api_calls_per_pod,
     worker_rss_mb: run.worker_rss_mb,
     redis_bytes_per_job: run.redis_bytes_per_job,
-    cpu_ms_per_pod: { ...run.cpu_ms_per_pod, baseline: baseline.cpu_ms_per_pod },
+    host_process: common.hostProcess,
+    cpu_ms_per_pod: {
+      ...run.cpu_ms_per_pod,
+      baseline: baseline.cpu_ms_per_pod,
+      ...(baseline.host_process_cpu_ms_per_pod !== undefined ? { baseline_host_process: baseline.host_process_cpu_ms_per_pod } : {}),
+    },
     jobs_per_pod: run.jobs_per_pod,
     redis_commands_per_pod: run.redis_commands_per_pod,
     redis_commands_top: run.redis_commands_top,

@@ -7,7 +7,10 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { startLocalStack, type LocalStack } from '../functions/start/local-stack.js';
 import { hostPodName } from '../functions/_shared/core/names.js';
+import type { StartClusterOptions } from '../infra/kube-sim/server.js';
 import type { FaultOptions } from '../infra/kube-sim/types.js';
+import { fetchApiMetrics } from './api-metrics.js';
+import { hostCpuMs, startHostProcess } from './host-process.js';
 import { startAdmissionTimer } from './admission-timer.js';
 import { podCreator } from './load.js';
 import { trackPods, type PodTracker } from './pod-tracker.js';
@@ -30,6 +33,8 @@ export interface SystemRunOptions {
   steadySeconds: number;
   /** Create more pods until this many are synced in all (0: no RSS-at-10k leg). */
   rssPods: number;
+  /** The host simulator in its own process (faults given at its start) instead of in this one. */
+  hostProcess: boolean;
   quiet: boolean;
   timeoutMs: number;
 }
@@ -48,7 +53,7 @@ export interface SystemRunResult {
   worker_rss_mb: { at_1k: number | null; at_10k: number | null };
   redis_bytes_per_job: number;
   /** CPU spent per burst pod: the worker processes, and this process (both simulators, webhook, harness). */
-  cpu_ms_per_pod: { workers: number; stack: number };
+  cpu_ms_per_pod: { workers: number; stack: number; host_process?: number };
   /** Redis commands per burst pod (webhook and workers together), and the busiest ones. */
   redis_commands_per_pod: number;
   redis_commands_top: Record<string, number>;
@@ -79,9 +84,14 @@ export async function runSystem(o: SystemRunOptions): Promise<SystemRunResult> {
       stateDir, ephemeralPorts: true, log: pino({ level: 'silent' }), inProcessWorkers: false,
       kubeletStepMs: o.kubeletStepMs, hostNodes: o.hostNodes, concurrency: o.workerConcurrency, hostQps: o.hostQps,
       resyncIntervalSeconds: 3600,
+      ...(o.hostProcess ? { startHost: (opts: StartClusterOptions) => startHostProcess(opts, o.faults) } : {}),
     });
     const { cluster, hostNamespace } = stack.endpoints;
-    stack.host.setFaults(o.faults);
+    if (!o.hostProcess) stack.host.setFaults(o.faults);
+    const scrapeApis = async () => ({
+      virtual: parseRequestCounts(await fetchApiMetrics(stack!.virtual.kubeconfig)),
+      host: parseRequestCounts(await fetchApiMetrics(stack!.host.kubeconfig)),
+    });
     fleet = await startWorkerFleet(o.workers, stack.workerEnv);
     const redisPerJob = await redisBytesPerJob(stack.endpoints.redis.url, stack.endpoints.queuePrefix);
     const virtual = await trackPods(stack.virtual.kubeconfig, NS);
@@ -99,13 +109,13 @@ export async function runSystem(o: SystemRunOptions): Promise<SystemRunResult> {
     }, 100);
 
     // Burst.
-    const before = { virtual: parseRequestCounts(stack.virtual.metricsText()), host: parseRequestCounts(stack.host.metricsText()) };
+    const before = await scrapeApis();
     const watchesBefore = { virtual: virtual.watchRequests, host: host.watchRequests };
     let progress = startProgress(`burst x${o.workers}`, o.pods, () => ({ done: virtual.ready('b-'), detail: `host created ${host.seen('b-')}` }), o.quiet);
     const jobsBefore = sumCounterBy(await fleet.scrape(), 'podferry_jobs_completed_total', 'outcome');
     const redisInfo = new Redis(stack.endpoints.redis.url);
     const commandsBefore = parseCommandStats(await redisInfo.info('commandstats'));
-    const cpuBefore = { workers: fleet.cpuMs(), stack: process.cpuUsage() };
+    const cpuBefore = { workers: fleet.cpuMs(), stack: process.cpuUsage(), host: hostCpuMs(stack.host) };
     const t0 = performance.now();
     const postsBefore = creator.posts;
     const burstNames = Array.from({ length: o.pods }, (_, i) => `b-${i}`);
@@ -121,8 +131,13 @@ export async function runSystem(o: SystemRunOptions): Promise<SystemRunResult> {
     const commands = diffCounts(commandsBefore, parseCommandStats(await redisInfo.info('commandstats')));
     commands.delete('info');
     redisInfo.disconnect();
-    const cpuPerPod = { workers: round((fleet.cpuMs() - cpuBefore.workers) / o.pods), stack: round((stackCpu.user + stackCpu.system) / 1000 / o.pods) };
-    const after = { virtual: parseRequestCounts(stack.virtual.metricsText()), host: parseRequestCounts(stack.host.metricsText()) };
+    const hostCpu = hostCpuMs(stack.host);
+    const cpuPerPod = {
+      workers: round((fleet.cpuMs() - cpuBefore.workers) / o.pods),
+      stack: round((stackCpu.user + stackCpu.system) / 1000 / o.pods),
+      ...(hostCpu !== undefined && cpuBefore.host !== undefined ? { host_process: round((hostCpu - cpuBefore.host) / o.pods) } : {}),
+    };
+    const after = await scrapeApis();
     const own = {
       virtual: new Map([['POST pods', creator.posts - postsBefore], ['WATCH pods', virtual.watchRequests - watchesBefore.virtual + 1]]),
       host: new Map([['WATCH pods', host.watchRequests - watchesBefore.host + 1]]),
