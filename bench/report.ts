@@ -17,7 +17,8 @@ interface TableInput {
   api_calls_per_pod: { virtual: number; host: number };
   worker_rss_mb: { at_1k: number | null; at_10k: number | null };
   redis_bytes_per_job: number;
-  cpu_ms_per_pod: { workers: number; stack: number; baseline: number };
+  cpu_ms_per_pod: { workers: number; stack: number; baseline: number; host_process?: number; baseline_host_process?: number };
+  host_process?: boolean;
   jobs_per_pod: Record<string, number>;
   redis_commands_per_pod: number;
   load_average_1m: number;
@@ -40,7 +41,12 @@ export function formatTable(r: TableInput): string {
     ['API calls per pod', `virtual ${r.api_calls_per_pod.virtual}, host ${r.api_calls_per_pod.host}`, '<= 6 each', mark(r.api_calls_per_pod.virtual <= 6 && r.api_calls_per_pod.host <= 6)],
     ['worker RSS (MiB)', `at 1k ${r.worker_rss_mb.at_1k ?? '-'}, at 10k ${r.worker_rss_mb.at_10k ?? '- (use --rss)'}`, '10k within 10% of 1k', mark(rssOk)],
     ['Redis per queued job', `${r.redis_bytes_per_job} bytes`, '', ''],
-    ['CPU per pod (ms)', `workers ${r.cpu_ms_per_pod.workers}, stack ${r.cpu_ms_per_pod.stack}`, `baseline ${r.cpu_ms_per_pod.baseline}`, ''],
+    [
+      'CPU per pod (ms)',
+      `workers ${r.cpu_ms_per_pod.workers}, stack ${r.cpu_ms_per_pod.stack}${r.cpu_ms_per_pod.host_process !== undefined ? `, host process ${r.cpu_ms_per_pod.host_process}` : ''}`,
+      `baseline ${r.cpu_ms_per_pod.baseline}${r.cpu_ms_per_pod.baseline_host_process !== undefined ? `, its host process ${r.cpu_ms_per_pod.baseline_host_process}` : ''}`,
+      '',
+    ],
     ['jobs, Redis commands per pod', `${Object.entries(r.jobs_per_pod).map(([q, n]) => `${q} ${n}`).join(', ')}; ${r.redis_commands_per_pod} commands`, '', ''],
   ];
   if (r.scale_out && r.scale_out.length > 0) {
@@ -48,7 +54,7 @@ export function formatTable(r: TableInput): string {
     for (const s of r.scale_out) rows.push([`scale-out ${s.workers} worker(s), 20 ms`, `${s.pods_per_s} pods/s (${s.host_created_s} s)`, s.workers === 4 ? '>= 3x one worker' : '', s.workers === 4 ? `${(s.pods_per_s / one).toFixed(2)}x ${mark(s.pods_per_s >= 3 * one)}` : `${(s.pods_per_s / one).toFixed(2)}x`]);
   }
   const w = [0, 1, 2, 3].map((i) => Math.max(...rows.map((row) => row[i].length)));
-  const head = `podferry bench: ${r.pods} pods, ${r.workers} worker process(es), ${r.host_latency_ms} ms host latency, load average ${r.load_average_1m}\n`;
+  const head = `podferry bench: ${r.pods} pods, ${r.workers} worker process(es), ${r.host_latency_ms} ms host latency${r.host_process ? ' (host simulator in its own process)' : ''}, load average ${r.load_average_1m}\n`;
   const body = rows.map((row) => row.map((c, i) => c.padEnd(w[i])).join('  ').trimEnd()).join('\n');
   return `${head}${body}\nadmission: ${r.admission_source}\n`;
 }
