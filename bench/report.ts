@@ -40,14 +40,6 @@ export function formatTable(r: TableInput): string {
     ['admission handler (ms)', pct(r.admission_ms), 'p99 <= 2', mark(r.admission_ms.p99 <= 2)],
     ['API calls per pod', `virtual ${r.api_calls_per_pod.virtual}, host ${r.api_calls_per_pod.host}`, '<= 6 each', mark(r.api_calls_per_pod.virtual <= 6 && r.api_calls_per_pod.host <= 6)],
     ['worker RSS (MiB)', `at 1k ${r.worker_rss_mb.at_1k ?? '-'}, at 10k ${r.worker_rss_mb.at_10k ?? '- (use --rss)'}`, '10k within 10% of 1k', mark(rssOk)],
-    ['Redis per queued job', `${r.redis_bytes_per_job} bytes`, '', ''],
-    [
-      'CPU per pod (ms)',
-      `workers ${r.cpu_ms_per_pod.workers}, stack ${r.cpu_ms_per_pod.stack}${r.cpu_ms_per_pod.host_process !== undefined ? `, host process ${r.cpu_ms_per_pod.host_process}` : ''}`,
-      `baseline ${r.cpu_ms_per_pod.baseline}${r.cpu_ms_per_pod.baseline_host_process !== undefined ? `, its host process ${r.cpu_ms_per_pod.baseline_host_process}` : ''}`,
-      '',
-    ],
-    ['jobs, Redis commands per pod', `${Object.entries(r.jobs_per_pod).map(([q, n]) => `${q} ${n}`).join(', ')}; ${r.redis_commands_per_pod} commands`, '', ''],
   ];
   if (r.scale_out && r.scale_out.length > 0) {
     const one = r.scale_out[0].pods_per_s;
@@ -56,5 +48,12 @@ export function formatTable(r: TableInput): string {
   const w = [0, 1, 2, 3].map((i) => Math.max(...rows.map((row) => row[i].length)));
   const head = `podferry bench: ${r.pods} pods, ${r.workers} worker process(es), ${r.host_latency_ms} ms host latency${r.host_process ? ' (host simulator in its own process)' : ''}, load average ${r.load_average_1m}\n`;
   const body = rows.map((row) => row.map((c, i) => c.padEnd(w[i])).join('  ').trimEnd()).join('\n');
-  return `${head}${body}\nadmission: ${r.admission_source}\n`;
+  const cpu = r.cpu_ms_per_pod;
+  const notes = [
+    `Redis per queued job: ${r.redis_bytes_per_job} bytes; Redis commands per pod: ${r.redis_commands_per_pod}`,
+    `CPU per pod (ms): workers ${cpu.workers}, this process (simulators, webhook, harness) ${cpu.stack}${cpu.host_process !== undefined ? `, host simulator process ${cpu.host_process}` : ''}; baseline ${cpu.baseline}${cpu.baseline_host_process !== undefined ? ` + its host process ${cpu.baseline_host_process}` : ''}`,
+    `jobs per pod by outcome: ${Object.entries(r.jobs_per_pod).map(([q, n]) => `${q} ${n}`).join(', ')}`,
+    `admission: ${r.admission_source}`,
+  ];
+  return `${head}${body}\n${notes.join('\n')}\n`;
 }

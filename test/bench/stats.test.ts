@@ -59,3 +59,26 @@ t.test('when a chart is rendered, then every bar is scaled to its group maximum 
   t.equal(widths.length, 2);
   t.equal(widths[0], widths[1] * 2, 'half the value, half the bar');
 });
+
+t.test('when a result is formatted, then each figure stands beside its target with met or MISSED', async (t) => {
+  const { formatTable } = await import('../../bench/report.js');
+  const p = (p99: number) => ({ p50: 1, p95: 2, p99 });
+  const text = formatTable({
+    pods: 500, workers: 1, host_latency_ms: 5, host_created_s: 11, virtual_ready_s: 12, baseline_created_s: 10, baseline_ready_s: 10,
+    ratio_created: 1.1, ratio_ready: 1.2, create_to_host_ms: p(40), host_ready_to_virtual_ready_ms: p(1200), admission_ms: p(1.5),
+    api_calls_per_pod: { virtual: 6, host: 7 }, worker_rss_mb: { at_1k: 100, at_10k: 105 }, redis_bytes_per_job: 1300,
+    cpu_ms_per_pod: { workers: 5, stack: 10, baseline: 3 }, jobs_per_pod: { 'create-host': 1 }, redis_commands_per_pod: 250,
+    load_average_1m: 0.5, steady: { rate: 200, seconds: 10 }, admission_source: 'test',
+    scale_out: [{ workers: 1, pods: 100, host_created_s: 10, pods_per_s: 10 }, { workers: 4, pods: 100, host_created_s: 3, pods_per_s: 31 }],
+  });
+  const line = (start: string) => text.split('\n').find((l) => l.startsWith(start)) ?? '';
+  t.match(line('burst: host pods created'), /ratio 1\.1\s+met$/);
+  t.match(line('burst: virtual pods Ready'), /MISSED$/);
+  t.match(line('steady 200/s'), /met$/);
+  t.match(line('host Ready'), /MISSED$/);
+  t.match(line('admission handler'), /met$/);
+  t.match(line('API calls per pod'), /MISSED$/, 'host above 6');
+  t.match(line('worker RSS'), /met$/, '+5% is within 10%');
+  t.match(line('scale-out 4'), /3\.10x met$/);
+  t.match(text, /jobs per pod by outcome: create-host 1/);
+});
