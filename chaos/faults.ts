@@ -14,6 +14,10 @@ export interface FaultContext {
   workers: WorkerPool;
   /** True while the fault window is open. */
   open(): boolean;
+  /** Fraction of the burst created so far (0..1). */
+  burstProgress(): number;
+  /** Jobs in Redis that are not finished (waiting, active, delayed, prioritized) in every queue. */
+  unfinishedJobs(): Promise<number>;
   log(line: string): void;
 }
 
@@ -53,13 +57,16 @@ const FAULTS: Record<FaultName, Fault> = {
     return { worker_kills: kills };
   },
   async 'redis-restart'(ctx) {
+    // Mid-burst: half the pods are in, the queues are full of their jobs, and those jobs go with Redis.
     await whileOpen(ctx, REDIS_DOWN_AT_MS);
-    ctx.log('redis: killed');
+    while (ctx.open() && ctx.burstProgress() < 0.5) await sleep(100);
+    const lost = await ctx.unfinishedJobs();
+    ctx.log(`redis: killed with ${lost} unfinished jobs`);
     await ctx.redis.goDown();
     await sleep(REDIS_DOWN_FOR_MS);
     await ctx.redis.comeBack();
     ctx.log('redis: back, empty');
-    return { redis_restarts: 1, redis_down_ms: REDIS_DOWN_FOR_MS };
+    return { redis_restarts: 1, redis_down_ms: REDIS_DOWN_FOR_MS, jobs_lost_with_redis: lost };
   },
   async 'host-errors'(ctx) {
     const before = hostCodes(ctx.stack.host.metricsText());

@@ -7,14 +7,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CoreV1Api, type V1Pod } from '@kubernetes/client-node';
 import pino from 'pino';
-import { Queue } from 'bullmq';
 import { MANAGED_BY_LABEL } from '../functions/_shared/core/provenance.js';
-import { createRedisConnection } from '../functions/_shared/queue/connection.js';
-import { QUEUE_NAMES } from '../functions/_shared/queue/names.js';
 import { PooledKubeConfig } from '../functions/_shared/kube/pooled-kube-config.js';
 import { startLocalStack, type LocalStack } from '../functions/start/local-stack.js';
 import { startRedis } from '../test/helpers/redis.js';
 import { runFault, type FaultName, type FaultReport } from './faults.js';
+import { queueCounter } from './queue-counter.js';
 import { isClean, verdict, type Verdict } from './verdict.js';
 import { startWorkerPool } from './worker-pool.js';
 
@@ -68,29 +66,8 @@ async function listAll(api: CoreV1Api, namespace: string, labelSelector?: string
   return items;
 }
 
-/** Job counts per queue, for the progress lines while waiting to converge (what is the system still doing?). */
-function queueCounter(redisUrl: string, prefix: string): { counts(): Promise<string>; close(): void } {
-  const connection = createRedisConnection(redisUrl, 'producer');
-  const queues = Object.values(QUEUE_NAMES).map((name) => new Queue(name, { connection, prefix }));
-  for (const q of queues) q.on('error', () => {});
-  return {
-    async counts() {
-      try {
-        const all = await Promise.all(queues.map(async (q) => `${q.name}=${JSON.stringify(await q.getJobCounts('waiting', 'active', 'delayed', 'failed'))}`));
-        return all.join(' ');
-      } catch (err) {
-        return `unavailable (${(err as Error).message})`;
-      }
-    },
-    close() {
-      for (const q of queues) void q.close().catch(() => {});
-      connection.disconnect();
-    },
-  };
-}
-
 /** Creates `count` pods with at most `concurrency` requests in flight; resolves to the number of failures. */
-async function burst(api: CoreV1Api, count: number, concurrency: number): Promise<number> {
+async function burst(api: CoreV1Api, count: number, concurrency: number, onCreated: () => void): Promise<number> {
   let next = 0;
   let errors = 0;
   const one = async () => {
@@ -100,9 +77,13 @@ async function burst(api: CoreV1Api, count: number, concurrency: number): Promis
       for (let attempt = 0; ; attempt++) {
         try {
           await api.createNamespacedPod({ namespace: NAMESPACE, body });
+          onCreated();
           break;
         } catch (err) {
-          if ((err as { code?: number }).code === 409) break;
+          if ((err as { code?: number }).code === 409) {
+            if (attempt > 0) onCreated(); // an earlier attempt landed after all
+            break;
+          }
           errors++;
           if (attempt >= 5) throw err;
           await sleep(200);
@@ -137,13 +118,16 @@ export async function runScenario(opts: ScenarioOptions): Promise<ScenarioResult
     const virtual = coreApi(stack.virtual.kubeconfig);
     const host = coreApi(stack.host.kubeconfig);
     clients.push(virtual, host);
-    pool = startWorkerPool(stack.workerEnv, opts.workers ?? 2);
+    pool = startWorkerPool(stack.workerEnv, opts.workers ?? 3);
 
+    const queues = queueCounter(redis.url, stack.endpoints.queuePrefix);
+    clients.push(queues);
     let windowOpen = true;
+    let created = 0;
     const started = Date.now();
-    const ctx = { stack, redis, workers: pool, open: () => windowOpen, log };
+    const ctx = { stack, redis, workers: pool, open: () => windowOpen, log, burstProgress: () => created / opts.pods, unfinishedJobs: () => queues.unfinished() };
     const faultRuns = opts.faults.map((f) => runFault(f, ctx));
-    const createErrors = await burst(virtual.api, opts.pods, opts.createConcurrency ?? 32);
+    const createErrors = await burst(virtual.api, opts.pods, opts.createConcurrency ?? 32, () => created++);
     const burstS = (Date.now() - started) / 1000;
     log(`${opts.name}: burst of ${opts.pods} pods created in ${burstS.toFixed(1)} s (${createErrors} create retries)`);
     await sleep(Math.max(0, (opts.minFaultWindowMs ?? 10_000) - (Date.now() - started)));
@@ -157,8 +141,6 @@ export async function runScenario(opts: ScenarioOptions): Promise<ScenarioResult
     const until = faultsOver + (opts.convergeTimeoutMs ?? 120_000);
     let last: Verdict = { pods: 0, lost: opts.pods, duplicates: 0, orphans: 0, not_ready: opts.pods };
     let convergeS: number | null = null;
-    const queues = queueCounter(redis.url, stack.endpoints.queuePrefix);
-    clients.push(queues);
     let lastProgress = 0;
     for (;;) {
       if (Date.now() - lastProgress >= 5_000) {
