@@ -2,7 +2,7 @@
 // audit events reach it, workers on a real Redis create the host pod on the host simulator and report
 // its status back. Every assertion reads the clusters' final state through the API, as a user would.
 import t from 'tap';
-import type { V1Pod } from '@kubernetes/client-node';
+import { PatchStrategy, setHeaderOptions, type V1Pod } from '@kubernetes/client-node';
 import { hostPodName } from '../../functions/_shared/core/names.js';
 import { eventually, readOrUndefined, startTestStack, type TestStack } from '../helpers/stack.js';
 
@@ -38,9 +38,11 @@ t.test('when a pod is created in the virtual cluster, then it runs on the host a
 t.test('when the image of a virtual pod is updated, then the host pod carries the new image', async (t) => {
   await stack.virtualCore.createNamespacedPod({ namespace: ns, body: podSpec('upd', 'nginx:1.26') });
   await eventually('host pod exists', () => readOrUndefined(() => stack.hostCore.readNamespacedPod({ namespace: hostNs(), name: hostName('upd') })));
-  const current = await stack.virtualCore.readNamespacedPod({ namespace: ns, name: 'upd' });
-  current.spec!.containers[0].image = 'nginx:1.27';
-  await stack.virtualCore.replaceNamespacedPod({ namespace: ns, name: 'upd', body: current });
+  // As `kubectl set image` does: a strategic merge patch, which no concurrent status write can conflict with.
+  await stack.virtualCore.patchNamespacedPod(
+    { namespace: ns, name: 'upd', body: { spec: { containers: [{ name: 'app', image: 'nginx:1.27' }] } } },
+    setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch),
+  );
   const hostPod = await eventually('host image updated', async () => {
     const pod = await stack.hostCore.readNamespacedPod({ namespace: hostNs(), name: hostName('upd') });
     return pod.spec?.containers[0].image === 'nginx:1.27' && pod;
