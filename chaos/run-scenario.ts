@@ -66,6 +66,17 @@ async function listAll(api: CoreV1Api, namespace: string, labelSelector?: string
   return items;
 }
 
+/** Ephemeral ports are picked, then bound: another process can take one in between; start again then. */
+async function withPortRetry<T>(start: () => Promise<T>, attempts = 3): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await start();
+    } catch (err) {
+      if (i >= attempts || !/EADDRINUSE/.test((err as Error).message)) throw err;
+    }
+  }
+}
+
 /** Creates `count` pods with at most `concurrency` requests in flight; resolves to the number of failures. */
 async function burst(api: CoreV1Api, count: number, concurrency: number, onCreated: () => void): Promise<number> {
   let next = 0;
@@ -104,7 +115,7 @@ export async function runScenario(opts: ScenarioOptions): Promise<ScenarioResult
   let pool: ReturnType<typeof startWorkerPool> | undefined;
   const clients: Array<{ close(): void }> = [];
   try {
-    stack = await startLocalStack({
+    stack = await withPortRetry(() => startLocalStack({
       stateDir,
       ephemeralPorts: true,
       redisUrl: redis.url,
@@ -114,7 +125,7 @@ export async function runScenario(opts: ScenarioOptions): Promise<ScenarioResult
       hostNodes: Math.ceil(opts.pods / 100) + 2,
       // To stderr: a component that raises its own child's level must not write into stdout's results.
       log: pino({ level: 'silent' }, pino.destination(2)),
-    });
+    }));
     const virtual = coreApi(stack.virtual.kubeconfig);
     const host = coreApi(stack.host.kubeconfig);
     clients.push(virtual, host);

@@ -11,10 +11,12 @@ export const SCENARIOS: readonly Scenario[] = [
   { name: 'all', faults: FAULT_NAMES },
 ];
 
-/** `each` (every single fault, then all), `all`, or one fault's name. */
+/** `each` (every single fault, then all), or a comma-separated list of scenario names. */
 export function pickScenarios(which: string): Scenario[] {
   if (which === 'each') return [...SCENARIOS];
-  const found = SCENARIOS.find((s) => s.name === which);
-  if (!found) throw new Error(`unknown scenario "${which}" (each, ${SCENARIOS.map((s) => s.name).join(', ')})`);
-  return [found];
+  return which.split(',').map((name) => {
+    const found = SCENARIOS.find((s) => s.name === name.trim());
+    if (!found) throw new Error(`unknown scenario "${name}" (each, ${SCENARIOS.map((s) => s.name).join(', ')})`);
+    return found;
+  });
 }
