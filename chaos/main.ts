@@ -18,6 +18,13 @@ function num(value: string | undefined, fallback: number, what: string): number 
   return n;
 }
 
+function failedRun(scenario: string, faults: ScenarioResult['faults'], pods: number, resync: number): ScenarioResult {
+  return {
+    scenario, faults, pods: 0, lost: pods, duplicates: 0, orphans: 0, not_ready: pods, converge_s: null,
+    burst_s: 0, fault_window_s: 0, create_errors: 0, resync_interval_s: resync, fault_report: {}, worker_crashes: 0,
+  };
+}
+
 async function main(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
@@ -44,7 +51,11 @@ async function main(argv: string[]): Promise<number> {
   const results: ScenarioResult[] = [];
   for (const s of pickScenarios(values.scenario ?? 'each')) {
     say(`scenario ${s.name}: ${pods} pods, faults ${s.faults.join(', ')}`);
-    const r = await runScenario({ name: s.name, faults: s.faults, pods, workers, resyncIntervalSeconds: resync, log: say });
+    // A scenario that could not run counts as all lost, and the others still run and report.
+    const r: ScenarioResult = await runScenario({ name: s.name, faults: s.faults, pods, workers, resyncIntervalSeconds: resync, log: say }).catch((err: Error) => {
+      say(`scenario ${s.name} failed to run: ${err.message}`);
+      return { ...failedRun(s.name, s.faults, pods, resync), error: err.message };
+    });
     results.push(r);
     if (!values.json) {
       process.stdout.write(`${s.name.padEnd(16)} pods=${r.pods} lost=${r.lost} duplicates=${r.duplicates} orphans=${r.orphans} not_ready=${r.not_ready} converge_s=${r.converge_s} burst_s=${r.burst_s} worker_crashes=${r.worker_crashes} ${JSON.stringify(r.fault_report)}\n`);

@@ -43,6 +43,8 @@ export interface ScenarioResult extends Verdict {
   /** Worker processes that exited without being killed (restarted a second later). */
   worker_crashes: number;
   crash_logs?: string[];
+  /** Why the scenario could not run at all (its counts are then all-lost). */
+  error?: string;
 }
 
 const NAMESPACE = 'default';
