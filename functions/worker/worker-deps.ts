@@ -19,8 +19,8 @@ export interface WorkerDeps {
   queues: WorkerQueues;
   log: Logger;
   now: () => Date;
-  /** Status polling: first delay, growth factor and cap (ms). */
-  statusPoll: { firstMs: number; factor: number; maxMs: number; giveUpAfterMs: number };
+  /** Status polling (ms): first delay, growth factor, the cap while a pod is young and after, when to stop. */
+  statusPoll: { firstMs: number; factor: number; fastMaxMs: number; fastPhaseMs: number; maxMs: number; giveUpAfterMs: number };
   /** Nodes already known to exist in the virtual cluster (bounded by the host's node count). */
   knownVirtualNodes: Set<string>;
 }

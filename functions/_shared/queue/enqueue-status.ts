@@ -9,6 +9,8 @@ export interface StatusJobData {
   startedAt: number;
   /** Polls done so far: the next delay grows with it. */
   polls: number;
+  /** The host pod's resourceVersion at the last poll. */
+  hostResourceVersion?: string;
 }
 
 function statusJob(ref: ObjectRef, now: Date) {
@@ -28,5 +30,10 @@ export async function enqueueStatusBulk(queue: Queue, refs: readonly ObjectRef[]
 export function parseStatusJobData(data: unknown): StatusJobData {
   const d = data as Partial<StatusJobData> | undefined;
   if (!d || typeof d !== 'object' || !d.ref) throw new Error('status job data must hold a ref');
-  return { ref: d.ref, startedAt: Number(d.startedAt) || Date.now(), polls: Number(d.polls) || 0 };
+  return {
+    ref: d.ref,
+    startedAt: Number(d.startedAt) || Date.now(),
+    polls: Number(d.polls) || 0,
+    ...(typeof d.hostResourceVersion === 'string' ? { hostResourceVersion: d.hostResourceVersion } : {}),
+  };
 }

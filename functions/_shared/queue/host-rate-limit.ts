@@ -40,16 +40,30 @@ export interface HostRateLimit {
   pauseAll(ms: number): Promise<void>;
 }
 
+/** The two scripts as ioredis commands: sent once, then run by SHA (EVALSHA), not re-sent per call. */
+interface RateLimitCommands {
+  podferryReserveHostToken(key: string, qps: string, burst: string): Promise<number>;
+  podferryBlockHost(key: string, ms: string): Promise<number>;
+}
+
+function withCommands(redis: Redis): Redis & RateLimitCommands {
+  const r = redis as Redis & Partial<RateLimitCommands>;
+  if (!r.podferryReserveHostToken) redis.defineCommand('podferryReserveHostToken', { numberOfKeys: 1, lua: RESERVE });
+  if (!r.podferryBlockHost) redis.defineCommand('podferryBlockHost', { numberOfKeys: 1, lua: BLOCK });
+  return redis as Redis & RateLimitCommands;
+}
+
 export function createHostRateLimit(redis: Redis, opts: { key: string; qps: number; burst?: number }): HostRateLimit {
-  const burst = opts.burst ?? Math.max(1, Math.ceil(opts.qps / 10));
+  const burst = String(opts.burst ?? Math.max(1, Math.ceil(opts.qps / 10)));
+  const client = withCommands(redis);
   return {
     async take() {
       if (!(opts.qps > 0)) return;
-      const wait = Number(await redis.eval(RESERVE, 1, opts.key, String(opts.qps), String(burst)));
+      const wait = Number(await client.podferryReserveHostToken(opts.key, String(opts.qps), burst));
       if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
     },
     async pauseAll(ms: number) {
-      await redis.eval(BLOCK, 1, opts.key, String(Math.max(0, Math.ceil(ms))));
+      await client.podferryBlockHost(opts.key, String(Math.max(0, Math.ceil(ms))));
     },
   };
 }

@@ -17,33 +17,45 @@ import { observeVirtualStatusReported } from '../worker-metrics.js';
 
 export type StatusOutcome = 'ready' | 'finished' | 'handed-to-sync' | 'gave-up' | 'polling';
 
-/** The next poll delay: firstMs, growing by factor per poll, capped at maxMs. */
-export function nextPollDelayMs(polls: number, poll: WorkerDeps['statusPoll']): number {
-  return Math.min(poll.maxMs, Math.round(poll.firstMs * poll.factor ** polls));
+/**
+ * The next poll delay: firstMs, growing by factor per poll, capped at fastMaxMs during the first fastPhaseMs
+ * of tracking (a pod that starts then is reported within about a second) and at maxMs after that (a pod
+ * stuck in ImagePullBackOff costs little).
+ */
+export function nextPollDelayMs(polls: number, elapsedMs: number, poll: WorkerDeps['statusPoll']): number {
+  const cap = elapsedMs < poll.fastPhaseMs ? Math.min(poll.fastMaxMs, poll.maxMs) : poll.maxMs;
+  return Math.min(cap, Math.round(poll.firstMs * poll.factor ** polls));
 }
 
 export async function processStatus(job: Job, token: string | undefined, deps: WorkerDeps): Promise<StatusOutcome> {
   const data = parseStatusJobData(job.data);
   // The dashboard shows a job's log and progress: each step is a timestamped line, some move the bar.
   const note = (msg: string, progress?: number) => Promise.all([job.log(`${deps.now().toISOString()} ${msg}`), progress !== undefined && job.updateProgress(progress)]);
-  const outcome = await lookOnce(data, deps, note);
+  const { outcome, hostResourceVersion } = await lookOnce(data, deps, note);
   if (outcome !== 'polling') return outcome;
   const elapsed = deps.now().getTime() - data.startedAt;
   if (elapsed > deps.statusPoll.giveUpAfterMs) {
     await note(`not settled after ${Math.round(elapsed / 1000)} s; resync keeps it truthful from here`);
     return 'gave-up';
   }
-  await job.updateData({ ...data, polls: data.polls + 1 } satisfies StatusJobData);
-  await job.moveToDelayed(Date.now() + nextPollDelayMs(data.polls, deps.statusPoll), token);
+  await job.updateData({ ...data, polls: data.polls + 1, ...(hostResourceVersion ? { hostResourceVersion } : {}) } satisfies StatusJobData);
+  await job.moveToDelayed(Date.now() + nextPollDelayMs(data.polls, elapsed, deps.statusPoll), token);
   throw new DelayedError();
 }
 
-async function lookOnce(data: StatusJobData, deps: WorkerDeps, note: (m: string, progress?: number) => Promise<unknown>): Promise<StatusOutcome> {
+interface Look {
+  outcome: StatusOutcome;
+  /** The host pod's resourceVersion at this look: an unchanged host pod needs no second look at the virtual one. */
+  hostResourceVersion?: string;
+}
+
+async function lookOnce(data: StatusJobData, deps: WorkerDeps, note: (m: string, progress?: number) => Promise<unknown>): Promise<Look> {
   const { ref } = data;
-  const [virtualPod, hostPod] = await Promise.all([
-    readPod(deps.virtual, ref.namespace, ref.name),
-    readPod(deps.host, deps.hostNamespace, hostPodName(ref.name, ref.namespace, deps.cluster)),
-  ]);
+  const hostPod = await readPod(deps.host, deps.hostNamespace, hostPodName(ref.name, ref.namespace, deps.cluster));
+  const hostResourceVersion = hostPod?.metadata?.resourceVersion;
+  // Nothing moved on the host since the last poll, and virtual-side changes arrive as sync jobs: skip the read.
+  if (hostResourceVersion && hostResourceVersion === data.hostResourceVersion) return { outcome: 'polling', hostResourceVersion };
+  const virtualPod = await readPod(deps.virtual, ref.namespace, ref.name);
   const plan = planPodSync({ virtualPod, hostPod, ctx: deps.translate, now: deps.now() });
   if (plan.type === 'report-status') {
     await reportToVirtual(plan.virtual, plan.report, deps);
@@ -54,13 +66,13 @@ async function lookOnce(data: StatusJobData, deps: WorkerDeps, note: (m: string,
   } else if (plan.type !== 'nothing') {
     await enqueueSync(deps.queues.sync, ref, 'worker');
     await note(`${plan.type} needed: handed to sync`);
-    return 'handed-to-sync';
+    return { outcome: 'handed-to-sync' };
   } else if (plan.reason !== 'in-sync' && plan.reason !== 'waiting-for-host-delete') {
     await note(`nothing to track (${plan.reason})`);
-    return 'finished';
+    return { outcome: 'finished' };
   }
-  if (hostPod?.metadata?.deletionTimestamp) return 'polling'; // report until gone; then sync finalizes
-  if (isPodFinished(hostPod)) return 'finished';
-  if (isPodReady(hostPod)) return 'ready';
-  return 'polling';
+  if (hostPod?.metadata?.deletionTimestamp) return { outcome: 'polling', hostResourceVersion }; // report until gone; then sync finalizes
+  if (isPodFinished(hostPod)) return { outcome: 'finished' };
+  if (isPodReady(hostPod)) return { outcome: 'ready' };
+  return { outcome: 'polling', hostResourceVersion };
 }
