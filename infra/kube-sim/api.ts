@@ -139,13 +139,36 @@ export function createApi(opts: ApiOptions = {}): SimApi {
       if (next === stored) return structuredClone(stored) as KubeObject;
       await admitValidate(ctx, { ...base, object: next, oldObject: stored });
     }
-    if (store.get(resource, ns, name) !== stored) throw conflictAfterAdmission(resource, name);
+    if (store.get(resource, ns, name) !== stored) throw new ChangedDuringAdmission(conflictAfterAdmission(resource, name));
     if (wo.dryRun) return next;
     const meta = next.metadata;
     if (meta.deletionTimestamp && (meta.finalizers ?? []).length === 0 && (meta.deletionGracePeriodSeconds ?? 0) === 0) {
       return structuredClone(store.commit('DELETED', resource, next, stored)) as KubeObject;
     }
     return structuredClone(store.commit('MODIFIED', resource, next, stored)) as KubeObject;
+  }
+
+  /**
+   * The object changed while admission ran. Like the real server's GuaranteedUpdate, a write without a
+   * resourceVersion precondition (a patch, an unconditional PUT) is tried again on the fresh object; one with
+   * a precondition fails with the Conflict inside.
+   */
+  class ChangedDuringAdmission extends Error {
+    constructor(readonly conflict: KubeError) {
+      super(conflict.message);
+    }
+  }
+
+  /** The real server retries a patch that lost such a race up to 5 times (maxRetryWhenPatchConflicts). */
+  async function retryingConflicts<T>(attempt: () => Promise<T>, retry: boolean): Promise<T> {
+    for (let tries = 1; ; tries++) {
+      try {
+        return await attempt();
+      } catch (err) {
+        if (!(err instanceof ChangedDuringAdmission)) throw err;
+        if (!retry || tries >= 5) throw err.conflict;
+      }
+    }
   }
 
   function conflictAfterAdmission(resource: ResourceType, name: string) {
@@ -192,34 +215,38 @@ export function createApi(opts: ApiOptions = {}): SimApi {
       checkFields(resource, body, wo);
       const ns = scopeOf(resource, namespace);
       if (resource.namespaced && body?.metadata?.namespace && body.metadata.namespace !== ns) throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
-      const stored = mustGet(ctx, resource, ns, name);
-      const uid = body?.metadata?.uid;
-      if (uid && uid !== stored.metadata.uid) throw uidMismatch(resource, name, uid, stored.metadata.uid!);
       const rv = body?.metadata?.resourceVersion;
-      if (rv && rv !== stored.metadata.resourceVersion) throw conflictAfterAdmission(resource, name);
-      return updateWith(resource, stored, body, wo, subresource);
+      return retryingConflicts(async () => {
+        const stored = mustGet(ctx, resource, ns, name);
+        const uid = body?.metadata?.uid;
+        if (uid && uid !== stored.metadata.uid) throw uidMismatch(resource, name, uid, stored.metadata.uid!);
+        if (rv && rv !== stored.metadata.resourceVersion) throw conflictAfterAdmission(resource, name);
+        return updateWith(resource, stored, structuredClone(body), wo, subresource);
+      }, !rv);
     },
 
     async patch(resource, namespace, name, patchType: PatchType, patchBody, wo, subresource) {
       checkSubresource(resource, subresource, 'PATCH');
       const ns = scopeOf(resource, namespace);
       if (patchType === 'apply' && !wo.fieldManager) throw badRequest('PATCH requests with apply content type require fieldManager to be specified');
-      const stored = store.get(resource, ns, name);
-      if (!stored) {
-        if (patchType !== 'apply' || subresource) throw notFound(resource.plural, resource.group, name);
-        const body = structuredClone(patchBody) as KubeObject;
-        body.metadata = { ...(body?.metadata ?? {}), name };
-        return { object: await createObject(resource, namespace, body, wo, 'Apply'), created: true };
-      }
-      const base = structuredClone(stored) as KubeObject;
-      let patched: KubeObject;
-      if (patchType === 'json') patched = applyJsonPatch(base, patchBody);
-      else if (patchType === 'strategic') patched = applyStrategicMergePatch(base, patchBody, resource.kind);
-      else patched = applyMergePatch(base, patchBody);
-      checkFields(resource, patched, wo);
-      if (patched.metadata?.resourceVersion !== stored.metadata.resourceVersion) throw conflictAfterAdmission(resource, name);
-      if (patched.metadata?.uid !== stored.metadata.uid) throw uidMismatch(resource, name, String(patched.metadata?.uid), stored.metadata.uid!);
-      return { object: await updateWith(resource, stored, patched, wo, subresource, patchType === 'apply' ? 'Apply' : 'Update'), created: false };
+      return retryingConflicts(async () => {
+        const stored = store.get(resource, ns, name);
+        if (!stored) {
+          if (patchType !== 'apply' || subresource) throw notFound(resource.plural, resource.group, name);
+          const body = structuredClone(patchBody) as KubeObject;
+          body.metadata = { ...(body?.metadata ?? {}), name };
+          return { object: await createObject(resource, namespace, body, wo, 'Apply'), created: true };
+        }
+        const base = structuredClone(stored) as KubeObject;
+        let patched: KubeObject;
+        if (patchType === 'json') patched = applyJsonPatch(base, patchBody);
+        else if (patchType === 'strategic') patched = applyStrategicMergePatch(base, patchBody, resource.kind);
+        else patched = applyMergePatch(base, patchBody);
+        checkFields(resource, patched, wo);
+        if (patched.metadata?.resourceVersion !== stored.metadata.resourceVersion) throw conflictAfterAdmission(resource, name);
+        if (patched.metadata?.uid !== stored.metadata.uid) throw uidMismatch(resource, name, String(patched.metadata?.uid), stored.metadata.uid!);
+        return { object: await updateWith(resource, stored, patched, wo, subresource, patchType === 'apply' ? 'Apply' : 'Update'), created: false };
+      }, true);
     },
 
     delete(resource, namespace, name, del: DeleteOptions, wo) {
