@@ -1,8 +1,8 @@
 // The API server's outbound HTTPS client, shared by admission webhooks and the audit webhook backend.
 // Failures are worded the way Go's net/http and client-go word them (`Post "url": ...`), because webhook
 // errors reach users verbatim inside Status messages and tests compare against real clusters' text.
-import { request as httpRequest } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import { Agent as HttpAgent, request as httpRequest } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { checkServerIdentity, type PeerCertificate } from 'node:tls';
 import { isIP } from 'node:net';
 
@@ -108,6 +108,13 @@ export function describeHttpFailure(status: number, contentType: string, body: s
   }
 }
 
+// Connections to webhooks are kept open and reused, as kube-apiserver's transports do: a TLS handshake per
+// admission call would cost more CPU than the call itself. Node keys pooled sockets by the TLS options too
+// (CA, client certificate), so targets never share a connection they should not. Idle sockets do not keep
+// the process alive.
+const httpsKeepAlive = new HttpsAgent({ keepAlive: true, maxSockets: 64 });
+const httpKeepAlive = new HttpAgent({ keepAlive: true, maxSockets: 64 });
+
 /**
  * POST `body` as JSON. Resolves on a 2xx answer; rejects with WebhookCallError worded as
  * `Post "<url>": <reason>` for transport failures and timeouts, or with the client-go message on non-2xx.
@@ -148,7 +155,7 @@ export function postJson(target: WebhookTarget, body: unknown, timeoutMs: number
     const req = send(url, {
       method: 'POST',
       headers,
-      agent: false,
+      agent: url.protocol === 'http:' ? httpKeepAlive : httpsKeepAlive,
       ...(url.protocol === 'http:' ? {} : tlsOptions),
     }, (res) => {
       const chunks: Buffer[] = [];
