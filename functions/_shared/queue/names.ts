@@ -4,7 +4,6 @@
 export const QUEUE_NAMES = {
   sync: 'sync',
   status: 'status',
-  delete: 'delete',
   resync: 'resync',
 } as const;
 
