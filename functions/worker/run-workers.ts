@@ -9,7 +9,7 @@ import { createKubeSide, type ApiCallCounts } from '../_shared/kube/kube-side.js
 import { createRedisConnection } from '../_shared/queue/connection.js';
 import { parseStatusJobData } from '../_shared/queue/enqueue-status.js';
 import { createHostRateLimit } from '../_shared/queue/host-rate-limit.js';
-import { DEFAULT_JOB_OPTIONS } from '../_shared/queue/job-options.js';
+import { cappedBackoffMs, DEFAULT_JOB_OPTIONS } from '../_shared/queue/job-options.js';
 import { QUEUE_NAMES } from '../_shared/queue/names.js';
 import { withJobErrors } from './job-errors.js';
 import { processResync } from './processors/resync.js';
@@ -84,6 +84,7 @@ export async function startWorkers(opts: WorkerRuntimeOptions): Promise<WorkerRu
     stalledInterval: opts.stalledIntervalMs ?? 5_000,
     // Jobs are idempotent: a job whose worker died may safely run again, more than once.
     maxStalledCount: 5,
+    settings: { backoffStrategy: (attemptsMade: number) => cappedBackoffMs(attemptsMade) },
   };
   const logged = <T>(kind: string, run: (job: Job, token?: string) => Promise<T>) => async (job: Job, token?: string) => {
     const log = opts.log.child({ job: job.id, name: job.name });

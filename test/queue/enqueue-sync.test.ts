@@ -4,6 +4,7 @@ import { createRedisConnection } from '../../functions/_shared/queue/connection.
 import { enqueueSync, enqueueSyncBulk, syncDedupId, type SyncJobData } from '../../functions/_shared/queue/enqueue-sync.js';
 import { createSyncQueue } from '../../functions/_shared/queue/producer.js';
 import { QUEUE_NAMES } from '../../functions/_shared/queue/names.js';
+import { DEFAULT_JOB_OPTIONS } from '../../functions/_shared/queue/job-options.js';
 import { parseObjectRef, type ObjectRef } from '../../functions/_shared/core/job-refs.js';
 import { startRedis, uniquePrefix } from '../helpers/redis.js';
 
@@ -61,7 +62,7 @@ t.test('when many events for one pod arrive while its job waits, then exactly on
   t.equal(job.name, 'sync vc1/default/web');
   t.same(Object.keys(job.data).sort(), ['cluster', 'kind', 'name', 'namespace', 'reason', 'uid']);
   t.same(parseObjectRef(job.data), pod('web', 'uid-1'), 'the worker-side parser accepts the job data');
-  t.equal(job.opts.attempts, 8, 'default job options applied');
+  t.equal(job.opts.attempts, DEFAULT_JOB_OPTIONS.attempts, 'default job options applied');
   t.equal(await queue.getDeduplicationJobId(syncDedupId(pod('web'))), job.id);
 });
 
