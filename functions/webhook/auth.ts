@@ -4,7 +4,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { TLSSocket } from 'node:tls';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { unauthorized } from '../../infra/kube-sim/errors.js';
+import { unauthorized } from '../_shared/core/kube-status.js';
 import { sendStatus } from './status.js';
 
 export interface AuthOptions {

@@ -7,7 +7,7 @@ import {
   KubeError,
   requestEntityTooLarge,
   type Status,
-} from '../../infra/kube-sim/errors.js';
+} from '../_shared/core/kube-status.js';
 
 export const STATUS_SCHEMA = {
   type: 'object',

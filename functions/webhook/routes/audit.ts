@@ -3,7 +3,7 @@
 // makes the backend retry the batch instead of losing it.
 import type { FastifyInstance } from 'fastify';
 import type { SyncProducer } from '../../_shared/queue/producer.js';
-import { serviceUnavailable } from '../../../infra/kube-sim/errors.js';
+import { serviceUnavailable } from '../../_shared/core/kube-status.js';
 import { podRefsFromAuditEvents, type AuditEvent } from '../audit-refs.js';
 import type { WebhookMetrics } from '../metrics.js';
 import { sendStatus, STATUS_SCHEMA } from '../status.js';

@@ -3,7 +3,7 @@
 import type { FastifyInstance } from 'fastify';
 import { METRICS_CONTENT_TYPE } from '../../_shared/metrics/registry.js';
 import type { SyncProducer } from '../../_shared/queue/producer.js';
-import { serviceUnavailable } from '../../../infra/kube-sim/errors.js';
+import { serviceUnavailable } from '../../_shared/core/kube-status.js';
 import type { WebhookMetrics } from '../metrics.js';
 import { sendStatus } from '../status.js';
 
