@@ -193,3 +193,19 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
   if (r.problems.length > 0) throw new ConfigError(r.problems);
   return deepFreeze(config);
 }
+
+/**
+ * For a function's main: the loaded config, or the problems on stderr and exit code 2 (a configuration
+ * error is the operator's to fix; a stack trace would only hide the list).
+ */
+export function configOrExit<T>(fn: string, load: () => T): T {
+  try {
+    return load();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`podferry ${fn}: ${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+}

@@ -1,21 +1,12 @@
 // `podferry dashboard`: config from the environment, the board, listen, and a graceful close.
-import { ConfigError } from '../_shared/config.js';
+import { configOrExit } from '../_shared/config.js';
 import { buildDashboard } from './app.js';
 import { loadDashboardConfig } from './config.js';
 
 const SHUTDOWN_DEADLINE_MS = 10_000;
 
 export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> {
-  let config;
-  try {
-    config = loadDashboardConfig(env);
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`podferry dashboard: ${err.message}\n`);
-      process.exit(2);
-    }
-    throw err;
-  }
+  const config = configOrExit('dashboard', () => loadDashboardConfig(env));
 
   const app = buildDashboard({
     redisUrl: config.redisUrl,

@@ -1,6 +1,6 @@
 // The webhook process: config, adapters, listen, and a graceful close. Everything testable is in app.ts.
 import { readFileSync } from 'node:fs';
-import { loadConfig, ConfigError } from '../_shared/config.js';
+import { configOrExit, loadConfig } from '../_shared/config.js';
 import { createSyncProducer } from '../_shared/queue/producer.js';
 import { buildApp } from './app.js';
 import { resolveOwnUsers } from './own-users.js';
@@ -9,16 +9,7 @@ import { resolveOwnUsers } from './own-users.js';
 const SHUTDOWN_DEADLINE_MS = 10_000;
 
 export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> {
-  let config;
-  try {
-    config = loadConfig(env);
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`podferry webhook: ${err.message}\n`);
-      process.exit(2);
-    }
-    throw err;
-  }
+  const config = configOrExit('webhook', () => loadConfig(env));
 
   const { tls, clientCaFile } = config.webhook;
   const https = tls

@@ -1,7 +1,7 @@
 // The worker process: config, the worker runtime, and a graceful close on SIGTERM/SIGINT (stop taking jobs,
 // finish the active ones, close connections), bounded so a dead Redis cannot hang the shutdown.
 import pino from 'pino';
-import { ConfigError, loadConfig } from '../_shared/config.js';
+import { configOrExit, loadConfig } from '../_shared/config.js';
 import { loggerOptions } from '../_shared/logger.js';
 import { startMetricsServer } from '../_shared/metrics/metrics-server.js';
 import { startWorkers } from './run-workers.js';
@@ -9,16 +9,7 @@ import { startWorkers } from './run-workers.js';
 const SHUTDOWN_DEADLINE_MS = 25_000;
 
 export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> {
-  let config;
-  try {
-    config = loadConfig(env);
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`podferry worker: ${err.message}\n`);
-      process.exit(2);
-    }
-    throw err;
-  }
+  const config = configOrExit('worker', () => loadConfig(env));
   const log = pino(loggerOptions(config.logLevel, 'podferry-worker'));
   const runtime = await startWorkers({
     cluster: config.cluster,
