@@ -1,7 +1,7 @@
 // The two charts of docs/bench.md, from a `npm run bench -- --json` result: the burst against its baseline,
 // and sync throughput by worker processes when the result has a scale-out.
 //   node --import tsx bench/charts.ts result.json docs     writes docs/bench-burst.svg (and bench-scale-out.svg)
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { renderBarChart } from './chart-svg.js';
@@ -42,6 +42,7 @@ export function scaleOutChart(rows: NonNullable<ChartInput['scale_out']>, note =
 }
 
 export async function writeCharts(r: ChartInput, dir: string): Promise<string[]> {
+  await mkdir(dir, { recursive: true });
   const written = [join(dir, 'bench-burst.svg')];
   await writeFile(written[0], burstChart(r));
   if (r.scale_out && r.scale_out.length > 0) {
