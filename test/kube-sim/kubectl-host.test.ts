@@ -1,32 +1,16 @@
 // A host-mode cluster driven by kubectl and client-node: nodes registered by the simulated kubelets, a pod
 // scheduled and run to Running, and a graceful delete that the kubelet completes. Skips without kubectl.
-import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import t from 'tap';
 import { startCluster, type StartedCluster } from '../../infra/kube-sim/server.js';
+import { hasKubectl, kubectlIn } from '../helpers/kubectl.js';
 
-const hasKubectl = spawnSync('kubectl', ['version', '--client'], { encoding: 'utf8' }).status === 0;
 if (!hasKubectl) t.plan(0, 'no kubectl on PATH');
 
 let cluster: StartedCluster;
 let core: CoreV1Api;
-const dir = mkdtempSync(join(tmpdir(), 'kubectl-host-'));
-const kubeconfig = join(dir, 'kubeconfig');
+const { kubeconfig, run: kubectl } = kubectlIn('kubectl-host');
 
-function kubectl(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('kubectl', ['--kubeconfig', kubeconfig, '--cache-dir', join(dir, 'cache'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 if (hasKubectl) {
   t.before(async () => {

@@ -1,30 +1,16 @@
 // kubectl's typed generators (create namespace|configmap|secret|serviceaccount) send protobuf bodies; apply
 // uses OpenAPI-driven strategic merge patches. Both against startCluster. Skips without kubectl.
-import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { startCluster, type StartedCluster } from '../../infra/kube-sim/server.js';
+import { hasKubectl, kubectlIn } from '../helpers/kubectl.js';
 
-const hasKubectl = spawnSync('kubectl', ['version', '--client'], { encoding: 'utf8' }).status === 0;
 if (!hasKubectl) t.plan(0, 'no kubectl on PATH');
 
 let cluster: StartedCluster;
-const dir = mkdtempSync(join(tmpdir(), 'kubectl-objects-'));
-const kubeconfig = join(dir, 'kubeconfig');
+const { dir, kubeconfig, run: kubectl } = kubectlIn('kubectl-objects');
 
-function kubectl(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('kubectl', ['--kubeconfig', kubeconfig, '--cache-dir', join(dir, 'cache'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 const json = async (...args: string[]) => JSON.parse((await kubectl(...args, '-o', 'json')).stdout);
 

@@ -1,19 +1,16 @@
 // Conformance through the real kubectl with its default flags (strict validation, Table output, watch-based
 // delete wait) against startCluster. Skips when kubectl is not installed.
-import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { startCluster, type StartedCluster } from '../../infra/kube-sim/server.js';
+import { hasKubectl, kubectlIn } from '../helpers/kubectl.js';
 
-const hasKubectl = spawnSync('kubectl', ['version', '--client'], { encoding: 'utf8' }).status === 0;
 if (!hasKubectl) t.plan(0, 'no kubectl on PATH');
 
 let cluster: StartedCluster;
-const dir = mkdtempSync(join(tmpdir(), 'kubectl-pods-'));
-const kubeconfig = join(dir, 'kubeconfig');
-const baseArgs = ['--kubeconfig', kubeconfig, '--cache-dir', join(dir, 'cache')];
+const { dir, kubeconfig, baseArgs, run: kubectl } = kubectlIn('kubectl-pods');
 
 const POD_YAML = `apiVersion: v1
 kind: Pod
@@ -27,20 +24,6 @@ spec:
     image: nginx:1.27
 `;
 
-interface Run { code: number | null; stdout: string; stderr: string }
-
-/** kubectl runs asynchronously: the server lives in this process, so a blocking spawn would deadlock it. */
-function kubectl(...args: string[]): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('kubectl', [...baseArgs, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 if (hasKubectl) {
   t.before(async () => {
