@@ -3,6 +3,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, createConnection, type Server } from 'node:net';
 import { randomUUID } from 'node:crypto';
+import { freePort } from '../../functions/start/free-port.js';
 
 export interface RedisHandle {
   url: string;
@@ -16,19 +17,6 @@ export interface RedisHandle {
   goDown(): Promise<void>;
   /** Ends the outage: a fresh, empty redis-server on the same port. */
   comeBack(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 /**

@@ -1,17 +1,10 @@
 import { Readable } from 'node:stream';
 import type { IncomingMessage } from 'node:http';
 import t from 'tap';
+import { syncStatusOf } from './api-test-helpers.js';
 import { decodeObject, decodePatch, patchTypeOf, readBody } from '../../infra/kube-sim/body.js';
 import { decodeProtobufObject } from '../../infra/kube-sim/protobuf.js';
 
-function statusOf(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (err) {
-    return (err as { status?: unknown }).status;
-  }
-  return 'no error';
-}
 
 // A minimal protobuf writer, enough to build the envelopes kubectl sends.
 const varint = (n: number): number[] => {
@@ -55,22 +48,22 @@ t.test('when kubectl-style protobuf bodies arrive, then they decode to the JSON 
 });
 
 t.test('when a protobuf body is of an unknown kind, not an envelope or truncated, then 415 or 400', async (t) => {
-  t.match(statusOf(() => decodeProtobufObject(envelope('Deployment', bytes(1, bytes(1, 'd')), 'apps/v1'), PB)), { code: 415, reason: 'UnsupportedMediaType' });
-  t.match(statusOf(() => decodeProtobufObject(Buffer.from('{}'), PB)), { code: 415 });
+  t.match(syncStatusOf(() => decodeProtobufObject(envelope('Deployment', bytes(1, bytes(1, 'd')), 'apps/v1'), PB)), { code: 415, reason: 'UnsupportedMediaType' });
+  t.match(syncStatusOf(() => decodeProtobufObject(Buffer.from('{}'), PB)), { code: 415 });
   const truncated = envelope('ConfigMap', bytes(1, bytes(1, 'x'))).subarray(0, 20);
-  t.match(statusOf(() => decodeProtobufObject(truncated, PB)), { code: 400, reason: 'BadRequest' });
+  t.match(syncStatusOf(() => decodeProtobufObject(truncated, PB)), { code: 400, reason: 'BadRequest' });
 });
 
 t.test('when JSON or YAML bodies are decoded, then bad bytes and unknown types are the real errors', async (t) => {
   t.same(decodeObject(Buffer.from('{"a":1}'), 'application/json; charset=utf-8', 'Pod'), { a: 1 });
   t.same(decodeObject(Buffer.from('{"a":1}'), undefined, 'Pod'), { a: 1 });
   t.same(decodeObject(Buffer.from('a: 1\n'), 'application/yaml', 'Pod'), { a: 1 });
-  t.match(statusOf(() => decodeObject(Buffer.from('{'), 'application/json', 'Pod')), { code: 400, message: /^the object provided is unrecognized \(must be of type Pod\): couldn't get version\/kind; json parse error: / });
-  t.match(statusOf(() => decodeObject(Buffer.from('a: [1'), 'application/yaml', 'Pod')), { code: 400, message: /yaml parse error/ });
-  t.match(statusOf(() => decodeObject(Buffer.from('x'), 'text/plain', 'Pod')), { code: 415, message: /got text\/plain/ });
+  t.match(syncStatusOf(() => decodeObject(Buffer.from('{'), 'application/json', 'Pod')), { code: 400, message: /^the object provided is unrecognized \(must be of type Pod\): couldn't get version\/kind; json parse error: / });
+  t.match(syncStatusOf(() => decodeObject(Buffer.from('a: [1'), 'application/yaml', 'Pod')), { code: 400, message: /yaml parse error/ });
+  t.match(syncStatusOf(() => decodeObject(Buffer.from('x'), 'text/plain', 'Pod')), { code: 415, message: /got text\/plain/ });
   t.same(decodePatch(Buffer.from('[{"op":"remove","path":"/a"}]'), 'json'), [{ op: 'remove', path: '/a' }]);
   t.same(decodePatch(Buffer.from('metadata:\n  name: x\n'), 'apply'), { metadata: { name: 'x' } });
-  t.match(statusOf(() => decodePatch(Buffer.from('{'), 'merge')), { code: 400, message: /^error decoding patch: / });
+  t.match(syncStatusOf(() => decodePatch(Buffer.from('{'), 'merge')), { code: 400, message: /^error decoding patch: / });
 });
 
 t.test('when a patch Content-Type is given, then the four patch types map and anything else is 415', async (t) => {
@@ -78,8 +71,8 @@ t.test('when a patch Content-Type is given, then the four patch types map and an
   t.equal(patchTypeOf('application/merge-patch+json'), 'merge');
   t.equal(patchTypeOf('application/strategic-merge-patch+json; charset=utf-8'), 'strategic');
   t.equal(patchTypeOf('application/apply-patch+yaml'), 'apply');
-  t.match(statusOf(() => patchTypeOf('application/json')), { code: 415, reason: 'UnsupportedMediaType' });
-  t.match(statusOf(() => patchTypeOf(undefined)), { code: 415 });
+  t.match(syncStatusOf(() => patchTypeOf('application/json')), { code: 415, reason: 'UnsupportedMediaType' });
+  t.match(syncStatusOf(() => patchTypeOf(undefined)), { code: 415 });
 });
 
 t.test('when a body is read, then it is limited by declared and by streamed size', async (t) => {

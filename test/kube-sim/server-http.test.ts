@@ -2,17 +2,15 @@
 // watch timeouts with bookmarks, Warning headers, metrics, faults set at run time, and close() ending watches.
 import https from 'node:https';
 import t from 'tap';
-import { parse } from 'yaml';
 import { startCluster, type StartedCluster } from '../../infra/kube-sim/server.js';
+import { adminAgent } from '../helpers/admin-agent.js';
 
 let cluster: StartedCluster;
 let agent: https.Agent;
 
 t.before(async () => {
   cluster = await startCluster({ mode: 'virtual' });
-  const user = parse(cluster.kubeconfig).users[0].user;
-  const b64 = (s: string) => Buffer.from(s, 'base64').toString('utf8');
-  agent = new https.Agent({ ca: cluster.caPem, cert: b64(user['client-certificate-data']), key: b64(user['client-key-data']), keepAlive: true });
+  agent = adminAgent(cluster);
 });
 t.teardown(async () => {
   agent.destroy();
@@ -84,11 +82,10 @@ t.test('when a Table watch runs until timeoutSeconds, then each event is a one-r
 
 t.test('when the server closes, then open watches end cleanly', async (t) => {
   const other = await startCluster({ mode: 'virtual' });
-  const user = parse(other.kubeconfig).users[0].user;
-  const b64 = (s: string) => Buffer.from(s, 'base64').toString('utf8');
+  const otherAgent = adminAgent(other);
   const url = new URL('/api/v1/namespaces/default/pods?watch=1', other.url);
   const ended = new Promise<string>((resolve, reject) => {
-    https.get({ hostname: url.hostname, port: url.port, path: url.pathname + url.search, ca: other.caPem, cert: b64(user['client-certificate-data']), key: b64(user['client-key-data']) }, (res) => {
+    https.get({ hostname: url.hostname, port: url.port, path: url.pathname + url.search, agent: otherAgent }, (res) => {
       res.resume();
       res.on('end', () => resolve('end'));
       res.on('error', reject);
@@ -96,6 +93,7 @@ t.test('when the server closes, then open watches end cleanly', async (t) => {
     }).on('error', reject);
   });
   t.equal(await ended, 'end');
+  otherAgent.destroy();
 });
 
 t.test('when a write has an unknown field under fieldValidation=Warn, then a Warning: 299 header says so', async (t) => {

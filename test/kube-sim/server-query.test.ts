@@ -1,15 +1,8 @@
 import t from 'tap';
+import { syncStatusOf } from './api-test-helpers.js';
 import { deleteOptions, isWatch, listOptions, watchOptions, writeParams } from '../../infra/kube-sim/query.js';
 
 const q = (s: string) => new URLSearchParams(s);
-function statusOf(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (err) {
-    return (err as { status?: unknown }).status;
-  }
-  return 'no error';
-}
 
 t.test('when list and watch parameters are given, then they become ListOptions and WatchOptions', async (t) => {
   t.same(listOptions(q('labelSelector=app%3Dweb&fieldSelector=metadata.name%3Dx&limit=5&continue=abc&resourceVersion=7&resourceVersionMatch=NotOlderThan')), {
@@ -24,14 +17,14 @@ t.test('when list and watch parameters are given, then they become ListOptions a
 });
 
 t.test('when a parameter has a bad value, then the error is the Status the real server answers', async (t) => {
-  t.match(statusOf(() => listOptions(q('limit=ten'))), { code: 400, reason: 'BadRequest' });
-  t.match(statusOf(() => watchOptions(q('allowWatchBookmarks=maybe'))), { code: 400 });
-  t.match(statusOf(() => listOptions(q('resourceVersionMatch=Exact'))), { code: 422, reason: 'Invalid' });
-  t.match(statusOf(() => listOptions(q('resourceVersion=3&resourceVersionMatch=Newest'))), { code: 422 });
-  t.match(statusOf(() => writeParams(q('dryRun=Some'))), { code: 400 });
-  t.match(statusOf(() => writeParams(q('fieldValidation=Loose'))), { code: 400 });
-  t.match(statusOf(() => deleteOptions(q('propagationPolicy=Sideways'), undefined)), { code: 422 });
-  t.match(statusOf(() => deleteOptions(q(''), { kind: 'Pod' })), { code: 400 });
+  t.match(syncStatusOf(() => listOptions(q('limit=ten'))), { code: 400, reason: 'BadRequest' });
+  t.match(syncStatusOf(() => watchOptions(q('allowWatchBookmarks=maybe'))), { code: 400 });
+  t.match(syncStatusOf(() => listOptions(q('resourceVersionMatch=Exact'))), { code: 422, reason: 'Invalid' });
+  t.match(syncStatusOf(() => listOptions(q('resourceVersion=3&resourceVersionMatch=Newest'))), { code: 422 });
+  t.match(syncStatusOf(() => writeParams(q('dryRun=Some'))), { code: 400 });
+  t.match(syncStatusOf(() => writeParams(q('fieldValidation=Loose'))), { code: 400 });
+  t.match(syncStatusOf(() => deleteOptions(q('propagationPolicy=Sideways'), undefined)), { code: 422 });
+  t.match(syncStatusOf(() => deleteOptions(q(''), { kind: 'Pod' })), { code: 400 });
 });
 
 t.test('when writes carry options, then dryRun, fieldManager and fieldValidation are read', async (t) => {

@@ -2,17 +2,15 @@
 // before storage: scope, subresource, method, name on the URL, apply's fieldManager, DeleteOptions bodies.
 import https from 'node:https';
 import t from 'tap';
-import { parse } from 'yaml';
 import { startCluster, type StartedCluster } from '../../infra/kube-sim/server.js';
+import { adminAgent } from '../helpers/admin-agent.js';
 
 let cluster: StartedCluster;
 let agent: https.Agent;
 
 t.before(async () => {
   cluster = await startCluster({ mode: 'virtual' });
-  const user = parse(cluster.kubeconfig).users[0].user;
-  const b64 = (s: string) => Buffer.from(s, 'base64').toString('utf8');
-  agent = new https.Agent({ ca: cluster.caPem, cert: b64(user['client-certificate-data']), key: b64(user['client-key-data']), keepAlive: true });
+  agent = adminAgent(cluster);
 });
 t.teardown(async () => {
   agent.destroy();
