@@ -157,9 +157,9 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
 
   let podPolicy: PodPolicy | undefined;
   try {
-    podPolicy = parsePodPolicy(env.POD_POLICY?.trim() || undefined);
+    podPolicy = parsePodPolicy({ level: env.POD_SECURITY, exceptions: env.POD_POLICY, csiDrivers: env.CSI_DRIVERS });
   } catch (err) {
-    r.problems.push(`POD_POLICY is invalid: ${(err as Error).message}`);
+    r.problems.push(`POD_SECURITY/POD_POLICY/CSI_DRIVERS is invalid: ${(err as Error).message}`);
   }
 
   const config = {

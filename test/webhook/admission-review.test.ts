@@ -37,6 +37,6 @@ for (const [name, request, want] of table) {
 }
 
 t.test('when the policy lifts a rule, then the pod that needs it is allowed', async (t) => {
-  const out = reviewAdmission(req({ object: pod({ hostPID: true }) }), parsePodPolicy('hostPID'), 'vc1');
+  const out = reviewAdmission(req({ object: pod({ hostPID: true }) }), parsePodPolicy({ exceptions: 'hostPID' }), 'vc1');
   t.equal(out.response.allowed, true);
 });
