@@ -1,6 +1,7 @@
 // The only reader of process.env. Every function loads the same schema once at start; a bad deployment
 // fails before doing anything, with every problem named at once (one crash loop per typo is too slow).
 import { existsSync } from 'node:fs';
+import { parseMetadataFilter, type MetadataFilter } from './core/host-metadata-filter.js';
 import { parsePodPolicy, type PodPolicy } from './core/policy.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -25,6 +26,8 @@ export interface Config {
     allowUnauthenticated: boolean;
   };
   podPolicy: PodPolicy;
+  /** Tenant labels and annotations never copied to host objects (the defaults plus HOST_*_DENY). */
+  hostMetadata: MetadataFilter;
 }
 
 export class ConfigError extends Error {
@@ -162,6 +165,13 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     r.problems.push(`POD_SECURITY/POD_POLICY/CSI_DRIVERS is invalid: ${(err as Error).message}`);
   }
 
+  let hostMetadata: MetadataFilter | undefined;
+  try {
+    hostMetadata = parseMetadataFilter({ labelDeny: env.HOST_LABEL_DENY, annotationDeny: env.HOST_ANNOTATION_DENY });
+  } catch (err) {
+    r.problems.push((err as Error).message);
+  }
+
   const config = {
     cluster: cluster ?? '',
     redisUrl: redisUrl ?? '',
@@ -188,6 +198,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       allowUnauthenticated,
     },
     podPolicy: podPolicy as PodPolicy,
+    hostMetadata: hostMetadata as MetadataFilter,
   } satisfies Config;
 
   if (r.problems.length > 0) throw new ConfigError(r.problems);

@@ -75,6 +75,13 @@ t.test('when the body is malformed, then the answer is a 400 Status and no job i
     { payload: { apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview' }, why: 'no request' },
     { payload: admissionReview({ operation: 'PATCH', name: 'w', object: podObject('w') }), why: 'bad operation' },
     { payload: '{"apiVersion": ', why: 'broken JSON' },
+    // Type-confused pods inside a valid AdmissionReview: a 500 would become "allowed" under failurePolicy Ignore.
+    { payload: admissionReview({ name: 'w', object: podObject('w', { spec: { containers: 5 } }) }), why: 'containers is a number' },
+    { payload: admissionReview({ name: 'w', object: podObject('w', { spec: { containers: [{ name: 'a' }], volumes: [null] } }) }), why: 'a null volume' },
+    { payload: admissionReview({ name: 'w', object: { kind: 'Pod', metadata: { name: 'w', annotations: { a: 1 } }, spec: { containers: [] } } }), why: 'a numeric annotation' },
+    { payload: admissionReview({ name: 'w', object: { kind: 'Pod', metadata: 'w', spec: { containers: [] } } }), why: 'metadata is a string' },
+    { payload: admissionReview({ name: 'w', object: { kind: 'Pod', metadata: { name: 'w' }, spec: [] } }), why: 'spec is a list' },
+    { payload: admissionReview({ name: 'w', object: podObject('w', { spec: { hostNetwork: 'yes' } }) }), why: 'hostNetwork is a string' },
   ];
   for (const b of bodies) {
     const res = await h.app.inject({ method: 'POST', url: '/admission', headers: { ...AUTH, 'content-type': 'application/json' }, payload: b.payload });

@@ -1,3 +1,5 @@
+import { referenceViolations } from './reference-policy.js';
+
 // What a host must not run on behalf of a tenant: one policy, evaluated by the webhook (an early, friendly
 // refusal) and by the worker before every host write (the defence). vCluster copies these fields unchanged
 // (facts 3.7); podferry refuses them, listing every violation with its field path and what to change.
@@ -98,6 +100,7 @@ export function evaluatePodPolicy(pod: unknown, policy: PodPolicy): PolicyVerdic
       }
     }
   }
+  violations.push(...referenceViolations(spec));
   return verdict(violations);
 }
 
