@@ -11,6 +11,8 @@ import type { PodPolicy, PolicyVerdict, PolicyViolation } from './pod-security/t
 export type { PodPolicy, PodSecurityLevel, PolicyRule, PolicyVerdict, PolicyViolation, RuleOrigin } from './pod-security/types.js';
 export { MALFORMED, POD_POLICY_RULES, POLICY_EXCEPTIONS } from './pod-security/registry.js';
 export { ALLOWED_VOLUME_TYPES } from './pod-security/volumes.js';
+export { BASELINE_CAPABILITIES } from './pod-security/privilege.js';
+export { SAFE_SYSCTLS, SELINUX_TYPES } from './pod-security/confinement.js';
 
 export const DEFAULT_POD_POLICY: Readonly<PodPolicy> = Object.freeze({ level: 'baseline', exceptions: Object.freeze([]), csiDrivers: Object.freeze([]) });
 

@@ -1,5 +1,4 @@
-import type { Check } from './check.js';
-import { securityContexts } from './check.js';
+import { securityContexts, type Check } from './check.js';
 import { RESTRICTED, SHARED, listing, q } from './messages.js';
 
 // The kernel confinement a container keeps: psa v0.36.2 check_appArmorProfile.go (fields and the beta

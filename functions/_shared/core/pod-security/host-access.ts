@@ -1,6 +1,5 @@
-import type { Check, CheckContext } from './check.js';
+import { scPath, type Check, type CheckContext } from './check.js';
 import { SHARED, q, who } from './messages.js';
-import { scPath } from './check.js';
 import type { Obj } from './read.js';
 
 // Baseline checks that keep a pod out of its node's own namespaces and network: psa v0.36.2

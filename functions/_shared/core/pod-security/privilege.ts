@@ -1,5 +1,4 @@
-import type { Check } from './check.js';
-import { scPath } from './check.js';
+import { scPath, type Check } from './check.js';
 import { RESTRICTED, SHARED, listing, q, who } from './messages.js';
 
 // What a container may do as root on the node's kernel: psa v0.36.2 check_privileged.go,

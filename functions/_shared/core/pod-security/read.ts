@@ -20,7 +20,6 @@ export function keyed(path: string, key: string): string {
 
 /** Tenant strings in paths and messages: control characters replaced, length bounded. */
 export function clip(s: string, max = 120): string {
-  // eslint-disable-next-line no-control-regex
   const clean = s.replace(/[\u0000-\u001f\u007f]/g, '?');
   return clean.length > max ? `${clean.slice(0, max)}…` : clean;
 }

@@ -13,6 +13,15 @@ import { volumeChecks } from './volumes.js';
 // Every rule, in the order POD_POLICY lists them and a container's violations are reported: the six names
 // POD_POLICY has always had, then the rest of baseline, restricted, and podferry's host protection.
 // Mirrors pod-security-admission v0.36.2 (Kubernetes 1.36), where `latest` evaluates policy v1.35.
+//
+// Considered and left out: spec.nodeName and priorityClassName (the translator drops them); pinning to a
+// worker node by kubernetes.io/hostname or matchFields metadata.name (placement among the nodes tenants
+// may use; taints and node roles mark the others); tolerations of other taints, e.g. dedicated=x (only
+// the admin knows which are reserved: an allowlist would be the next step); the seccomp alpha annotations
+// (ignored upstream from policy v1.19 and by kubelets from 1.27); runAsGroup, fsGroup and
+// supplementalGroups 0 (not checked upstream); dnsConfig nameservers and hostAliases (network reach is
+// NetworkPolicy's job); claim names, resourceClaims and CSI volumeAttributes (translated or refused by
+// the reference rewrite, not by this policy); master's v1.37 sysctls (in no release yet).
 
 const ORDER = [
   'hostNetwork', 'hostPID', 'hostIPC', 'privileged', 'hostPath', 'hostPorts',

@@ -1,5 +1,4 @@
-import type { Check } from './check.js';
-import { scPath, securityContexts } from './check.js';
+import { scPath, securityContexts, type Check } from './check.js';
 import { RESTRICTED, who } from './messages.js';
 
 // Which user a restricted pod runs as: psa v0.36.2 check_runAsNonRoot.go and check_runAsUser.go (policy
