@@ -106,8 +106,8 @@ async function applyPlan(plan: PodSyncPlan, ref: ObjectRef, virtualPod: V1Pod | 
     case 'refuse-host':
       // The worker is the defence: whatever admission said, a pod that breaks the policy is never written.
       observeHostWriteRefused(deps, 'policy', plan.violations.map((v) => v.rule));
-      await recordPodWarning(deps.virtual, virtualPod!, 'SyncError', `podferry refused to run this pod on the host cluster: ${plan.reason}`, deps.now());
-      await note(`host write refused by the pod policy (${plan.violations.map((v) => v.field).join(', ')})`, 100);
+      await recordPodWarning(deps.virtual, virtualPod!, 'SyncError', eventMessage(`podferry refused to run this pod on the host cluster: ${plan.reason}`), deps.now());
+      await note(`host write refused by the pod policy: ${plan.reason}`, 100);
       if (plan.report) await reportToVirtual(plan.virtual, plan.report, deps);
       return true;
     case 'conflict':
@@ -118,6 +118,12 @@ async function applyPlan(plan: PodSyncPlan, ref: ObjectRef, virtualPod: V1Pod | 
       await note('host pod gone: virtual pod finalized');
       return true;
   }
+}
+
+/** Events stay readable (and under events.k8s.io's 1 kB note limit); the full list is in the job's log. */
+const MAX_EVENT_MESSAGE = 1024;
+function eventMessage(text: string): string {
+  return text.length <= MAX_EVENT_MESSAGE ? text : `${text.slice(0, MAX_EVENT_MESSAGE - 40)}... (the rest is in the sync job's log)`;
 }
 
 /** A host name held by another object: nothing is written, the virtual pod says why and stays Pending. */
