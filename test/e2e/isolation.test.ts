@@ -144,3 +144,15 @@ t.test('when a tenant secret asks the host token controller for a token, then it
   t.equal(host.metadata?.annotations?.['kubernetes.io/service-account.name'], undefined);
   t.equal(host.metadata?.annotations?.['kubernetes.io/service-account.uid'], undefined);
 });
+
+t.test('when a pod mounts a claim, then the host pod names the translated claim and the virtual pod says it waits for it', async (t) => {
+  await stack.virtualCore.createNamespacedPod({ namespace: 'default', body: pod('claims', { volumes: [{ name: 'data', persistentVolumeClaim: { claimName: 'data' } }], containers: [{ name: 'app', image: 'nginx', volumeMounts: [{ name: 'data', mountPath: '/data' }] }] }) });
+  const host = await eventually('host pod', () => readOrUndefined(() => stack.hostCore.readNamespacedPod({ namespace: hostNs(), name: hostPodName('claims', 'default', vc()) })), 30_000);
+  t.equal(host.spec?.volumes?.find((v) => v.name === 'data')?.persistentVolumeClaim?.claimName, hostObjectName('data', 'default', vc()), 'never the raw claim name');
+  const event = await eventually('VolumeNotSynced event', async () => {
+    const list = await stack.virtualCore.listNamespacedEvent({ namespace: 'default', fieldSelector: 'involvedObject.name=claims' });
+    return list.items.find((e) => e.reason === 'VolumeNotSynced');
+  }, 30_000);
+  t.match(event.message, /^persistentVolumeClaim "data" is not on the host cluster/);
+  t.notOk(event.message!.includes(hostNs()), 'the event names no host object');
+});

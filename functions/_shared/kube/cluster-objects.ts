@@ -23,6 +23,10 @@ export function readConfigMap(side: KubeSide, namespace: string, name: string): 
   return unlessNotFound(side.call('get', (core) => core.readNamespacedConfigMap({ namespace, name })));
 }
 
+export async function hostClaimExists(side: KubeSide, namespace: string, name: string): Promise<boolean> {
+  return (await unlessNotFound(side.call('get', (core) => core.readNamespacedPersistentVolumeClaim({ namespace, name })))) !== undefined;
+}
+
 export function readSecret(side: KubeSide, namespace: string, name: string): Promise<V1Secret | undefined> {
   return unlessNotFound(side.call('get', (core) => core.readNamespacedSecret({ namespace, name })));
 }
