@@ -66,7 +66,8 @@ function fieldsOf(obj: KubeObject, subresource?: string): Record<string, unknown
 /** Records the write's manager: replaces its previous entry for the same operation and subresource. */
 export function withManagedFields(ctx: ApiContext, resource: ResourceType, obj: KubeObject, opts: WriteOptions, operation: 'Update' | 'Apply', subresource?: string): void {
   const manager = opts.fieldManager ?? 'unknown';
-  const entry: Record<string, unknown> = { manager, operation, apiVersion: apiVersionOf(resource), time: timestamp(ctx.now()), fieldsType: 'FieldsV1', fieldsV1: fieldsOf(obj, subresource) };
+  const fieldsV1 = operation === 'Apply' && opts.appliedFields ? opts.appliedFields : fieldsOf(obj, subresource);
+  const entry: Record<string, unknown> = { manager, operation, apiVersion: apiVersionOf(resource), time: timestamp(ctx.now()), fieldsType: 'FieldsV1', fieldsV1 };
   if (subresource) entry.subresource = subresource;
   const others = (obj.metadata.managedFields ?? []).filter((e) => !(e.manager === manager && e.operation === operation && e.subresource === subresource));
   obj.metadata.managedFields = [...others, entry];

@@ -11,6 +11,7 @@ import { bindPod } from './api-binding.js';
 import { applyTypeDefaults } from './api-defaults.js';
 import { checkFields, prepareUpdate } from './api-update.js';
 import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch } from './patch.js';
+import { applyConfiguration, fieldsOf as appliedFieldsOf } from './server-side-apply.js';
 import { apiVersionOf, configMaps, findResource, namespaces, pods, serviceAccounts } from './resources.js';
 import { Store } from './store.js';
 import type { Admission, Api, DeleteOptions, KubeList, KubeObject, ListOptions, PatchType, ResourceType, WatchEvent, WatchOptions, WriteOptions } from './types.js';
@@ -235,17 +236,22 @@ export function createApi(opts: ApiOptions = {}): SimApi {
           if (patchType !== 'apply' || subresource) throw notFound(resource.plural, resource.group, name);
           const body = structuredClone(patchBody) as KubeObject;
           body.metadata = { ...(body?.metadata ?? {}), name };
-          return { object: await createObject(resource, namespace, body, wo, 'Apply'), created: true };
+          return { object: await createObject(resource, namespace, body, { ...wo, appliedFields: appliedFieldsOf(body, resource.kind) }, 'Apply'), created: true };
         }
         const base = structuredClone(stored) as KubeObject;
         let patched: KubeObject;
+        let writeOpts = wo;
         if (patchType === 'json') patched = applyJsonPatch(base, patchBody);
         else if (patchType === 'strategic') patched = applyStrategicMergePatch(base, patchBody, resource.kind);
-        else patched = applyMergePatch(base, patchBody);
+        else if (patchType === 'apply') {
+          const applied = applyConfiguration(base, patchBody, wo.fieldManager!, resource.kind);
+          patched = applied.object;
+          writeOpts = { ...wo, appliedFields: applied.fields };
+        } else patched = applyMergePatch(base, patchBody);
         checkFields(resource, patched, wo);
         if (patched.metadata?.resourceVersion !== stored.metadata.resourceVersion) throw conflictAfterAdmission(resource, name);
         if (patched.metadata?.uid !== stored.metadata.uid) throw uidMismatch(resource, name, String(patched.metadata?.uid), stored.metadata.uid!);
-        return { object: await updateWith(resource, stored, patched, wo, subresource, patchType === 'apply' ? 'Apply' : 'Update'), created: false };
+        return { object: await updateWith(resource, stored, patched, writeOpts, subresource, patchType === 'apply' ? 'Apply' : 'Update'), created: false };
       }, true);
     },
 

@@ -134,6 +134,7 @@ export async function serveResource(deps: HttpDeps, req: IncomingMessage, res: S
   if (write.fieldManager) opts.fieldManager = write.fieldManager;
   else if (req.headers['user-agent']) opts.fieldManager = req.headers['user-agent'].split('/')[0];
   if (write.fieldValidation) opts.fieldValidation = write.fieldValidation;
+  if (write.force) opts.force = true;
 
   switch (ex.verb) {
     case 'create': {

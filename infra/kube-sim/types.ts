@@ -73,6 +73,10 @@ export interface WriteOptions {
   fieldValidation?: FieldValidation;
   /** Warnings to return to the client as `Warning: 299 - "..."` headers; the API appends to it. */
   warnings?: string[];
+  /** Server-side apply: the FieldsV1 of the applied configuration, recorded as the manager's Apply entry. */
+  appliedFields?: Record<string, unknown>;
+  /** ?force=true on an apply patch (accepted; conflicts are not detected). */
+  force?: boolean;
 }
 
 export interface ListOptions {
