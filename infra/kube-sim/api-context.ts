@@ -3,6 +3,7 @@
 import { KubeError, forbidden, notFound } from './errors.js';
 import { apiVersionOf, namespaces } from './resources.js';
 import type { Store } from './store.js';
+import type { ApiHooks } from './api-hooks.js';
 import type { Admission, AdmissionOperation, KubeObject, ResourceType, WriteOptions } from './types.js';
 
 export interface ApiContext {
@@ -10,6 +11,8 @@ export interface ApiContext {
   now(): Date;
   random(): number;
   admission?: Admission;
+  /** Per-type admission, allocation and update rules (api-hooks.ts). */
+  hooks?: ApiHooks;
 }
 
 /** RFC 3339 with second precision, as metav1.Time marshals. */

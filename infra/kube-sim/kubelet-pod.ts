@@ -4,6 +4,7 @@
 // arrives mid-step never interleaves with it.
 import { isKubeError } from './errors.js';
 import type { NodeContext, PodHost, SpecContainer } from './kubelet-context.js';
+import { adoptableRuntime } from './kubelet-adopt.js';
 import { replaceContainer, retryBlocked, runNext, waiting } from './kubelet-containers.js';
 import { desiredStatus, statusPatch, type ContainerRuntime, type PodRuntime } from './pod-lifecycle.js';
 import { missingReferences, type RefKind } from './pod-references.js';
@@ -63,7 +64,12 @@ export class PodWorker implements PodHost {
   }
 
   start(): void {
-    this.enqueue(() => this.firstSync());
+    // A pod this node was running before a restart is taken over as it stands (kubelet-adopt.ts).
+    const adopted = adoptableRuntime(this.pod, this.ctx.hostIP);
+    if (adopted && this.ctx.ips.reserve(adopted.podIP!)) {
+      this.runtime = adopted;
+      this.initIndex = adopted.initContainers.length;
+    } else this.enqueue(() => this.firstSync());
     this.observe(this.pod);
   }
 
