@@ -90,3 +90,8 @@ t.test('when a CIDR is parsed, then it is normalised and nonsense is refused', a
   t.throws(() => parseCidr('10.96.0.0'));
   t.throws(() => parseCidr('300.1.1.1/16'));
 });
+
+t.test('when npm run sim is given a data dir and a service range, then the cluster options carry them', async (t) => {
+  const { parseCliArgs } = await import('../../infra/kube-sim/cli-args.js');
+  t.match(parseCliArgs(['--mode', 'host', '--kubeconfig-out', 'k', '--data-dir', '/srv/sim', '--service-cidr', '10.0.0.0/16']).cluster, { mode: 'host', dataDir: '/srv/sim', serviceCidr: '10.0.0.0/16' });
+});
