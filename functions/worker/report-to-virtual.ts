@@ -10,7 +10,7 @@ import type { WorkerDeps } from './worker-deps.js';
 export async function reportToVirtual(virtual: { namespace: string; name: string; uid?: string }, report: StatusReport, deps: WorkerDeps): Promise<void> {
   if (report.nodeName) {
     if (!deps.knownVirtualNodes.has(report.nodeName)) {
-      await ensureNode(deps.virtual, virtualNodeFor(report.nodeName, deps.now()));
+      await ensureNode(deps.virtual, virtualNodeFor(report.nodeName, deps.now(), report.status.hostIP));
       deps.knownVirtualNodes.add(report.nodeName);
     }
     try {

@@ -102,7 +102,8 @@ export function prepareUpdate(ctx: ApiContext, resource: ResourceType, stored: K
     }
   }
 
-  const causes = [...validateObjectMeta(resource, next), ...validateObjectMetaUpdate(next, stored), ...immutableDataCauses(resource, next, stored)];
+  const hookCauses = ctx.hooks?.beginUpdate(resource, next, stored, wo, subresource) ?? [];
+  const causes = [...validateObjectMeta(resource, next), ...validateObjectMetaUpdate(next, stored), ...immutableDataCauses(resource, next, stored), ...hookCauses];
   if (resource === pods && subresource === undefined) {
     causes.push(...validatePodSpecUpdate((next.spec ?? {}) as Record<string, unknown>, (stored.spec ?? {}) as Record<string, unknown>));
   }

@@ -8,9 +8,11 @@ import { deleteObject, finalizeNamespaceIfEmpty } from './api-delete.js';
 import { listObjects } from './api-list.js';
 import { applyPodAdmissionDefaults, applyPodSchemeDefaults, qosClass, randomSuffix } from './pod-defaults.js';
 import { bindPod } from './api-binding.js';
+import { createApiHooks } from './api-hooks.js';
 import { applyTypeDefaults } from './api-defaults.js';
 import { checkFields, prepareUpdate } from './api-update.js';
 import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch } from './patch.js';
+import { applyConfiguration, fieldsOf as appliedFieldsOf } from './server-side-apply.js';
 import { apiVersionOf, configMaps, findResource, namespaces, pods, serviceAccounts } from './resources.js';
 import { Store } from './store.js';
 import type { Admission, Api, DeleteOptions, KubeList, KubeObject, ListOptions, PatchType, ResourceType, WatchEvent, WatchOptions, WriteOptions } from './types.js';
@@ -25,7 +27,16 @@ export interface ApiOptions {
   bookmarkIntervalMs?: number;
   /** PEM of the cluster CA, published in every namespace's kube-root-ca.crt ConfigMap. */
   rootCaPem?: string;
+  /** The Service ClusterIP range, default 10.96.0.0/12. */
+  serviceCidr?: string;
+  /** A store to serve, e.g. one restored from disk (persistence.ts); default a new empty one. */
+  store?: Store;
+  /** Subresource creates served by code outside this file, by "plural/subresource" (serviceaccounts/token). */
+  subresources?: Record<string, SubresourceCreate>;
 }
+
+/** POST to a subresource of one object: the body as decoded, the answer as sent. */
+export type SubresourceCreate = (ctx: ApiContext, namespace: string, name: string, body: KubeObject, wo: WriteOptions) => Promise<KubeObject>;
 
 export type SimApi = Omit<Api, 'watch'> & {
   setAdmission(admission: Admission): void;
@@ -35,8 +46,9 @@ export type SimApi = Omit<Api, 'watch'> & {
 const SEED_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
 
 export function createApi(opts: ApiOptions = {}): SimApi {
-  const store = new Store(opts.watchHistory ?? 10_000);
+  const store = opts.store ?? new Store(opts.watchHistory ?? 10_000);
   const ctx: ApiContext = { store, now: opts.now ?? (() => new Date()), random: opts.random ?? Math.random };
+  ctx.hooks = createApiHooks(store, ctx.random, { serviceCidr: opts.serviceCidr });
   const hub = new WatchHub(store, { bookmarkIntervalMs: opts.bookmarkIntervalMs });
   const rootCa = opts.rootCaPem ?? '-----BEGIN CERTIFICATE-----\nkube-sim\n-----END CERTIFICATE-----\n';
 
@@ -91,6 +103,7 @@ export function createApi(opts: ApiOptions = {}): SimApi {
       obj.spec = { finalizers: ['kubernetes'] };
     }
     applyTypeDefaults(resource, obj);
+    ctx.hooks?.admitCreate(resource, obj);
 
     let next = (await admitMutate(ctx, { operation: 'CREATE', resource, namespace: ns, name: displayName, object: obj, opts: wo }))!;
     typeMeta(resource, next);
@@ -113,6 +126,7 @@ export function createApi(opts: ApiOptions = {}): SimApi {
     if (resource.hasSpec) next.metadata.generation = 1;
     if (resource === pods) next.status = { phase: 'Pending', qosClass: qosClass((next.spec ?? {}) as Record<string, unknown>) };
     if (resource === namespaces) next.status = { phase: 'Active' };
+    ctx.hooks?.beginCreate(resource, next, wo);
 
     const causes = validateObjectMeta(resource, next);
     if (resource === pods) causes.push(...validatePodSpec(next));
@@ -203,6 +217,8 @@ export function createApi(opts: ApiOptions = {}): SimApi {
     async create(resource, namespace, body, wo, sub) {
       if (sub) {
         if (resource === pods && sub.subresource === 'binding') return bindPod(ctx, scopeOf(resource, namespace), sub.name, body, wo);
+        const handler = opts.subresources?.[`${resource.plural}/${sub.subresource}`];
+        if (handler) return handler(ctx, scopeOf(resource, namespace), sub.name, body, wo);
         throw methodNotAllowed('POST');
       }
       return createObject(resource, namespace, body, wo);
@@ -235,17 +251,22 @@ export function createApi(opts: ApiOptions = {}): SimApi {
           if (patchType !== 'apply' || subresource) throw notFound(resource.plural, resource.group, name);
           const body = structuredClone(patchBody) as KubeObject;
           body.metadata = { ...(body?.metadata ?? {}), name };
-          return { object: await createObject(resource, namespace, body, wo, 'Apply'), created: true };
+          return { object: await createObject(resource, namespace, body, { ...wo, appliedFields: appliedFieldsOf(body, resource.kind) }, 'Apply'), created: true };
         }
         const base = structuredClone(stored) as KubeObject;
         let patched: KubeObject;
+        let writeOpts = wo;
         if (patchType === 'json') patched = applyJsonPatch(base, patchBody);
         else if (patchType === 'strategic') patched = applyStrategicMergePatch(base, patchBody, resource.kind);
-        else patched = applyMergePatch(base, patchBody);
+        else if (patchType === 'apply') {
+          const applied = applyConfiguration(base, patchBody, wo.fieldManager!, resource.kind);
+          patched = applied.object;
+          writeOpts = { ...wo, appliedFields: applied.fields };
+        } else patched = applyMergePatch(base, patchBody);
         checkFields(resource, patched, wo);
         if (patched.metadata?.resourceVersion !== stored.metadata.resourceVersion) throw conflictAfterAdmission(resource, name);
         if (patched.metadata?.uid !== stored.metadata.uid) throw uidMismatch(resource, name, String(patched.metadata?.uid), stored.metadata.uid!);
-        return { object: await updateWith(resource, stored, patched, wo, subresource, patchType === 'apply' ? 'Apply' : 'Update'), created: false };
+        return { object: await updateWith(resource, stored, patched, writeOpts, subresource, patchType === 'apply' ? 'Apply' : 'Update'), created: false };
       }, true);
     },
 
@@ -272,6 +293,7 @@ export function createApi(opts: ApiOptions = {}): SimApi {
   };
 
   for (const name of SEED_NAMESPACES) {
+    if (store.get(namespaces, '', name)) continue; // a restored store has them already
     store.commit('ADDED', namespaces, {
       apiVersion: 'v1', kind: 'Namespace',
       metadata: { name, uid: randomUUID(), creationTimestamp: timestamp(ctx.now()), labels: { 'kubernetes.io/metadata.name': name } },

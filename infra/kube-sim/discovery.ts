@@ -21,6 +21,13 @@ const SUBRESOURCE_VERBS: Record<string, string[]> = {
   status: ['get', 'patch', 'update'],
   binding: ['create'],
   finalize: ['update'],
+  token: ['create'],
+};
+
+/** Subresources whose kind is not the parent's: Binding, and TokenRequest from another group. */
+const SUBRESOURCE_KINDS: Record<string, Record<string, string>> = {
+  binding: { kind: 'Binding' },
+  token: { group: 'authentication.k8s.io', version: 'v1', kind: 'TokenRequest' },
 };
 
 function resourceList(groupVersion: string, resources: readonly ResourceType[]): Record<string, unknown> {
@@ -31,8 +38,8 @@ function resourceList(groupVersion: string, resources: readonly ResourceType[]):
     if (r.categories.length) entry.categories = r.categories;
     entries.push(entry);
     for (const sub of r.subresources) {
-      const kind = sub === 'binding' ? 'Binding' : r.kind;
-      entries.push({ name: `${r.plural}/${sub}`, singularName: '', namespaced: r.namespaced, kind, verbs: SUBRESOURCE_VERBS[sub] ?? ['get'] });
+      const kind = SUBRESOURCE_KINDS[sub] ?? { kind: r.kind };
+      entries.push({ name: `${r.plural}/${sub}`, singularName: '', namespaced: r.namespaced, ...kind, verbs: SUBRESOURCE_VERBS[sub] ?? ['get'] });
     }
   }
   return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion, resources: entries };

@@ -34,6 +34,13 @@ const SUBRESOURCE_METHODS: Record<string, string[]> = {
   status: ['GET', 'PUT', 'PATCH'],
   binding: ['POST'],
   finalize: ['PUT'],
+  token: ['POST'],
+};
+
+/** Subresources a POST creates, with the kind and apiVersion their body carries. */
+const POST_SUBRESOURCES: Record<string, { kind: string; apiVersion: string }> = {
+  binding: { kind: 'Binding', apiVersion: 'v1' },
+  token: { kind: 'TokenRequest', apiVersion: 'authentication.k8s.io/v1' },
 };
 
 /** The Kubernetes verb (audit) and the apiserver_request_total verb label of a request. */
@@ -87,7 +94,7 @@ export async function serveResource(deps: HttpDeps, req: IncomingMessage, res: S
     if (!resource.subresources.includes(path.subresource)) throw NOT_FOUND();
     if (!SUBRESOURCE_METHODS[path.subresource]?.includes(method)) throw methodNotAllowed(method);
   }
-  if (!ex.verb || (!path.name && (method === 'PUT' || method === 'PATCH')) || (path.name && method === 'POST' && path.subresource !== 'binding')) {
+  if (!ex.verb || (!path.name && (method === 'PUT' || method === 'PATCH')) || (path.name && method === 'POST' && !POST_SUBRESOURCES[path.subresource ?? ''])) {
     throw methodNotAllowed(method);
   }
   const pretty = params.get('pretty') === 'true' || params.get('pretty') === '1';
@@ -134,14 +141,16 @@ export async function serveResource(deps: HttpDeps, req: IncomingMessage, res: S
   if (write.fieldManager) opts.fieldManager = write.fieldManager;
   else if (req.headers['user-agent']) opts.fieldManager = req.headers['user-agent'].split('/')[0];
   if (write.fieldValidation) opts.fieldValidation = write.fieldValidation;
+  if (write.force) opts.force = true;
 
   switch (ex.verb) {
     case 'create': {
-      const kind = path.subresource === 'binding' ? 'Binding' : resource.kind;
-      const body = checkTypeMeta(decodeObject(raw!, req.headers['content-type'], kind), kind, kind === 'Binding' ? 'v1' : apiVersionOf(resource));
+      const sub = path.subresource ? POST_SUBRESOURCES[path.subresource] : undefined;
+      const kind = sub?.kind ?? resource.kind;
+      const body = checkTypeMeta(decodeObject(raw!, req.headers['content-type'], kind), kind, sub?.apiVersion ?? apiVersionOf(resource));
       ex.requestObject = body;
-      if (path.subresource === 'binding') {
-        reply(201, await deps.api.create(resource, ns, body, opts, { name: path.name!, subresource: 'binding' }), opts.warnings);
+      if (sub) {
+        reply(201, await deps.api.create(resource, ns, body, opts, { name: path.name!, subresource: path.subresource! }), opts.warnings);
         return;
       }
       checkStrictFields(resource, body, opts);

@@ -43,6 +43,7 @@ export const secrets = core({ kind: 'Secret', plural: 'secrets', singular: 'secr
 
 export const serviceAccounts = core({
   kind: 'ServiceAccount', plural: 'serviceaccounts', singular: 'serviceaccount', shortNames: ['sa'], returnDeletedObject: true,
+  subresources: ['token'],
 });
 
 export const services = core({
@@ -74,9 +75,28 @@ export const mutatingWebhookConfigurations = admissionRegistration(
 export const validatingWebhookConfigurations = admissionRegistration(
   'ValidatingWebhookConfiguration', 'validatingwebhookconfigurations', 'validatingwebhookconfiguration');
 
+export const endpoints = core({ kind: 'Endpoints', plural: 'endpoints', singular: 'endpoints', shortNames: ['ep'] });
+
+export const endpointSlices = core({ kind: 'EndpointSlice', plural: 'endpointslices', singular: 'endpointslice', group: 'discovery.k8s.io' });
+
+export const persistentVolumeClaims = core({
+  kind: 'PersistentVolumeClaim', plural: 'persistentvolumeclaims', singular: 'persistentvolumeclaim', shortNames: ['pvc'],
+  subresources: ['status'], hasStatus: true,
+});
+
+export const persistentVolumes = core({
+  kind: 'PersistentVolume', plural: 'persistentvolumes', singular: 'persistentvolume', namespaced: false, shortNames: ['pv'],
+  subresources: ['status'], hasStatus: true,
+});
+
+export const storageClasses = core({
+  kind: 'StorageClass', plural: 'storageclasses', singular: 'storageclass', group: 'storage.k8s.io', namespaced: false, shortNames: ['sc'],
+});
+
 export const ALL_RESOURCES: readonly ResourceType[] = [
   namespaces, pods, configMaps, secrets, serviceAccounts, services, events, nodes,
   mutatingWebhookConfigurations, validatingWebhookConfigurations,
+  endpoints, endpointSlices, persistentVolumeClaims, persistentVolumes, storageClasses,
 ];
 
 /** "v1" for core, "group/version" otherwise: the apiVersion objects of this type carry. */

@@ -23,6 +23,12 @@ const KIND_MODELS: Record<string, string> = {
   MutatingWebhookConfiguration: 'V1MutatingWebhookConfiguration',
   ValidatingWebhookConfiguration: 'V1ValidatingWebhookConfiguration',
   ObjectMeta: 'V1ObjectMeta',
+  Endpoints: 'V1Endpoints',
+  EndpointSlice: 'V1EndpointSlice',
+  PersistentVolumeClaim: 'V1PersistentVolumeClaim',
+  PersistentVolume: 'V1PersistentVolume',
+  StorageClass: 'V1StorageClass',
+  TokenRequest: 'AuthenticationV1TokenRequest',
 };
 
 const registry = models as unknown as Record<string, Model | undefined>;

@@ -3,6 +3,8 @@
 import { badRequest } from './errors.js';
 import { ageSince } from './human-duration.js';
 import { podCells, podRowConditions } from './pod-printer.js';
+import { age, AGE, AGE_DOC, col, NAME, type Printer } from './table-columns.js';
+import { MORE_PRINTERS } from './table-printers-more.js';
 import { apiVersionOf } from './resources.js';
 import type { KubeObject, ResourceType } from './types.js';
 
@@ -10,19 +12,7 @@ export { humanDuration } from './human-duration.js';
 export { podStatusReason } from './pod-printer.js';
 
 type Obj = Record<string, any>;
-type Column = { name: string; type: string; format: string; description: string; priority: number };
-
-const col = (name: string, type: string, description: string, priority = 0, format = ''): Column =>
-  ({ name, type, format, description, priority });
-
-const NAME = col('Name', 'string', 'Name must be unique within a namespace. Is required when creating resources, although some resources may allow a client to request the generation of an appropriate name automatically. Name is primarily intended for creation idempotence and configuration definition. Cannot be updated. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names#names', 0, 'name');
-const AGE_DOC = 'CreationTimestamp is a timestamp representing the server time when this object was created. It is not guaranteed to be set in happens-before order across separate operations. Clients may not set this value. It is represented in RFC3339 form and is in UTC.\n\nPopulated by the system. Read-only. Null for lists. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata';
-const AGE = col('Age', 'string', AGE_DOC);
-
-interface Printer { columns: Column[]; cells(obj: KubeObject, now: Date): unknown[] }
-
 const count = (v: unknown) => (v && typeof v === 'object' ? Object.keys(v).length : 0);
-const age = (o: KubeObject, now: Date) => ageSince(o.metadata.creationTimestamp, now);
 
 function formatLabels(labels: Obj | undefined): string {
   const pairs = Object.keys(labels ?? {}).sort().map((k) => `${k}=${labels![k]}`);
@@ -167,6 +157,7 @@ const PRINTERS: Record<string, Printer> = {
   },
   MutatingWebhookConfiguration: webhookPrinter,
   ValidatingWebhookConfiguration: webhookPrinter,
+  ...MORE_PRINTERS,
 };
 
 /** The default convertor for types without a printer: Name and the creation time in RFC 3339. */

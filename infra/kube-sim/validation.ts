@@ -38,6 +38,12 @@ const notSupported = (field: string, value: unknown, supported: string[]): Statu
 });
 const forbiddenField = (field: string, detail: string): StatusCause => ({ reason: 'FieldValueForbidden', field, message: `Forbidden: ${detail}` });
 
+/** validateContainersOnlyForPod: a pod's image may not carry leading or trailing whitespace (templates may). */
+function imageWhitespace(field: string, image: unknown): StatusCause[] {
+  const s = String(image);
+  return s.trim() === s ? [] : [invalidValue(field, image, 'must not have leading or trailing whitespace')];
+}
+
 /** The name rule of each type: namespaces are DNS labels, services DNS-1035 labels, the rest subdomains. */
 function nameErrors(resource: ResourceType, name: string): string[] {
   if (resource.plural === 'namespaces') return dns1123LabelErrors(name);
@@ -75,7 +81,8 @@ function validateContainers(list: unknown, path: string, requiredList: boolean, 
       seen.add(c.name);
       for (const msg of dns1123LabelErrors(c.name)) causes.push(invalidValue(`${at}.name`, c.name, msg));
     }
-    if (!c?.image || String(c.image).trim() === '') causes.push(required(`${at}.image`));
+    if (!c?.image) causes.push(required(`${at}.image`));
+    else causes.push(...imageWhitespace(`${at}.image`, c.image));
     if (c?.imagePullPolicy && !['Always', 'IfNotPresent', 'Never'].includes(c.imagePullPolicy)) {
       causes.push(notSupported(`${at}.imagePullPolicy`, c.imagePullPolicy, ['Always', 'IfNotPresent', 'Never']));
     }
@@ -134,6 +141,7 @@ export function validatePodSpecUpdate(newSpec: Obj, oldSpec: Obj): StatusCause[]
     const prev = (oldSpec[list] ?? []) as Obj[];
     next.forEach((c, i) => {
       if (!c?.image) causes.push(required(`spec.${list}[${i}].image`));
+      else causes.push(...imageWhitespace(`spec.${list}[${i}].image`, c.image));
       if (prev[i] && next.length === prev.length) c.image = prev[i].image;
     });
   }

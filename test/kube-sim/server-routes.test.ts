@@ -123,5 +123,5 @@ t.test('when access reviews are posted as JSON, then the spec is echoed and allo
   const who = await call('POST', '/apis/authentication.k8s.io/v1/selfsubjectreviews', { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' });
   t.match(who.body, { status: { userInfo: { username: 'kubernetes-admin', groups: ['system:masters', 'system:authenticated'] } } });
   const groups = (await call('GET', '/apis')).body.groups.map((g: { name: string }) => g.name);
-  t.same(groups, ['admissionregistration.k8s.io', 'authentication.k8s.io', 'authorization.k8s.io']);
+  t.same(groups, ['admissionregistration.k8s.io', 'discovery.k8s.io', 'storage.k8s.io', 'authentication.k8s.io', 'authorization.k8s.io']);
 });

@@ -6,7 +6,8 @@ import type { V1Node } from '@kubernetes/client-node';
 
 export const FAKE_NODE_LABEL = 'vcluster.loft.sh/fake-node';
 
-export function virtualNodeFor(hostNodeName: string, now: Date): V1Node {
+/** `internalIP`: the host node's address (the host pod's hostIP), so the node has the InternalIP every node has. */
+export function virtualNodeFor(hostNodeName: string, now: Date, internalIP?: string): V1Node {
   const heartbeat = now;
   return {
     apiVersion: 'v1',
@@ -27,7 +28,10 @@ export function virtualNodeFor(hostNodeName: string, now: Date): V1Node {
       conditions: [
         { type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'podferry fake node', lastHeartbeatTime: heartbeat, lastTransitionTime: heartbeat },
       ],
-      addresses: [{ type: 'Hostname', address: `${hostNodeName.replaceAll('.', '-')}.nodes.podferry.local` }],
+      addresses: [
+        ...(internalIP ? [{ type: 'InternalIP', address: internalIP }] : []),
+        { type: 'Hostname', address: `${hostNodeName.replaceAll('.', '-')}.nodes.podferry.local` },
+      ],
       nodeInfo: {
         architecture: 'amd64', bootID: '', containerRuntimeVersion: '', kernelVersion: '', kubeProxyVersion: '',
         kubeletVersion: 'v1.32.0', machineID: '', operatingSystem: 'linux', osImage: 'podferry fake node', systemUUID: '',
