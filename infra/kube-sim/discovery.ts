@@ -21,6 +21,7 @@ const SUBRESOURCE_VERBS: Record<string, string[]> = {
   status: ['get', 'patch', 'update'],
   binding: ['create'],
   finalize: ['update'],
+  scale: ['get', 'patch', 'update'],
 };
 
 function resourceList(groupVersion: string, resources: readonly ResourceType[]): Record<string, unknown> {
@@ -32,7 +33,9 @@ function resourceList(groupVersion: string, resources: readonly ResourceType[]):
     entries.push(entry);
     for (const sub of r.subresources) {
       const kind = sub === 'binding' ? 'Binding' : r.kind;
-      entries.push({ name: `${r.plural}/${sub}`, singularName: '', namespaced: r.namespaced, kind, verbs: SUBRESOURCE_VERBS[sub] ?? ['get'] });
+      // The scale client reads the Scale's group and version from this entry (kubectl scale).
+      const scale = sub === 'scale' ? { group: 'autoscaling', version: 'v1', kind: 'Scale' } : {};
+      entries.push({ name: `${r.plural}/${sub}`, singularName: '', namespaced: r.namespaced, kind, ...scale, verbs: SUBRESOURCE_VERBS[sub] ?? ['get'] });
     }
   }
   return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion, resources: entries };

@@ -4,6 +4,7 @@
 // the kinds those commands produce are decoded, into the same JSON shape a JSON body would have; anything
 // else stays a 415 as before. Responses are always JSON (kubectl's Accept lists application/json too).
 import { KubeError } from './errors.js';
+import { decodeWorkloadProtobuf } from './protobuf-workloads.js';
 
 const MAGIC = [0x6b, 0x38, 0x73, 0x00];
 
@@ -125,6 +126,8 @@ export function decodeProtobufObject(buf: Buffer, contentType: string): Record<s
         }
       } else if (f.no === 2) raw = f.value as Buffer;
     }
+    const workload = raw && decodeWorkloadProtobuf(apiVersion, kind, raw);
+    if (workload) return workload;
     const readers = KINDS[kind];
     if (!readers || apiVersion !== 'v1' || !raw) throw unsupported();
     const obj: Record<string, unknown> = { apiVersion, kind, metadata: {} };

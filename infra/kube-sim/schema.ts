@@ -23,6 +23,11 @@ const KIND_MODELS: Record<string, string> = {
   MutatingWebhookConfiguration: 'V1MutatingWebhookConfiguration',
   ValidatingWebhookConfiguration: 'V1ValidatingWebhookConfiguration',
   ObjectMeta: 'V1ObjectMeta',
+  Deployment: 'V1Deployment',
+  ReplicaSet: 'V1ReplicaSet',
+  StatefulSet: 'V1StatefulSet',
+  Job: 'V1Job',
+  Scale: 'V1Scale',
 };
 
 const registry = models as unknown as Record<string, Model | undefined>;

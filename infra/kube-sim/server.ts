@@ -9,6 +9,7 @@ import { createAdmission } from './admission.js';
 import { createApi } from './api.js';
 import { createAuditSink } from './audit.js';
 import { createAuthenticator } from './auth.js';
+import { startControllers } from './controllers.js';
 import { discoveryDocuments } from './discovery.js';
 import { createFaults } from './faults.js';
 import { createHttpHandler } from './http.js';
@@ -96,6 +97,8 @@ export async function startCluster(options: StartClusterOptions): Promise<Starte
   for (const [path, doc] of discoveryDocuments(`${urlHost}:${port}`)) documents.set(path, doc);
   for (const [path, doc] of openApiDocuments()) documents.set(path, doc);
 
+  // kube-controller-manager runs in both modes, as in a real (or virtual) cluster.
+  const controllers = startControllers(api);
   let scheduler: { stop(): Promise<void> } | undefined;
   let kubelets: { stop(): Promise<void> } | undefined;
   if (options.mode === 'host') {
@@ -120,6 +123,7 @@ export async function startCluster(options: StartClusterOptions): Promise<Starte
     close() {
       closing ??= (async () => {
         handler.closeWatches();
+        await controllers.stop();
         await kubelets?.stop();
         await scheduler?.stop();
         await new Promise<void>((resolve) => {
