@@ -86,11 +86,12 @@ export function startGarbageCollector(api: Api, opts: { resources?: readonly Res
     }
   }
 
-  async function tolerate(p: Promise<unknown>): Promise<void> {
+  /** Gone is fine; a conflict (the object moved on) throws, so the queue retries on the fresh object. */
+  async function tolerate(p: Promise<unknown>, conflictOk = true): Promise<void> {
     try {
       await p;
     } catch (err) {
-      if (!isKubeError(err) || (err.code !== 404 && err.code !== 409)) throw err;
+      if (!isKubeError(err) || (err.code !== 404 && !(conflictOk && err.code === 409))) throw err;
     }
   }
 
@@ -98,7 +99,7 @@ export function startGarbageCollector(api: Api, opts: { resources?: readonly Res
     { metadata: { ownerReferences: uids.map((uid) => ({ $patch: 'delete', uid })), uid: n.object.metadata.uid } }, WRITE));
 
   const removeFinalizer = (n: Node, finalizer: string) => tolerate(api.patch(n.resource, n.object.metadata.namespace, n.object.metadata.name!, 'merge',
-    { metadata: { resourceVersion: n.object.metadata.resourceVersion, finalizers: finalizersOf(n.object).filter((f) => f !== finalizer) } }, WRITE));
+    { metadata: { resourceVersion: n.object.metadata.resourceVersion, finalizers: finalizersOf(n.object).filter((f) => f !== finalizer) } }, WRITE), false);
 
   const remove = (n: Node, policy: DeleteOptions['propagationPolicy']) => tolerate(api.delete(n.resource, n.object.metadata.namespace, n.object.metadata.name!,
     { propagationPolicy: policy, preconditions: { uid: n.object.metadata.uid } }, WRITE));

@@ -230,9 +230,11 @@ export function startJobController(api: Api, caches: { jobs: ObjectCache; pods: 
     fill(status);
     job = await writeStatus(job, status);
 
-    // 2. Remove the finalizers of the pods the job is done with.
-    const done = (p: KubeObject) => !!job.metadata.deletionTimestamp || !!finished || statusOf(p).phase === 'Succeeded' || isPodFailed(p, job);
-    for (const p of current().filter((p) => hasTracking(p) && done(p))) await dropFinalizer(p);
+    // 2. Remove the finalizers of the pods just recorded (from this sync's snapshot only: a pod that finished
+    // meanwhile is not recorded yet, and losing its finalizer now would lose its count).
+    const recorded = new Set([...uncounted.succeeded, ...uncounted.failed, ...(isIndexed(job) ? newSucceeded.map((p) => p.metadata.uid!) : [])]);
+    const done = (p: KubeObject) => recorded.has(p.metadata.uid!) || !!job.metadata.deletionTimestamp || (!!finished && isActivePod(p));
+    for (const p of owned.filter((p) => hasTracking(p) && done(p))) await dropFinalizer(p);
 
     // 3. Count the uncounted pods whose finalizer is gone.
     const stillTracked = new Set(current().filter(hasTracking).map((p) => p.metadata.uid!));
