@@ -4,6 +4,9 @@
 // a delay when the sync asks for one (minReadySeconds, progress deadlines, job back-off). Controllers are
 // level-triggered: a sync reads the current state and converges, so a lost or coalesced event costs nothing.
 
+/** The workload controllers' floor between two syncs of one object. */
+export const SYNC_INTERVAL_MS = 20;
+
 export interface WorkQueue {
   add(key: string): void;
   addAfter(key: string, ms: number): void;
@@ -16,6 +19,12 @@ export interface QueueOptions {
   /** First retry delay after a failed sync; doubles per failure up to maxBackoffMs. */
   baseBackoffMs?: number;
   maxBackoffMs?: number;
+  /**
+   * Least time between two syncs of one key. A sync reads every object the key owns, so without a floor a
+   * busy ReplicaSet of thousands of pods would be re-read on every pod update (quadratic); with one, the
+   * updates that arrive meanwhile fold into the next sync.
+   */
+  minIntervalMs?: number;
   /** Called with the error of a failed sync (the queue retries it). */
   onError?(key: string, err: unknown): void;
 }
@@ -30,6 +39,8 @@ export function startQueue(sync: (key: string) => Promise<number | void>, opts: 
   const dirty = new Set<string>();
   const failures = new Map<string, number>();
   const timers = new Map<string, { timer: NodeJS.Timeout; at: number }>();
+  const minInterval = opts.minIntervalMs ?? 0;
+  const lastStart = new Map<string, number>();
   let running = 0;
   let stopped = false;
   let pumpScheduled = false;
@@ -51,6 +62,7 @@ export function startQueue(sync: (key: string) => Promise<number | void>, opts: 
       const key = queued.values().next().value as string;
       queued.delete(key);
       inFlight.add(key);
+      if (minInterval) lastStart.set(key, Date.now());
       running++;
       void runOne(key);
     }
@@ -83,6 +95,9 @@ export function startQueue(sync: (key: string) => Promise<number | void>, opts: 
         dirty.add(key);
         return;
       }
+      const wait = minInterval ? (lastStart.get(key) ?? 0) + minInterval - Date.now() : 0;
+      if (wait > 0) return queue.addAfter(key, wait);
+      lastStart.delete(key);
       queued.add(key);
       schedulePump();
     },

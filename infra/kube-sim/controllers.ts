@@ -7,7 +7,7 @@ import { startGarbageCollector } from './garbage-collector.js';
 import { startJobController, type JobControllerOptions } from './job-controller.js';
 import { ObjectCache } from './object-cache.js';
 import { startReplicaSetController } from './replicaset-controller.js';
-import { deployments, jobs, pods, replicaSets, statefulSets } from './resources.js';
+import { ALL_RESOURCES, deployments, jobs, pods, replicaSets, statefulSets } from './resources.js';
 import { startStatefulSetController } from './statefulset-controller.js';
 import type { Api } from './types.js';
 
@@ -22,15 +22,18 @@ export interface Controllers {
 
 export function startControllers(api: Api, opts: ControllerOptions = {}): Controllers {
   const now = opts.now ?? (() => new Date());
+  // One watch per resource for everything: the garbage collector sees every type but events (as many as
+  // the pods, and never owners of anything).
+  const all = new Map(ALL_RESOURCES.filter((r) => r.plural !== 'events').map((r) => [r, new ObjectCache(api, r)]));
   const caches = {
-    pods: new ObjectCache(api, pods),
-    replicaSets: new ObjectCache(api, replicaSets),
-    deployments: new ObjectCache(api, deployments),
-    statefulSets: new ObjectCache(api, statefulSets),
-    jobs: new ObjectCache(api, jobs),
+    pods: all.get(pods)!,
+    replicaSets: all.get(replicaSets)!,
+    deployments: all.get(deployments)!,
+    statefulSets: all.get(statefulSets)!,
+    jobs: all.get(jobs)!,
   };
   const running = [
-    startGarbageCollector(api),
+    startGarbageCollector(api, [...all.values()]),
     startReplicaSetController(api, caches, now),
     startDeploymentController(api, caches, now),
     startStatefulSetController(api, caches, now),
@@ -41,7 +44,7 @@ export function startControllers(api: Api, opts: ControllerOptions = {}): Contro
     stop() {
       stopping ??= (async () => {
         await Promise.all(running.map((c) => c.stop()));
-        for (const c of Object.values(caches)) c.stop();
+        for (const c of all.values()) c.stop();
       })();
       return stopping;
     },

@@ -4,7 +4,7 @@
 // old ones first; scaling is proportional; old ReplicaSets beyond revisionHistoryLimit are deleted; the
 // status and its Available/Progressing conditions are what `kubectl rollout status` reads.
 import { claim } from './controller-claim.js';
-import { startQueue } from './controller-queue.js';
+import { SYNC_INTERVAL_MS, startQueue } from './controller-queue.js';
 import {
   DESIRED_REPLICAS, MAX_REPLICAS, POD_TEMPLATE_HASH, REVISION, REVISION_HISTORY, calculateStatus, condition, conditionOf,
   hasProgressDeadline, isActive, isComplete, isProgressing, isTimedOut, maxSurge, newRSNewReplicas, oldScaleDowns,
@@ -41,7 +41,7 @@ function sameTemplate(a: Obj | undefined, b: Obj | undefined): boolean {
 }
 
 export function startDeploymentController(api: Api, caches: { deployments: ObjectCache; replicaSets: ObjectCache; pods: ObjectCache }, now: () => Date = () => new Date()) {
-  const queue = startQueue(sync);
+  const queue = startQueue(sync, { minIntervalMs: SYNC_INTERVAL_MS });
   const keyOf = (o: KubeObject) => `${o.metadata.namespace}/${o.metadata.name}`;
 
   function enqueueOwner(rs: KubeObject | undefined): void {

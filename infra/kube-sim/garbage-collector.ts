@@ -7,9 +7,10 @@
 import { startQueue } from './controller-queue.js';
 import { FOREGROUND_FINALIZER, ORPHAN_FINALIZER } from './delete-propagation.js';
 import { isKubeError } from './errors.js';
-import { ALL_RESOURCES, findResourceByKind } from './resources.js';
+import type { ObjectCache } from './object-cache.js';
+import { findResourceByKind } from './resources.js';
 import { resourceKey } from './store.js';
-import type { Api, DeleteOptions, KubeObject, ResourceType, WatchHandle } from './types.js';
+import type { Api, DeleteOptions, KubeObject, ResourceType } from './types.js';
 import { controllerWrite } from './workload-pods.js';
 
 const WRITE = controllerWrite('generic-garbage-collector');
@@ -21,8 +22,8 @@ const refsOf = (o: KubeObject) => (o.metadata.ownerReferences ?? []) as Ref[];
 const finalizersOf = (o: KubeObject) => o.metadata.finalizers ?? [];
 const refUids = (o: KubeObject | undefined) => (o ? refsOf(o).map((r) => String(r.uid)).sort().join(',') : '');
 
-export function startGarbageCollector(api: Api, opts: { resources?: readonly ResourceType[] } = {}) {
-  const resources = (opts.resources ?? ALL_RESOURCES).filter((r) => r.plural !== 'events');
+/** `caches`: one per resource to collect in, shared with the other controllers. */
+export function startGarbageCollector(api: Api, caches: readonly ObjectCache[]) {
   const nodes = new Map<string, Node>(); // by node key
   const byUid = new Map<string, string>(); // uid -> node key, for every watched object
   const dependents = new Map<string, Set<string>>(); // owner uid -> node keys
@@ -69,9 +70,7 @@ export function startGarbageCollector(api: Api, opts: { resources?: readonly Res
     }
   }
 
-  const watches: WatchHandle[] = resources.map((r) => api.watch(r, undefined, {}, (ev) => {
-    if (ev.type === 'ADDED' || ev.type === 'MODIFIED' || ev.type === 'DELETED') observe(r, ev.type, ev.object);
-  }));
+  const unsubscribe = caches.map((c) => c.subscribe((object, _previous, type) => observe(c.resource, type, object)));
 
   /** The owner as stored now, if it is the one the reference names; undefined when it is gone (dangling). */
   function ownerOf(o: KubeObject, ref: Ref): KubeObject | undefined | 'unknown' {
@@ -151,7 +150,7 @@ export function startGarbageCollector(api: Api, opts: { resources?: readonly Res
 
   return {
     async stop() {
-      for (const w of watches) w.stop();
+      for (const u of unsubscribe) u();
       await queue.stop();
     },
   };

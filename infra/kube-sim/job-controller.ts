@@ -6,7 +6,7 @@
 // Complete/Failed once nothing is left uncounted or terminating. Suspend, activeDeadlineSeconds, Indexed
 // completion and ttlSecondsAfterFinished are honoured.
 import { claim } from './controller-claim.js';
-import { startQueue } from './controller-queue.js';
+import { SYNC_INTERVAL_MS, startQueue } from './controller-queue.js';
 import { isKubeError } from './errors.js';
 import {
   COMPLETION_INDEX, TRACKING_FINALIZER, backoffDelay, ensureCondition, formatIndexes, hasCondition, hasTracking, indexOf, isActivePod,
@@ -40,7 +40,7 @@ export function startJobController(api: Api, caches: { jobs: ObjectCache; pods: 
   const baseMs = opts.backoffBaseMs ?? 200;
   const maxMs = opts.backoffMaxMs ?? 7200;
   const failures = new Map<string, { count: number; last: number }>(); // job uid -> consecutive failures (podBackoffStore)
-  const queue = startQueue(sync);
+  const queue = startQueue(sync, { minIntervalMs: SYNC_INTERVAL_MS });
   const jobKey = (o: KubeObject) => `job:${o.metadata.namespace}/${o.metadata.name}`;
   const podKey = (o: KubeObject) => `pod:${o.metadata.namespace}/${o.metadata.name}`;
 

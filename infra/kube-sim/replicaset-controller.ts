@@ -4,7 +4,7 @@
 // readyReplicas and availableReplicas from the pods' own status, so it works just the same when nothing but
 // an outside syncer marks pods Ready (virtual mode).
 import { claim } from './controller-claim.js';
-import { startQueue } from './controller-queue.js';
+import { SYNC_INTERVAL_MS, startQueue } from './controller-queue.js';
 import { isKubeError } from './errors.js';
 import { selectorMatches } from './label-selector.js';
 import { controllerRefOf, type ObjectCache } from './object-cache.js';
@@ -49,7 +49,7 @@ export async function slowStart(count: number, create: () => Promise<void>): Pro
 }
 
 export function startReplicaSetController(api: Api, caches: { pods: ObjectCache; replicaSets: ObjectCache }, now: () => Date = () => new Date()) {
-  const queue = startQueue(sync);
+  const queue = startQueue(sync, { minIntervalMs: SYNC_INTERVAL_MS });
   const keyOf = (o: KubeObject) => `${o.metadata.namespace}/${o.metadata.name}`;
 
   function enqueueOwner(pod: KubeObject | undefined): void {
@@ -148,7 +148,10 @@ export function startReplicaSetController(api: Api, caches: { pods: ObjectCache;
       await api.update(replicaSets, ns, name, { ...latest, status } as KubeObject, WRITE, 'status');
     }
     if (manageErr) throw manageErr;
-    const waits = current.map((p) => msUntilAvailable(p, specOf(latest).minReadySeconds ?? 0, now())).filter((n): n is number => n !== undefined);
+    const minReady = specOf(latest).minReadySeconds ?? 0;
+    if (!minReady) return;
+    const t = now();
+    const waits = current.map((p) => msUntilAvailable(p, minReady, t)).filter((n): n is number => n !== undefined);
     return waits.length ? Math.min(...waits) : undefined;
   }
 

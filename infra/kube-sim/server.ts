@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { createAdmission } from './admission.js';
 import { createApi } from './api.js';
 import { createAuditSink } from './audit.js';
+import { auditedApi } from './audited-api.js';
 import { createAuthenticator } from './auth.js';
 import { startControllers } from './controllers.js';
 import { discoveryDocuments } from './discovery.js';
@@ -98,7 +99,7 @@ export async function startCluster(options: StartClusterOptions): Promise<Starte
   for (const [path, doc] of openApiDocuments()) documents.set(path, doc);
 
   // kube-controller-manager runs in both modes, as in a real (or virtual) cluster.
-  const controllers = startControllers(api);
+  const controllers = startControllers(auditedApi(api, audit));
   let scheduler: { stop(): Promise<void> } | undefined;
   let kubelets: { stop(): Promise<void> } | undefined;
   if (options.mode === 'host') {

@@ -5,7 +5,7 @@
 // pod comes back under the same name. Revisions are `<set>-<hash>` names; the controller keeps the templates of
 // past revisions in memory (the real one stores ControllerRevisions, which this simulator does not serve).
 import { claim } from './controller-claim.js';
-import { startQueue } from './controller-queue.js';
+import { SYNC_INTERVAL_MS, startQueue } from './controller-queue.js';
 import { isKubeError } from './errors.js';
 import { selectorMatches } from './label-selector.js';
 import { controllerRefOf, type ObjectCache } from './object-cache.js';
@@ -26,7 +26,7 @@ const runningAndReady = (pod: KubeObject) => statusOf(pod).phase === 'Running' &
 const failedOrSucceeded = (pod: KubeObject) => ['Failed', 'Succeeded'].includes(statusOf(pod).phase);
 
 export function startStatefulSetController(api: Api, caches: { statefulSets: ObjectCache; pods: ObjectCache }, now: () => Date = () => new Date()) {
-  const queue = startQueue(sync);
+  const queue = startQueue(sync, { minIntervalMs: SYNC_INTERVAL_MS });
   const templates = new Map<string, Obj>(); // revision name -> template, for pods below the partition
   const keyOf = (o: KubeObject) => `${o.metadata.namespace}/${o.metadata.name}`;
 
