@@ -2,6 +2,7 @@
 // as k8s pkg/apis/core/v1/defaults.go and the secret/configmap strategies apply them on every write.
 import type { StatusCause } from './errors.js';
 import type { KubeObject, ResourceType } from './types.js';
+import { applyWorkloadDefaults } from './workload-defaults.js';
 
 type Obj = Record<string, any>;
 
@@ -30,6 +31,7 @@ function defaultService(svc: Obj): void {
 /** Runs on create and on every update of the main resource, like scheme defaulting of each decoded body. */
 export function applyTypeDefaults(resource: ResourceType, obj: KubeObject): void {
   if (resource.group === 'storage.k8s.io' && resource.plural === 'storageclasses') defaultStorageClass(obj);
+  applyWorkloadDefaults(resource, obj);
   if (resource.group !== '') return;
   if (resource.plural === 'secrets') defaultSecret(obj);
   else if (resource.plural === 'services') defaultService(obj);

@@ -8,6 +8,7 @@ import { apiVersionOf, namespaces, pods } from './resources.js';
 import { strictDecodingError, unknownFieldMessages, unknownFields } from './schema.js';
 import type { KubeObject, ResourceType, WriteOptions } from './types.js';
 import { deepEqual, validateObjectMeta, validateObjectMetaUpdate, validatePodSpecUpdate } from './validation.js';
+import { validateWorkloadUpdate } from './workload-validation.js';
 
 /**
  * fieldValidation: Strict refuses unknown fields (400), Warn (the default) reports them, Ignore says nothing.
@@ -107,6 +108,7 @@ export function prepareUpdate(ctx: ApiContext, resource: ResourceType, stored: K
   if (resource === pods && subresource === undefined) {
     causes.push(...validatePodSpecUpdate((next.spec ?? {}) as Record<string, unknown>, (stored.spec ?? {}) as Record<string, unknown>));
   }
+  if (subresource === undefined) causes.push(...validateWorkloadUpdate(resource, next, stored));
   if (causes.length) throw invalid(resource.kind, resource.group, stored.metadata.name!, causes);
 
   if (deepEqual(withoutManagedFields(next), withoutManagedFields(stored))) return stored;

@@ -17,6 +17,9 @@ import { apiVersionOf, configMaps, findResource, namespaces, pods, serviceAccoun
 import { Store } from './store.js';
 import type { Admission, Api, DeleteOptions, KubeList, KubeObject, ListOptions, PatchType, ResourceType, WatchEvent, WatchOptions, WriteOptions } from './types.js';
 import { validateObjectMeta, validatePodSpec } from './validation.js';
+import { applyScale, toScale } from './api-scale.js';
+import { prepareWorkloadForCreate } from './workload-defaults.js';
+import { validateWorkload } from './workload-validation.js';
 import { WatchHub, type BookmarkingWatchHandle } from './watch-hub.js';
 
 export interface ApiOptions {
@@ -127,9 +130,11 @@ export function createApi(opts: ApiOptions = {}): SimApi {
     if (resource === pods) next.status = { phase: 'Pending', qosClass: qosClass((next.spec ?? {}) as Record<string, unknown>) };
     if (resource === namespaces) next.status = { phase: 'Active' };
     ctx.hooks?.beginCreate(resource, next, wo);
+    prepareWorkloadForCreate(resource, next);
 
     const causes = validateObjectMeta(resource, next);
     if (resource === pods) causes.push(...validatePodSpec(next));
+    causes.push(...validateWorkload(resource, next));
     if (causes.length) throw invalid(resource.kind, resource.group, next.metadata.name ?? '', causes);
     await admitValidate(ctx, { operation: 'CREATE', resource, namespace: ns, name: next.metadata.name!, object: next, opts: wo });
     if (store.get(resource, ns, next.metadata.name!)) throw alreadyExists(resource.plural, resource.group, next.metadata.name!);
@@ -193,6 +198,19 @@ export function createApi(opts: ApiOptions = {}): SimApi {
     return new KubeError(409, 'Conflict', `Operation cannot be fulfilled on ${resource.group ? `${resource.plural}.${resource.group}` : resource.plural} "${name}": Precondition failed: UID in precondition: ${given}, UID in object meta: ${actual}`, { name, group: resource.group, kind: resource.plural });
   }
 
+  /** PUT or PATCH of /scale: the Scale view of the stored object, changed, written back as its spec.replicas. */
+  async function writeScale(resource: ResourceType, namespace: string | undefined, name: string, wo: WriteOptions, retry: boolean, change: (scale: KubeObject) => KubeObject): Promise<KubeObject> {
+    const ns = scopeOf(resource, namespace);
+    return retryingConflicts(async () => {
+      const stored = mustGet(ctx, resource, ns, name);
+      const scale = change(toScale(stored));
+      const rv = scale?.metadata?.resourceVersion;
+      if (rv && rv !== stored.metadata.resourceVersion) throw conflictAfterAdmission(resource, name);
+      const candidate = applyScale(stored, structuredClone(stored) as KubeObject, scale);
+      return toScale(await updateWith(resource, stored, candidate, wo, undefined));
+    }, retry);
+  }
+
   function checkSubresource(resource: ResourceType, subresource: string | undefined, method: string): void {
     if (subresource === undefined || subresource === '') return;
     if (!resource.subresources.includes(subresource) || subresource === 'binding') throw methodNotAllowed(method);
@@ -207,6 +225,7 @@ export function createApi(opts: ApiOptions = {}): SimApi {
 
     get(resource, namespace, name, subresource) {
       checkSubresource(resource, subresource, 'GET');
+      if (subresource === 'scale') return toScale(mustGet(ctx, resource, scopeOf(resource, namespace), name));
       return structuredClone(mustGet(ctx, resource, scopeOf(resource, namespace), name)) as KubeObject;
     },
 
@@ -227,6 +246,7 @@ export function createApi(opts: ApiOptions = {}): SimApi {
     async update(resource, namespace, name, body, wo, subresource) {
       checkSubresource(resource, subresource, 'PUT');
       if (body?.metadata?.name && body.metadata.name !== name) throw badRequest(`the name of the object (${body.metadata.name}) does not match the name on the URL (${name})`);
+      if (subresource === 'scale') return writeScale(resource, namespace, name, wo, !body?.metadata?.resourceVersion, () => structuredClone(body));
       body = structuredClone(body);
       checkFields(resource, body, wo);
       const ns = scopeOf(resource, namespace);
@@ -245,6 +265,10 @@ export function createApi(opts: ApiOptions = {}): SimApi {
       checkSubresource(resource, subresource, 'PATCH');
       const ns = scopeOf(resource, namespace);
       if (patchType === 'apply' && !wo.fieldManager) throw badRequest('PATCH requests with apply content type require fieldManager to be specified');
+      if (subresource === 'scale') {
+        return { object: await writeScale(resource, namespace, name, wo, true, (scale) => patchType === 'json' ? applyJsonPatch(scale, patchBody)
+          : patchType === 'strategic' ? applyStrategicMergePatch(scale, patchBody, 'Scale') : applyMergePatch(scale, patchBody)), created: false };
+      }
       return retryingConflicts(async () => {
         const stored = store.get(resource, ns, name);
         if (!stored) {

@@ -22,12 +22,15 @@ const SUBRESOURCE_VERBS: Record<string, string[]> = {
   binding: ['create'],
   finalize: ['update'],
   token: ['create'],
+  scale: ['get', 'patch', 'update'],
 };
 
 /** Subresources whose kind is not the parent's: Binding, and TokenRequest from another group. */
 const SUBRESOURCE_KINDS: Record<string, Record<string, string>> = {
   binding: { kind: 'Binding' },
   token: { group: 'authentication.k8s.io', version: 'v1', kind: 'TokenRequest' },
+  // The scale client reads the Scale's group and version from this entry (kubectl scale).
+  scale: { group: 'autoscaling', version: 'v1', kind: 'Scale' },
 };
 
 function resourceList(groupVersion: string, resources: readonly ResourceType[]): Record<string, unknown> {

@@ -18,7 +18,13 @@ const ROOTS: Array<[string, string, string]> = [
   ['V1Endpoints', 'Endpoints', 'v1'], ['V1EndpointSlice', 'EndpointSlice', 'discovery.k8s.io/v1'],
   ['V1PersistentVolumeClaim', 'PersistentVolumeClaim', 'v1'], ['V1PersistentVolume', 'PersistentVolume', 'v1'],
   ['V1StorageClass', 'StorageClass', 'storage.k8s.io/v1'],
+  ['V1Deployment', 'Deployment', 'apps/v1'], ['V1ReplicaSet', 'ReplicaSet', 'apps/v1'], ['V1StatefulSet', 'StatefulSet', 'apps/v1'],
+  ['V1Job', 'Job', 'batch/v1'],
 ];
+
+const APPS_TYPE = /^(Deployment|ReplicaSet|StatefulSet|DaemonSet|ControllerRevision|RollingUpdate(Deployment|StatefulSetStrategy|DaemonSet))/;
+const BATCH_TYPE = /^(Job|CronJob|PodFailurePolicy|SuccessPolicy|UncountedTerminatedPods)/;
+const AUTOSCALING_TYPES = new Set(['Scale', 'ScaleSpec', 'ScaleStatus']);
 
 /** The OpenAPI definition name the real server uses for a client-node model class. */
 export function openApiName(model: string): string {
@@ -30,6 +36,9 @@ export function openApiName(model: string): string {
   if (ADMISSION_TYPES.has(bare)) return `io.k8s.api.admissionregistration.v1.${bare}`;
   if (DISCOVERY_TYPES.has(bare)) return `io.k8s.api.discovery.v1.${bare}`;
   if (STORAGE_TYPES.has(bare)) return `io.k8s.api.storage.v1.${bare}`;
+  if (APPS_TYPE.test(bare)) return `io.k8s.api.apps.v1.${bare}`;
+  if (BATCH_TYPE.test(bare)) return `io.k8s.api.batch.v1.${bare}`;
+  if (AUTOSCALING_TYPES.has(bare)) return `io.k8s.api.autoscaling.v1.${bare}`;
   return `io.k8s.api.core.v1.${bare}`;
 }
 

@@ -34,6 +34,7 @@ const SUBRESOURCE_METHODS: Record<string, string[]> = {
   status: ['GET', 'PUT', 'PATCH'],
   binding: ['POST'],
   finalize: ['PUT'],
+  scale: ['GET', 'PUT', 'PATCH'],
   token: ['POST'],
 };
 
@@ -104,7 +105,7 @@ export async function serveResource(deps: HttpDeps, req: IncomingMessage, res: S
 
   const reply = (code: number, body: unknown, warnings?: string[]) => {
     const headers = warningHeaders(warnings);
-    const out = table && body && typeof body === 'object' && (body as KubeObject).kind !== 'Status' ? table.convert(body as KubeObject) : body;
+    const out = table && body && typeof body === 'object' && (body as KubeObject).kind !== 'Status' && (body as KubeObject).kind !== 'Scale' ? table.convert(body as KubeObject) : body;
     sendJson(res, code, out, pretty, headers ? { Warning: headers } : undefined);
     const obj = body as KubeObject | undefined;
     // The audit objectRef names the object a single-object call touched, as the real server fills it in.
@@ -158,12 +159,14 @@ export async function serveResource(deps: HttpDeps, req: IncomingMessage, res: S
       return;
     }
     case 'update': {
-      const body = checkTypeMeta(decodeObject(raw!, req.headers['content-type'], resource.kind), resource.kind, apiVersionOf(resource));
+      // A PUT to /scale carries an autoscaling/v1 Scale, not the object itself.
+      const [kind, apiVersion] = path.subresource === 'scale' ? ['Scale', 'autoscaling/v1'] : [resource.kind, apiVersionOf(resource)];
+      const body = checkTypeMeta(decodeObject(raw!, req.headers['content-type'], kind), kind, apiVersion);
       ex.requestObject = body;
       if (body.metadata.name !== undefined && body.metadata.name !== path.name) {
         throw badRequest(`the name of the object (${body.metadata.name}) does not match the name on the URL (${path.name})`);
       }
-      checkStrictFields(resource, body, opts);
+      if (path.subresource !== 'scale') checkStrictFields(resource, body, opts);
       reply(200, await deps.api.update(resource, ns, path.name!, body, opts, path.subresource), opts.warnings);
       return;
     }

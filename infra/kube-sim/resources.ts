@@ -92,11 +92,25 @@ export const persistentVolumes = core({
 export const storageClasses = core({
   kind: 'StorageClass', plural: 'storageclasses', singular: 'storageclass', group: 'storage.k8s.io', namespaced: false, shortNames: ['sc'],
 });
+// Workloads: apps/v1 and batch/v1 with status and (but for jobs) scale subresources; their controllers live in
+// *-controller.ts.
+function workload(kind: string, plural: string, singular: string, group: 'apps' | 'batch', shortNames: string[]): ResourceType {
+  return core({
+    kind, plural, singular, group, shortNames, categories: ['all'], hasSpec: true, hasStatus: true,
+    subresources: group === 'apps' ? ['status', 'scale'] : ['status'],
+  });
+}
+
+export const deployments = workload('Deployment', 'deployments', 'deployment', 'apps', ['deploy']);
+export const replicaSets = workload('ReplicaSet', 'replicasets', 'replicaset', 'apps', ['rs']);
+export const statefulSets = workload('StatefulSet', 'statefulsets', 'statefulset', 'apps', ['sts']);
+export const jobs = workload('Job', 'jobs', 'job', 'batch', []);
 
 export const ALL_RESOURCES: readonly ResourceType[] = [
   namespaces, pods, configMaps, secrets, serviceAccounts, services, events, nodes,
   mutatingWebhookConfigurations, validatingWebhookConfigurations,
   endpoints, endpointSlices, persistentVolumeClaims, persistentVolumes, storageClasses,
+  deployments, replicaSets, statefulSets, jobs,
 ];
 
 /** "v1" for core, "group/version" otherwise: the apiVersion objects of this type carry. */

@@ -29,6 +29,11 @@ const KIND_MODELS: Record<string, string> = {
   PersistentVolume: 'V1PersistentVolume',
   StorageClass: 'V1StorageClass',
   TokenRequest: 'AuthenticationV1TokenRequest',
+  Deployment: 'V1Deployment',
+  ReplicaSet: 'V1ReplicaSet',
+  StatefulSet: 'V1StatefulSet',
+  Job: 'V1Job',
+  Scale: 'V1Scale',
 };
 
 const registry = models as unknown as Record<string, Model | undefined>;

@@ -10,7 +10,9 @@ import { join } from 'node:path';
 import { createAdmission } from './admission.js';
 import { createApi } from './api.js';
 import { createAuditSink } from './audit.js';
+import { auditedApi } from './audited-api.js';
 import { createAuthenticator } from './auth.js';
+import { startControllers } from './controllers.js';
 import { discoveryDocuments } from './discovery.js';
 import { createFaults } from './faults.js';
 import { createHttpHandler } from './http.js';
@@ -121,7 +123,7 @@ export async function startCluster(options: StartClusterOptions): Promise<Starte
 
   // The API server's own reconcilers and kube-controller-manager's controllers, in both modes.
   await reconcileKubernetesService(api, { clusterIP, address: advertise, port });
-  const controllers: Array<{ stop(): Promise<void> }> = [startEndpointsController(api), startVolumeProtection(api)];
+  const controllers: Array<{ stop(): Promise<void> }> = [startEndpointsController(api), startVolumeProtection(api), startControllers(auditedApi(api, audit))];
   let scheduler: { stop(): Promise<void> } | undefined;
   let kubelets: { stop(): Promise<void> } | undefined;
   if (options.mode === 'host') {

@@ -27,12 +27,13 @@ function nanosNow(now: Date): bigint {
 
 export function eventObject(pod: KubeObject, spec: EventSpec, now: Date): KubeObject {
   const stamp = now.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  // Pods by default; the workload controllers pass their own objects, which carry kind and apiVersion.
   const involvedObject: Record<string, unknown> = {
-    kind: spec.involvedKind ?? 'Pod',
+    kind: spec.involvedKind ?? pod.kind ?? 'Pod',
     namespace: pod.metadata.namespace,
     name: pod.metadata.name,
     uid: pod.metadata.uid,
-    apiVersion: 'v1',
+    apiVersion: pod.apiVersion ?? 'v1',
     resourceVersion: pod.metadata.resourceVersion,
   };
   if (spec.fieldPath) involvedObject.fieldPath = spec.fieldPath;
