@@ -79,6 +79,7 @@ export async function startCluster(options: StartClusterOptions): Promise<Starte
   const documents = new Map<string, string>();
   // Host mode runs containers: a runtime the kubelets start them in and the streaming subresources read.
   const runtime = options.mode === 'host' ? new SimRuntime(api) : undefined;
+  const podStreams = runtime ? createHostStreams(api, runtime) : undefined;
   const handler = createHttpHandler({
     api,
     authenticator: createAuthenticator(new Map([[token, ADMIN], ...(options.tokenUsers ?? []).map((t): [string, UserInfo] => [t.token, t.user])])),
@@ -88,7 +89,7 @@ export async function startCluster(options: StartClusterOptions): Promise<Starte
     maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
     documents,
     now: () => new Date(),
-    podStreams: runtime ? createHostStreams(api, runtime) : undefined,
+    podStreams,
   });
   const server = createServer(
     { key: serving.keyPem, cert: serving.certPem, ca: [ca.certPem], requestCert: true, rejectUnauthorized: false },
@@ -126,6 +127,7 @@ export async function startCluster(options: StartClusterOptions): Promise<Starte
     close() {
       closing ??= (async () => {
         handler.closeWatches();
+        podStreams?.close();
         await kubelets?.stop();
         await scheduler?.stop();
         await new Promise<void>((resolve) => {
