@@ -19,19 +19,29 @@ export const SERVER_VERSION = {
 
 const SUBRESOURCE_VERBS: Record<string, string[]> = {
   status: ['get', 'patch', 'update'],
+  ephemeralcontainers: ['get', 'patch', 'update'],
+  log: ['get'],
+  exec: ['create', 'get'],
+  attach: ['create', 'get'],
+  portforward: ['create', 'get'],
   binding: ['create'],
   finalize: ['update'],
   token: ['create'],
   scale: ['get', 'patch', 'update'],
 };
 
-/** Subresources whose kind is not the parent's: Binding, and TokenRequest from another group. */
+/** Subresources whose kind is not the parent's: Binding, TokenRequest from another group, Scale, connect options. */
 const SUBRESOURCE_KINDS: Record<string, Record<string, string>> = {
   binding: { kind: 'Binding' },
   token: { group: 'authentication.k8s.io', version: 'v1', kind: 'TokenRequest' },
   // The scale client reads the Scale's group and version from this entry (kubectl scale).
   scale: { group: 'autoscaling', version: 'v1', kind: 'Scale' },
+  // The options kind a connect subresource takes (kubectl reads only the verbs; clients that list kinds see these).
+  exec: { kind: 'PodExecOptions' },
+  attach: { kind: 'PodAttachOptions' },
+  portforward: { kind: 'PodPortForwardOptions' },
 };
+
 
 function resourceList(groupVersion: string, resources: readonly ResourceType[]): Record<string, unknown> {
   const entries: Record<string, unknown>[] = [];

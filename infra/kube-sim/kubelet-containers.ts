@@ -15,7 +15,9 @@ export async function runNext(p: PodHost): Promise<void> {
   const inits = p.spec.initContainers ?? [];
   if (p.initIndex < inits.length) return pullAndStart(p, [inits[p.initIndex]!.name]);
   for (const c of p.runtime.containers) c.state = waiting('ContainerCreating'); // no longer PodInitializing
-  return pullAndStart(p, p.runtime.containers.map((c) => c.name));
+  // Ephemeral containers added before the sandbox was up start with the app containers.
+  const ephemeral = (p.runtime.ephemeralContainers ?? []).filter((c) => !c.containerID).map((c) => c.name);
+  return pullAndStart(p, [...p.runtime.containers.map((c) => c.name), ...ephemeral]);
 }
 
 /** Pulls (or finds) the images, then creates and starts the containers; one status write for the batch. */
@@ -82,6 +84,7 @@ async function createAndStart(p: PodHost, name: string): Promise<void> {
   await p.event({ reason: 'Started', message: `Started container ${name}` }, name);
   c.state = { running: { startedAt: stamp(p.ctx.now()) } };
   c.started = true;
+  p.startProcess(name);
   const { stepMs, runMs } = p.ctx.timing;
   // Without a readiness probe a running container is ready at once; with one, after the first probe passes.
   if (p.specContainer(name).readinessProbe && !p.isInit(name)) {
@@ -89,12 +92,20 @@ async function createAndStart(p: PodHost, name: string): Promise<void> {
       if ('running' in c.state) c.ready = true;
       await p.writeStatus();
     });
-  } else c.ready = !p.isInit(name);
+  } else c.ready = !p.isInit(name) && !p.isEphemeral(name);
   const behaviour = imageBehaviour(c.image);
   const exitIn = behaviour === 'crash' ? stepMs : behaviour === 'exit-0' || behaviour === 'exit-1' ? runMs : p.isInit(name) ? stepMs : undefined;
   const code = behaviour === 'crash' || behaviour === 'exit-1' ? 1 : 0;
   const startedAt = c.state.running.startedAt;
-  if (exitIn !== undefined) p.afterFor(name, exitIn, () => containerExited(p, name, code, startedAt));
+  const id = c.containerID;
+  if (exitIn !== undefined) p.afterFor(name, exitIn, () => containerExited(p, name, code, startedAt, id));
+}
+
+/** The container's main process ended by itself (a script finished, a shell exited). */
+export function processExited(p: PodHost, name: string, exitCode: number, containerID: string | undefined): Promise<void> {
+  const c = p.container(name);
+  if (!('running' in c.state) || p.deleting) return Promise.resolve();
+  return containerExited(p, name, exitCode, c.state.running.startedAt, containerID);
 }
 
 export async function retryBlocked(p: PodHost): Promise<void> {
@@ -123,8 +134,11 @@ async function pullFailed(p: PodHost, name: string): Promise<void> {
   });
 }
 
-async function containerExited(p: PodHost, name: string, exitCode: number, startedAt: string): Promise<void> {
+async function containerExited(p: PodHost, name: string, exitCode: number, startedAt: string, containerID: string | undefined): Promise<void> {
   const c = p.container(name);
+  // Only the run that scheduled this exit: a process that ended first may already have restarted it.
+  if (c.containerID !== containerID || !('running' in c.state)) return;
+  p.ctx.runtime?.exited(p.uid, name, exitCode);
   const init = p.isInit(name);
   const terminated: TerminatedState = {
     exitCode, reason: exitCode === 0 ? 'Completed' : 'Error', startedAt, finishedAt: stamp(p.ctx.now()), containerID: c.containerID,
@@ -133,7 +147,8 @@ async function containerExited(p: PodHost, name: string, exitCode: number, start
   c.ready = false;
   c.started = false;
   const policy = p.spec.restartPolicy ?? 'Always';
-  const restart = init ? exitCode !== 0 && policy !== 'Never' : policy === 'Always' || (policy === 'OnFailure' && exitCode !== 0);
+  // Ephemeral containers are never restarted, whatever the pod's policy.
+  const restart = p.isEphemeral(name) ? false : init ? exitCode !== 0 && policy !== 'Never' : policy === 'Always' || (policy === 'OnFailure' && exitCode !== 0);
   if (init && exitCode === 0) {
     await p.writeStatus();
     p.initIndex++;

@@ -30,6 +30,9 @@ import { DEFAULT_SERVICE_CIDR, firstServiceIP, parseCidr } from './service-netwo
 import { Store } from './store.js';
 import { startVolumeBinder } from './volume-binder.js';
 import { startVolumeProtection } from './volume-protection.js';
+import { createCertificateAuthority } from './tls.js';
+import { SimRuntime } from './container-runtime/runtime.js';
+import { createHostStreams } from './streaming/host-streams.js';
 import type { WebhookCredentials } from './webhook-client.js';
 import type { Api, AuditSink, ClusterOptions, FaultOptions, UserInfo } from './types.js';
 
@@ -100,6 +103,9 @@ export async function startCluster(options: StartClusterOptions): Promise<Starte
   const faults = createFaults(options.faults);
   const documents = new Map<string, string>();
   const staticTokens = new Map([[token, ADMIN], ...(options.tokenUsers ?? []).map((t): [string, UserInfo] => [t.token, t.user])]);
+  // Host mode runs containers: a runtime the kubelets start them in and the streaming subresources read.
+  const runtime = options.mode === 'host' ? new SimRuntime(api) : undefined;
+  const podStreams = runtime ? createHostStreams(api, runtime) : undefined;
   const handler = createHttpHandler({
     api,
     authenticator: createAuthenticator(staticTokens, serviceAccountAuthenticator(signer, store)),
@@ -109,12 +115,14 @@ export async function startCluster(options: StartClusterOptions): Promise<Starte
     maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
     documents,
     now: () => new Date(),
+    podStreams,
   });
   const server = createServer(
     { key: pki.serving.keyPem, cert: pki.serving.certPem, ca: [pki.ca.certPem], requestCert: true, rejectUnauthorized: false },
     handler.handle,
   );
   server.keepAliveTimeout = 60_000;
+  server.on('upgrade', handler.upgrade);
   const port = await listen(server, options.port ?? 0, host);
   const urlHost = host.includes(':') ? `[${host}]` : host;
   const url = `https://${urlHost}:${port}`;
@@ -129,7 +137,7 @@ export async function startCluster(options: StartClusterOptions): Promise<Starte
   if (options.mode === 'host') {
     controllers.push(await startVolumeBinder(api));
     scheduler = startScheduler(api);
-    kubelets = await startKubelets(api, { nodes: options.nodes ?? 3, kubelet: options.kubelet });
+    kubelets = await startKubelets(api, { nodes: options.nodes ?? 3, kubelet: options.kubelet, runtime });
   }
 
   const kubeconfig = renderKubeconfig({ name, server: url, caPem: pki.ca.certPem, user: ADMIN.username, clientCertPem: pki.admin.certPem, clientKeyPem: pki.admin.keyPem });
@@ -149,6 +157,7 @@ export async function startCluster(options: StartClusterOptions): Promise<Starte
     close() {
       closing ??= (async () => {
         handler.closeWatches();
+        podStreams?.close();
         await kubelets?.stop();
         await scheduler?.stop();
         for (const c of controllers) await c.stop();
