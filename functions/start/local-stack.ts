@@ -204,7 +204,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
         virtualKubeconfig: podferryKubeconfig,
         hostKubeconfig,
         hostNamespace,
-        translate: { vcluster: cluster, hostNamespace, hostServiceAccount: config.host.serviceAccount },
+        translate: { vcluster: cluster, hostNamespace, hostServiceAccount: config.host.serviceAccount, syncEphemeralContainers: true },
         concurrency: config.worker.concurrency,
         hostQps: config.host.qps,
         resyncIntervalSeconds: opts.resyncIntervalSeconds ?? config.worker.resyncIntervalSeconds,
