@@ -3,6 +3,7 @@
 import { invalid } from './errors.js';
 import { withManagedFields, type ApiContext } from './api-context.js';
 import { applyTypeDefaults, immutableDataCauses } from './api-defaults.js';
+import { ephemeralContainersCandidate, validateEphemeralContainers, validateEphemeralContainersUpdate } from './ephemeral-containers.js';
 import { applyPodSchemeDefaults } from './pod-defaults.js';
 import { apiVersionOf, namespaces, pods } from './resources.js';
 import { strictDecodingError, unknownFieldMessages, unknownFields } from './schema.js';
@@ -85,6 +86,9 @@ export function prepareUpdate(ctx: ApiContext, resource: ResourceType, stored: K
       if (status === undefined) delete next.status;
       else next.status = status;
     }
+  } else if (subresource === 'ephemeralcontainers') {
+    applyPodSchemeDefaults(next);
+    next = ephemeralContainersCandidate(stored, next);
   } else if (subresource === 'finalize') {
     const finalizers = (next.spec as Record<string, unknown> | undefined)?.finalizers;
     next = structuredClone(stored) as KubeObject;
@@ -105,6 +109,10 @@ export function prepareUpdate(ctx: ApiContext, resource: ResourceType, stored: K
   const causes = [...validateObjectMeta(resource, next), ...validateObjectMetaUpdate(next, stored), ...immutableDataCauses(resource, next, stored)];
   if (resource === pods && subresource === undefined) {
     causes.push(...validatePodSpecUpdate((next.spec ?? {}) as Record<string, unknown>, (stored.spec ?? {}) as Record<string, unknown>));
+  }
+  if (resource === pods && subresource === 'ephemeralcontainers') {
+    causes.push(...validateEphemeralContainersUpdate((next.spec ?? {}) as Record<string, unknown>, (stored.spec ?? {}) as Record<string, unknown>));
+    causes.push(...validateEphemeralContainers((next.spec ?? {}) as Record<string, unknown>));
   }
   if (causes.length) throw invalid(resource.kind, resource.group, stored.metadata.name!, causes);
 

@@ -19,8 +19,21 @@ export const SERVER_VERSION = {
 
 const SUBRESOURCE_VERBS: Record<string, string[]> = {
   status: ['get', 'patch', 'update'],
+  ephemeralcontainers: ['get', 'patch', 'update'],
+  log: ['get'],
+  exec: ['create', 'get'],
+  attach: ['create', 'get'],
+  portforward: ['create', 'get'],
   binding: ['create'],
   finalize: ['update'],
+};
+
+/** The options kind a connect subresource takes (kubectl reads only the verbs; clients that list kinds see these). */
+const SUBRESOURCE_KINDS: Record<string, string> = {
+  binding: 'Binding',
+  exec: 'PodExecOptions',
+  attach: 'PodAttachOptions',
+  portforward: 'PodPortForwardOptions',
 };
 
 function resourceList(groupVersion: string, resources: readonly ResourceType[]): Record<string, unknown> {
@@ -31,7 +44,7 @@ function resourceList(groupVersion: string, resources: readonly ResourceType[]):
     if (r.categories.length) entry.categories = r.categories;
     entries.push(entry);
     for (const sub of r.subresources) {
-      const kind = sub === 'binding' ? 'Binding' : r.kind;
+      const kind = SUBRESOURCE_KINDS[sub] ?? r.kind;
       entries.push({ name: `${r.plural}/${sub}`, singularName: '', namespaced: r.namespaced, kind, verbs: SUBRESOURCE_VERBS[sub] ?? ['get'] });
     }
   }

@@ -34,7 +34,8 @@ export interface HttpHandler {
   closeWatches(): void;
 }
 
-const NOT_FOUND = new KubeError(404, 'NotFound', 'the server could not find the requested resource');
+// kube-apiserver's 404 for an unknown path carries an empty details object; kubectl debug dereferences it.
+const NOT_FOUND = new KubeError(404, 'NotFound', 'the server could not find the requested resource', {});
 
 const HEALTH_PATH = /^\/(healthz|readyz|livez)(\/|$)/;
 

@@ -53,7 +53,7 @@ export function applyPodSchemeDefaults(pod: KubeObject): void {
   spec.securityContext ??= {};
   spec.enableServiceLinks ??= true;
   if (spec.serviceAccountName === undefined && spec.serviceAccount) spec.serviceAccountName = spec.serviceAccount;
-  for (const list of ['containers', 'initContainers']) for (const c of (spec[list] ?? []) as Obj[]) if (c && typeof c === 'object') defaultContainer(c);
+  for (const list of ['containers', 'initContainers', 'ephemeralContainers']) for (const c of (spec[list] ?? []) as Obj[]) if (c && typeof c === 'object') defaultContainer(c);
   for (const v of (spec.volumes ?? []) as Obj[]) if (v && typeof v === 'object') defaultVolume(v);
 }
 

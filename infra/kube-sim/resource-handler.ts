@@ -28,10 +28,12 @@ export interface Exchange {
   complete(code: number, responseObject?: unknown, status?: Status): void;
 }
 
-const NOT_FOUND = () => new KubeError(404, 'NotFound', 'the server could not find the requested resource');
+// Always with details (empty for an unknown route, as kube-apiserver answers): kubectl debug reads details.name.
+const NOT_FOUND = () => new KubeError(404, 'NotFound', 'the server could not find the requested resource', {});
 
 const SUBRESOURCE_METHODS: Record<string, string[]> = {
   status: ['GET', 'PUT', 'PATCH'],
+  ephemeralcontainers: ['GET', 'PUT', 'PATCH'],
   binding: ['POST'],
   finalize: ['PUT'],
 };

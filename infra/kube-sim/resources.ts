@@ -30,7 +30,9 @@ export const namespaces = core({
 
 export const pods = core({
   kind: 'Pod', plural: 'pods', singular: 'pod', shortNames: ['po'], categories: ['all'],
-  subresources: ['status', 'binding'], returnDeletedObject: true, hasSpec: true, hasStatus: true,
+  // Alphabetical, as kube-apiserver's discovery lists them; log, exec, attach and portforward are served by
+  // the pod streaming handler (streaming/), the rest by the resource handler.
+  subresources: ['attach', 'binding', 'ephemeralcontainers', 'exec', 'log', 'portforward', 'status'], returnDeletedObject: true, hasSpec: true, hasStatus: true,
   selectableFields: [
     'spec.nodeName', 'spec.restartPolicy', 'spec.schedulerName', 'spec.serviceAccountName', 'spec.hostNetwork',
     'status.phase', 'status.podIP', 'status.nominatedNodeName',

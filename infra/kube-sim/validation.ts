@@ -90,6 +90,8 @@ export function validatePodSpec(pod: KubeObject): StatusCause[] {
   const names = new Set<string>();
   causes.push(...validateContainers(spec.containers, 'spec.containers', true, names));
   causes.push(...validateContainers(spec.initContainers, 'spec.initContainers', false, names));
+  // Ephemeral containers come only through pods/ephemeralcontainers (ValidatePodCreate).
+  if (Array.isArray(spec.ephemeralContainers) && spec.ephemeralContainers.length) causes.push(forbiddenField('spec.ephemeralContainers', 'cannot be set on create'));
   if (!['Always', 'OnFailure', 'Never'].includes(spec.restartPolicy)) {
     causes.push(notSupported('spec.restartPolicy', spec.restartPolicy, ['Always', 'OnFailure', 'Never']));
   }
