@@ -2,6 +2,7 @@
 // then either a fixed document (discovery, OpenAPI, health, metrics) or a resource call (resource-handler.ts).
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { Authenticator } from './auth.js';
 import { isPublicPath } from './auth.js';
 import { KubeError, methodNotAllowed, unauthorized, type Status } from './errors.js';
@@ -15,6 +16,8 @@ import { decodeObject, readBody } from './body.js';
 import { parsePath } from './router.js';
 import type { Api, AuditSink, AuditStage } from './types.js';
 import type { OpenWatch } from './watch-stream.js';
+import { refuseUpgrade, responseOnSocket, streamTarget, streamVerbs } from './streaming/http-routes.js';
+import type { PodStreams } from './streaming/pod-streams.js';
 
 export interface HttpDeps {
   api: Api;
@@ -26,10 +29,14 @@ export interface HttpDeps {
   /** Fixed JSON documents by path: discovery, /version, OpenAPI. */
   documents: ReadonlyMap<string, string>;
   now: () => Date;
+  /** Serves pods/log, exec, attach and portforward; without it they are 404 like any unknown path. */
+  podStreams?: PodStreams;
 }
 
 export interface HttpHandler {
   handle(req: IncomingMessage, res: ServerResponse): void;
+  /** A request with an Upgrade header (the server's 'upgrade' event): exec, attach and portforward. */
+  upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
   /** Ends every open watch cleanly (server shutdown). */
   closeWatches(): void;
 }
@@ -100,6 +107,15 @@ export function createHttpHandler(deps: HttpDeps): HttpHandler {
     }
     const exchange = newExchange(req, res, url, user);
     try {
+      const stream = deps.podStreams && streamTarget(route.path, params, user);
+      if (stream) {
+        [exchange.verb, exchange.metricsVerb] = streamVerbs(req.method ?? '', stream.subresource);
+        exchange.resourceLabel = `pods/${stream.subresource}`;
+        exchange.objectRef = { resource: 'pods', namespace: stream.namespace, name: stream.name, apiVersion: 'v1', subresource: stream.subresource };
+        exchange.stage('RequestReceived');
+        exchange.complete(await deps.podStreams!.serve(req, res, stream));
+        return;
+      }
       const review = req.method === 'POST' ? reviewFor(pathname) : undefined;
       if (review) {
         exchange.verb = 'create';
@@ -160,14 +176,45 @@ export function createHttpHandler(deps: HttpDeps): HttpHandler {
     return exchange;
   }
 
+  /** Upgrades: authentication and routing as for any request; refusals are written as plain HTTP on the socket. */
+  function upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const user = deps.authenticator.authenticate(req);
+    const method = req.method ?? '';
+    if (!user) {
+      deps.metrics.request(method, '', 401);
+      refuseUpgrade(req, socket, unauthorized());
+      return;
+    }
+    const route = parsePath(q === -1 ? url : url.slice(0, q));
+    const stream = route.kind === 'resource' && deps.podStreams ? streamTarget(route.path, new URLSearchParams(q === -1 ? '' : url.slice(q + 1)), user) : undefined;
+    if (!stream || stream.subresource === 'log') {
+      // Not a streaming endpoint: served as the ordinary request it also is.
+      handle(req, responseOnSocket(req, socket));
+      return;
+    }
+    try {
+      streamVerbs(method, stream.subresource);
+    } catch (err) {
+      refuseUpgrade(req, socket, asKubeError(err));
+      return;
+    }
+    deps.metrics.request('CONNECT', `pods/${stream.subresource}`, 101);
+    deps.podStreams!.upgrade(req, socket, head, stream);
+  }
+
+  function handle(req: IncomingMessage, res: ServerResponse): void {
+    handleAsync(req, res).catch((err) => {
+      // Last resort: a bug must answer a Status, never leave the client hanging.
+      if (!res.headersSent) sendError(res, asKubeError(err));
+      else res.destroy();
+    });
+  }
+
   return {
-    handle(req, res) {
-      handleAsync(req, res).catch((err) => {
-        // Last resort: a bug must answer a Status, never leave the client hanging.
-        if (!res.headersSent) sendError(res, asKubeError(err));
-        else res.destroy();
-      });
-    },
+    upgrade,
+    handle,
     closeWatches() {
       for (const w of [...openWatches]) w.close();
     },

@@ -67,6 +67,7 @@ async function createAndStart(p: PodHost, name: string): Promise<void> {
   await p.event({ reason: 'Started', message: `Started container ${name}` }, name);
   c.state = { running: { startedAt: stamp(p.ctx.now()) } };
   c.started = true;
+  p.startProcess(name);
   const { stepMs, runMs } = p.ctx.timing;
   // Without a readiness probe a running container is ready at once; with one, after the first probe passes.
   if (p.specContainer(name).readinessProbe && !p.isInit(name)) {
@@ -79,7 +80,15 @@ async function createAndStart(p: PodHost, name: string): Promise<void> {
   const exitIn = behaviour === 'crash' ? stepMs : behaviour === 'exit-0' || behaviour === 'exit-1' ? runMs : p.isInit(name) ? stepMs : undefined;
   const code = behaviour === 'crash' || behaviour === 'exit-1' ? 1 : 0;
   const startedAt = c.state.running.startedAt;
-  if (exitIn !== undefined) p.after(exitIn, () => containerExited(p, name, code, startedAt));
+  const id = c.containerID;
+  if (exitIn !== undefined) p.after(exitIn, () => containerExited(p, name, code, startedAt, id));
+}
+
+/** The container's main process ended by itself (a script finished, a shell exited). */
+export function processExited(p: PodHost, name: string, exitCode: number, containerID: string | undefined): Promise<void> {
+  const c = p.container(name);
+  if (!('running' in c.state) || p.deleting) return Promise.resolve();
+  return containerExited(p, name, exitCode, c.state.running.startedAt, containerID);
 }
 
 export async function retryBlocked(p: PodHost): Promise<void> {
@@ -108,8 +117,11 @@ async function pullFailed(p: PodHost, name: string): Promise<void> {
   });
 }
 
-async function containerExited(p: PodHost, name: string, exitCode: number, startedAt: string): Promise<void> {
+async function containerExited(p: PodHost, name: string, exitCode: number, startedAt: string, containerID: string | undefined): Promise<void> {
   const c = p.container(name);
+  // Only the run that scheduled this exit: a process that ended first may already have restarted it.
+  if (c.containerID !== containerID || !('running' in c.state)) return;
+  p.ctx.runtime?.exited(p.uid, name, exitCode);
   const init = p.isInit(name);
   const terminated: TerminatedState = {
     exitCode, reason: exitCode === 0 ? 'Completed' : 'Error', startedAt, finishedAt: stamp(p.ctx.now()), containerID: c.containerID,

@@ -5,6 +5,7 @@ import type { PodIpAllocator } from './pod-ip.js';
 import type { ContainerRuntime, PodRuntime } from './pod-lifecycle.js';
 import type { RefKind } from './pod-references.js';
 import type { Api, KubeObject, UserInfo } from './types.js';
+import type { SimRuntime } from './container-runtime/runtime.js';
 
 export interface KubeletTiming {
   /** Delay between the status steps of a starting pod. */
@@ -37,6 +38,8 @@ export interface NodeContext {
   lookup(namespace: string, kind: RefKind, name: string): string[] | undefined;
   /** The pod is (or no longer is) waiting for a ConfigMap or Secret to appear. */
   waitForRefs(pod: RefWaiter, waiting: boolean): void;
+  /** The container runtime behind logs, exec and attach (absent: containers have no processes). */
+  runtime?: SimRuntime;
 }
 
 export type SpecContainer = { name: string; image: string; imagePullPolicy?: string; readinessProbe?: unknown };
@@ -63,6 +66,8 @@ export interface PodHost extends RefWaiter {
   after(ms: number, step: () => Promise<void>, teardown?: boolean): void;
   event(spec: Omit<EventSpec, 'component' | 'host'>, container?: string): Promise<void>;
   writeStatus(): Promise<void>;
+  /** The container just started: its process in the container runtime. */
+  startProcess(name: string): void;
   /** The sandbox is gone: its address goes back to the node's pool (once). */
   releaseIp(): void;
 }

@@ -4,7 +4,7 @@
 // arrives mid-step never interleaves with it.
 import { isKubeError } from './errors.js';
 import type { NodeContext, PodHost, SpecContainer } from './kubelet-context.js';
-import { retryBlocked, runNext, waiting } from './kubelet-containers.js';
+import { processExited, retryBlocked, runNext, waiting } from './kubelet-containers.js';
 import { desiredStatus, statusPatch, type ContainerRuntime, type PodRuntime } from './pod-lifecycle.js';
 import { missingReferences, type RefKind } from './pod-references.js';
 import { pods } from './resources.js';
@@ -94,6 +94,17 @@ export class PodWorker implements PodHost {
     this.timers.clear();
     this.releaseIp();
     this.ctx.waitForRefs(this, false);
+    this.ctx.runtime?.removePod(this.uid);
+  }
+
+  startProcess(name: string): void {
+    const c = this.container(name);
+    const id = c.containerID;
+    this.ctx.runtime?.start({
+      pod: this.pod, name, kind: this.isInit(name) ? 'init' : 'regular', restartCount: c.restartCount, containerID: id ?? '',
+      nodeName: this.ctx.node, hostIP: this.ctx.hostIP, podIP: this.runtime.podIP ?? '',
+      onProcessExit: (code) => this.enqueue(() => processExited(this, name, code, id)),
+    });
   }
 
   releaseIp(): void {
@@ -188,7 +199,10 @@ export class PodWorker implements PodHost {
     if (!this.runtime) return this.finalDelete();
     this.runtime.terminal = true;
     const running = [...this.runtime.initContainers, ...this.runtime.containers].filter((c) => 'running' in c.state);
-    for (const c of running) await this.event({ reason: 'Killing', message: `Stopping container ${c.name}` }, c.name);
+    for (const c of running) {
+      await this.event({ reason: 'Killing', message: `Stopping container ${c.name}` }, c.name);
+      this.ctx.runtime?.terminating(this.uid, c.name);
+    }
     const stubborn = running.some((c) => imageBehaviour(c.image) === 'ignore-sigterm');
     const graceMs = (this.pod.metadata.deletionGracePeriodSeconds ?? 0) * 1000;
     this.armKill(Date.now() + (stubborn ? graceMs : Math.min(this.ctx.timing.stepMs, graceMs)));
@@ -210,6 +224,7 @@ export class PodWorker implements PodHost {
       if ('running' in c.state) {
         const killed = imageBehaviour(c.image) === 'ignore-sigterm';
         c.state = { terminated: { exitCode: killed ? 137 : 0, reason: killed ? 'Error' : 'Completed', startedAt: c.state.running.startedAt, finishedAt, containerID: c.containerID } };
+        this.ctx.runtime?.stopped(this.uid, c.name, killed ? 137 : 0);
       } else if ('waiting' in c.state) {
         c.state = c.lastState.terminated
           ? { terminated: c.lastState.terminated }

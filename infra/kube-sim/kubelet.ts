@@ -26,6 +26,7 @@ import { PodIpAllocator, nodePodCidr } from './pod-ip.js';
 import type { RefKind } from './pod-references.js';
 import { configMaps, nodes as nodeResource, pods, secrets } from './resources.js';
 import type { Api, KubeletOptions, KubeObject, UserInfo, WatchHandle } from './types.js';
+import type { SimRuntime } from './container-runtime/runtime.js';
 
 /** KubeletOptions plus the simulator's own knobs for the failure images. */
 export interface SimKubeletOptions extends KubeletOptions {
@@ -51,7 +52,7 @@ const keysOf = (o: KubeObject) => [
   ...Object.keys((o.stringData as object | undefined) ?? {}),
 ];
 
-export async function startKubelets(api: Api, opts: { nodes: number; kubelet?: SimKubeletOptions; now?: () => Date }): Promise<Kubelets> {
+export async function startKubelets(api: Api, opts: { nodes: number; kubelet?: SimKubeletOptions; now?: () => Date; runtime?: SimRuntime }): Promise<Kubelets> {
   const now = opts.now ?? (() => new Date());
   const k = opts.kubelet ?? {};
   const stepMs = k.startupDelayMs ?? 50;
@@ -74,7 +75,7 @@ export async function startKubelets(api: Api, opts: { nodes: number; kubelet?: S
     const user: UserInfo = { username: `system:node:${name}`, groups: ['system:nodes', 'system:authenticated'] };
     await registerNode(api, nodeObject(i, clusterCidr, now(), maxPods), user);
     contexts.set(name, {
-      api, node: name, hostIP: nodeInternalIP(i), user, timing, now,
+      api, node: name, hostIP: nodeInternalIP(i), user, timing, now, runtime: opts.runtime,
       ips: new PodIpAllocator(nodePodCidr(clusterCidr, i)),
       images: new Set(),
       lookup: (ns: string, kind: RefKind, ref: string) => refs.get(`${kind}/${ns}/${ref}`),

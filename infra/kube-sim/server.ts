@@ -18,6 +18,8 @@ import { createMetrics } from './metrics.js';
 import { openApiDocuments } from './openapi.js';
 import { startScheduler } from './scheduler.js';
 import { createCertificateAuthority } from './tls.js';
+import { SimRuntime } from './container-runtime/runtime.js';
+import { createHostStreams } from './streaming/host-streams.js';
 import type { WebhookCredentials } from './webhook-client.js';
 import type { Api, AuditSink, ClusterOptions, FaultOptions, UserInfo } from './types.js';
 
@@ -75,6 +77,8 @@ export async function startCluster(options: StartClusterOptions): Promise<Starte
   const metrics = createMetrics();
   const faults = createFaults(options.faults);
   const documents = new Map<string, string>();
+  // Host mode runs containers: a runtime the kubelets start them in and the streaming subresources read.
+  const runtime = options.mode === 'host' ? new SimRuntime(api) : undefined;
   const handler = createHttpHandler({
     api,
     authenticator: createAuthenticator(new Map([[token, ADMIN], ...(options.tokenUsers ?? []).map((t): [string, UserInfo] => [t.token, t.user])])),
@@ -84,12 +88,14 @@ export async function startCluster(options: StartClusterOptions): Promise<Starte
     maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
     documents,
     now: () => new Date(),
+    podStreams: runtime ? createHostStreams(api, runtime) : undefined,
   });
   const server = createServer(
     { key: serving.keyPem, cert: serving.certPem, ca: [ca.certPem], requestCert: true, rejectUnauthorized: false },
     handler.handle,
   );
   server.keepAliveTimeout = 60_000;
+  server.on('upgrade', handler.upgrade);
   const port = await listen(server, options.port ?? 0, host);
   const urlHost = host.includes(':') ? `[${host}]` : host;
   const url = `https://${urlHost}:${port}`;
@@ -100,7 +106,7 @@ export async function startCluster(options: StartClusterOptions): Promise<Starte
   let kubelets: { stop(): Promise<void> } | undefined;
   if (options.mode === 'host') {
     scheduler = startScheduler(api);
-    kubelets = await startKubelets(api, { nodes: options.nodes ?? 3, kubelet: options.kubelet });
+    kubelets = await startKubelets(api, { nodes: options.nodes ?? 3, kubelet: options.kubelet, runtime });
   }
 
   const kubeconfig = renderKubeconfig({ name, server: url, caPem: ca.certPem, user: ADMIN.username, clientCertPem: admin.certPem, clientKeyPem: admin.keyPem });
