@@ -20,6 +20,7 @@ import { startScheduler } from './scheduler.js';
 import { createCertificateAuthority } from './tls.js';
 import { SimRuntime } from './container-runtime/runtime.js';
 import { createHostStreams } from './streaming/host-streams.js';
+import { createKubeletProxy } from './kubelet-proxy.js';
 import type { WebhookCredentials } from './webhook-client.js';
 import type { Api, AuditSink, ClusterOptions, FaultOptions, UserInfo } from './types.js';
 
@@ -79,6 +80,7 @@ export async function startCluster(options: StartClusterOptions): Promise<Starte
   const documents = new Map<string, string>();
   // Host mode runs containers: a runtime the kubelets start them in and the streaming subresources read.
   const runtime = options.mode === 'host' ? new SimRuntime(api) : undefined;
+  const kubeletProxy = runtime ? undefined : createKubeletProxy(api, options.kubeletClient);
   const handler = createHttpHandler({
     api,
     authenticator: createAuthenticator(new Map([[token, ADMIN], ...(options.tokenUsers ?? []).map((t): [string, UserInfo] => [t.token, t.user])])),
@@ -88,7 +90,8 @@ export async function startCluster(options: StartClusterOptions): Promise<Starte
     maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
     documents,
     now: () => new Date(),
-    podStreams: runtime ? createHostStreams(api, runtime) : undefined,
+    // Virtual mode has no kubelets of its own: like kube-apiserver, it proxies to the pod's node's kubelet endpoint.
+    podStreams: runtime ? createHostStreams(api, runtime) : kubeletProxy,
   });
   const server = createServer(
     { key: serving.keyPem, cert: serving.certPem, ca: [ca.certPem], requestCert: true, rejectUnauthorized: false },
@@ -126,6 +129,7 @@ export async function startCluster(options: StartClusterOptions): Promise<Starte
     close() {
       closing ??= (async () => {
         handler.closeWatches();
+        kubeletProxy?.close();
         await kubelets?.stop();
         await scheduler?.stop();
         await new Promise<void>((resolve) => {
