@@ -55,6 +55,13 @@ export async function forwardLogs(deps: StreamDeps, target: KubeletTarget, query
     return send(unavailable());
   }
   const code = upstream.statusCode ?? 502;
+  if (code < 200 || code > 299) {
+    // A kubelet answers a failed log read with the error's text; the virtual API server makes it a Status.
+    const text = kubeletErrorText(await readLimited(upstream), access.hostName, target.pod);
+    log.info({ code }, 'host API refused the log');
+    res.writeHead(code, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(text) }).end(text);
+    return;
+  }
   res.writeHead(code, { 'Content-Type': upstream.headers['content-type'] ?? 'text/plain' });
   res.flushHeaders();
   let bytes = 0;
@@ -65,6 +72,28 @@ export async function forwardLogs(deps: StreamDeps, target: KubeletTarget, query
     upstream.once('error', () => res.destroy());
   });
   log.info({ code, bytes, ms: Date.now() - started, follow: query.get('follow') === 'true' }, 'logs streamed');
+}
+
+async function readLimited(res: IncomingMessage, limit = 50_000): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of res) {
+    if (size < limit) chunks.push(chunk as Buffer);
+    size += (chunk as Buffer).length;
+  }
+  return Buffer.concat(chunks).subarray(0, limit).toString('utf8');
+}
+
+/** The host's Status message (or body) as a kubelet's error text, naming the virtual pod, never the host pod. */
+export function kubeletErrorText(body: string, hostName: string, virtualName: string): string {
+  let text = body;
+  try {
+    const status = JSON.parse(body) as { kind?: string; message?: string };
+    if (status.kind === 'Status' && typeof status.message === 'string') text = status.message;
+  } catch {
+    // not JSON: the text as it came
+  }
+  return text.split(hostName).join(virtualName);
 }
 
 export async function forwardUpgrade(deps: StreamDeps, target: KubeletTarget, query: URLSearchParams, req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {

@@ -143,6 +143,10 @@ t.test('when logs are asked for, then every option reaches the host pod\'s log s
   for (const [k, v] of new URLSearchParams(query)) t.equal(seen.searchParams.get(k), v, k);
   t.equal(fake.requests.at(-1)!.headers.authorization, `Bearer ${fake.token}`, 'the host credentials, not the caller\'s');
 
+  const refused = await get('/containerLogs/default/web/sidecar?previous=true');
+  t.equal(refused.status, 400, 'the host\'s refusal keeps its code');
+  t.equal(refused.body, 'previous terminated container "sidecar" in pod "web" not found', 'as a kubelet\'s error text, naming the virtual pod');
+
   const legacy = await get('/containerLogs/default/web/app?tail=3');
   t.equal(legacy.status, 200);
   t.equal(new URL(fake.requests.at(-1)!.url, 'https://x').searchParams.get('tailLines'), '3', 'the kubelet\'s legacy tail becomes tailLines');

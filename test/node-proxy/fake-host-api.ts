@@ -54,6 +54,10 @@ export async function startFakeHostApi(greeting: Buffer): Promise<FakeHostApi> {
     const [, namespace, name, sub] = m;
     if (sub === 'log') {
       record(req.method ?? '', req.url ?? '', req.headers, req.rawHeaders);
+      if (url.searchParams.get('previous') === 'true' && url.searchParams.get('container') === 'sidecar') {
+        const message = `previous terminated container "sidecar" in pod "${name}" not found`;
+        return send(400, json({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason: 'BadRequest', code: 400 }));
+      }
       res.writeHead(200, { 'Content-Type': 'text/plain' });
       res.write('first line\n');
       setTimeout(() => res.end('second line\n'), 20);
