@@ -2,7 +2,9 @@
 // the pod's node, dials that node's kubelet endpoint over HTTPS with its kubelet client certificate, asks
 // for /containerLogs, /exec, /attach or /portForward, and passes the answer through: a log streams back as
 // text/plain (an error becomes a Status, as GenericHttpResponseChecker makes it); an upgrade is spliced
-// byte for byte after the kubelet's 101, WebSocket and SPDY alike.
+// byte for byte after the kubelet's 101, WebSocket and SPDY alike. Not simulated: kube-apiserver's two
+// translators (a v5 WebSocket exec and the WebSocket port-forward tunnel are turned into SPDY before the
+// kubelet is dialled); here the kubelet gets the upgrade the client asked for, so it must speak it.
 import https from 'node:https';
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { isIP } from 'node:net';
