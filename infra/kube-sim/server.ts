@@ -80,7 +80,8 @@ export async function startCluster(options: StartClusterOptions): Promise<Starte
   const documents = new Map<string, string>();
   // Host mode runs containers: a runtime the kubelets start them in and the streaming subresources read.
   const runtime = options.mode === 'host' ? new SimRuntime(api) : undefined;
-  const kubeletProxy = runtime ? undefined : createKubeletProxy(api, options.kubeletClient);
+  // Virtual mode has no kubelets of its own: like kube-apiserver, it proxies to the pod's node's kubelet endpoint.
+  const podStreams = runtime ? createHostStreams(api, runtime) : createKubeletProxy(api, options.kubeletClient);
   const handler = createHttpHandler({
     api,
     authenticator: createAuthenticator(new Map([[token, ADMIN], ...(options.tokenUsers ?? []).map((t): [string, UserInfo] => [t.token, t.user])])),
@@ -90,8 +91,7 @@ export async function startCluster(options: StartClusterOptions): Promise<Starte
     maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
     documents,
     now: () => new Date(),
-    // Virtual mode has no kubelets of its own: like kube-apiserver, it proxies to the pod's node's kubelet endpoint.
-    podStreams: runtime ? createHostStreams(api, runtime) : kubeletProxy,
+    podStreams,
   });
   const server = createServer(
     { key: serving.keyPem, cert: serving.certPem, ca: [ca.certPem], requestCert: true, rejectUnauthorized: false },
@@ -129,7 +129,7 @@ export async function startCluster(options: StartClusterOptions): Promise<Starte
     close() {
       closing ??= (async () => {
         handler.closeWatches();
-        kubeletProxy?.close();
+        podStreams.close();
         await kubelets?.stop();
         await scheduler?.stop();
         await new Promise<void>((resolve) => {

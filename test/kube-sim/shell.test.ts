@@ -50,6 +50,7 @@ const cases: Array<[name: string, script: string, out: string, code?: number, er
   ['cat of a missing file', 'cat /nope', '', 1, "cat: can't open '/nope': No such file or directory\n"],
   ['cat reads stdin', 'cat', 'piped\n', 0, '', 'piped\n'],
   ['ls lists a directory, sorted', 'ls /etc/config', 'app.conf\nother\n'],
+  ['ls -R walks the tree', 'ls -R /etc', '/etc:\nconfig\n\n/etc/config:\napp.conf\nother\n'],
   ['ls of a missing path', 'ls /missing', '', 1, 'ls: /missing: No such file or directory\n'],
   ['ls -l shows modes and sizes', 'ls -l /etc/config/app.conf', '-rw-r--r--    1 root     root            10 Jan  2 03:04 /etc/config/app.conf\n'],
   ['a glob expands to matching names', 'echo /etc/config/*', '/etc/config/app.conf /etc/config/other\n'],

@@ -9,7 +9,8 @@ import type { PodPlacement } from './downward-api.js';
 import { baseFilesystem } from './base-files.js';
 import { containerEnvironment } from './env.js';
 import type { FsNode } from './filesystem.js';
-import { ContainerInstance, type ContainerKind, type MainProcess } from './instance.js';
+import { ContainerInstance, type ContainerKind } from './instance.js';
+import { startMainProcess } from './processes.js';
 import { exitLines, signalLines, startupLines } from './startup-lines.js';
 import { buildVolume, type ObjectLookup } from './volumes.js';
 
@@ -27,9 +28,6 @@ export interface StartRequest {
   /** The main process ended by itself (a script finished, a shell exited) with this code. */
   onProcessExit(code: number): void;
 }
-
-/** Chooses and starts the main process of a new container; undefined keeps the default (log lines, run until stopped). */
-export type ProcessFactory = (c: ContainerInstance, exit: (code: number) => void) => MainProcess | undefined;
 
 export class Sandbox {
   readonly runs = new Map<string, ContainerInstance[]>();
@@ -72,7 +70,6 @@ export class SimRuntime {
   private readonly sandboxes = new Map<string, Sandbox>(); // by pod uid
   private readonly byName = new Map<string, string>(); // `${ns}/${name}` -> uid
   private readonly tokenKey = randomBytes(32);
-  processes: ProcessFactory | undefined;
 
   constructor(private readonly api: Api, private readonly now: () => Date = () => new Date()) {}
 
@@ -162,7 +159,7 @@ export class SimRuntime {
       exited = true;
       req.onProcessExit(code);
     };
-    instance.process = this.processes?.(instance, exit);
+    instance.process = startMainProcess(instance, exit);
     if (!instance.process) for (const l of startupLines(req.name, instance.info.image, req.restartCount, container.ports)) instance.writeLine(l.stream, l.text);
     return instance;
   }

@@ -67,14 +67,21 @@ const ls: CommandFn = async (ctx) => {
     return names.map((n) => `${n}\n`).join('');
   };
   let out = show(files.sort(), '.');
-  dirs.sort().forEach((d, i) => {
+  const listDir = (d: string, header: boolean) => {
     let names = fs.list(path(ctx, d));
     if (!set.has('a') && !set.has('A')) names = names.filter((n) => !n.startsWith('.'));
-    if (set.has('a')) names = ['.', '..', ...names];
-    if (operands.length > 1) out += `${out || i ? '\n' : ''}${d}:\n`;
-    if (set.has('l')) out += `total ${names.length * 4}\n`;
-    out += show(names, d);
-  });
+    const shown = set.has('a') ? ['.', '..', ...names] : names;
+    if (header) out += `${out ? '\n' : ''}${d}:\n`;
+    if (set.has('l')) out += `total ${shown.length * 4}\n`;
+    out += show(shown, d);
+    if (set.has('R')) {
+      for (const n of names) {
+        const child = d.endsWith('/') ? `${d}${n}` : `${d}/${n}`;
+        if (fs.stat(path(ctx, child))?.type === 'dir') listDir(child, true);
+      }
+    }
+  };
+  for (const d of dirs.sort()) listDir(d, operands.length > 1 || set.has('R'));
   ctx.io.stdout(out);
   return status;
 };
