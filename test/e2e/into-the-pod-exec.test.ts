@@ -107,11 +107,13 @@ async function portForward(t: { teardown(fn: () => void): void }, target: string
 
 function httpGet(port: number, path = '/'): Promise<{ code: number; body: string }> {
   return new Promise((resolve, reject) => {
-    http.get({ host: '127.0.0.1', port, path, agent: false }, (res) => {
+    const req = http.get({ host: '127.0.0.1', port, path, agent: false }, (res) => {
       let body = '';
       res.on('data', (d) => (body += d));
       res.on('end', () => resolve({ code: res.statusCode ?? 0, body }));
-    }).on('error', reject);
+    });
+    req.on('error', reject);
+    req.setTimeout(15_000, () => req.destroy(new Error('no answer through the forwarded port in 15 s')));
   });
 }
 
@@ -126,7 +128,9 @@ t.test('when kubectl port-forward forwards a virtual pod\'s port, then an HTTP r
 
 t.test('when client-node\'s PortForward forwards a virtual pod\'s port, then an HTTP request through it is answered', async (t) => {
   const forward = new PortForward(kc);
-  const server = createServer((socket: Socket) => void forward.portForward('default', 'shell', [80], socket, null, socket));
+  const server = createServer((socket: Socket) => {
+    forward.portForward('default', 'shell', [80], socket, null, socket).catch((err: Error) => socket.destroy(err));
+  });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   t.teardown(() => new Promise<void>((resolve) => server.close(() => resolve())));
   const res = await httpGet((server.address() as AddressInfo).port);
