@@ -1,6 +1,7 @@
 // The only reader of process.env. Every function loads the same schema once at start; a bad deployment
 // fails before doing anything, with every problem named at once (one crash loop per typo is too slow).
 import { existsSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { parseMetadataFilter, type MetadataFilter } from './core/host-metadata-filter.js';
 import { parsePodPolicy, type PodPolicy } from './core/policy.js';
 
@@ -28,6 +29,21 @@ export interface Config {
   podPolicy: PodPolicy;
   /** Tenant labels and annotations never copied to host objects (the defaults plus HOST_*_DENY). */
   hostMetadata: MetadataFilter;
+  nodeProxy: NodeProxyConfig;
+}
+
+/**
+ * The node proxy (the kubelet API of podferry's virtual nodes). The worker reads `advertiseAddress` and `port`
+ * for the Node objects it creates; `podferry node-proxy` needs TLS and the client CA (nodeProxyServing).
+ */
+export interface NodeProxyConfig {
+  host: string;
+  port: number;
+  /** The address virtual nodes advertise: an IP (InternalIP) or a DNS name (Hostname) the virtual API server reaches. */
+  advertiseAddress?: string;
+  tls?: { certFile: string; keyFile: string };
+  /** The CA that signs the virtual API server's kubelet client certificate. */
+  clientCaFile?: string;
 }
 
 export class ConfigError extends Error {
@@ -199,10 +215,42 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     },
     podPolicy: podPolicy as PodPolicy,
     hostMetadata: hostMetadata as MetadataFilter,
+    nodeProxy: readNodeProxy(r, env),
   } satisfies Config;
 
   if (r.problems.length > 0) throw new ConfigError(r.problems);
   return deepFreeze(config);
+}
+
+function readNodeProxy(r: Reader, env: Env): NodeProxyConfig {
+  const certFile = r.file('NODE_PROXY_TLS_CERT_FILE', false);
+  const keyFile = r.file('NODE_PROXY_TLS_KEY_FILE', false);
+  if ((env.NODE_PROXY_TLS_CERT_FILE?.trim() ? 1 : 0) + (env.NODE_PROXY_TLS_KEY_FILE?.trim() ? 1 : 0) === 1) {
+    r.problems.push('NODE_PROXY_TLS_CERT_FILE and NODE_PROXY_TLS_KEY_FILE must be set together');
+  }
+  const clientCaFile = r.file('NODE_PROXY_CLIENT_CA_FILE', false);
+  let advertiseAddress = r.string('NODE_PROXY_ADVERTISE_ADDRESS');
+  if (advertiseAddress !== undefined && isIP(advertiseAddress) === 0 && !DNS_SUBDOMAIN.test(advertiseAddress)) {
+    r.problems.push(`NODE_PROXY_ADVERTISE_ADDRESS=${JSON.stringify(advertiseAddress)} is invalid: expected an IP address or a DNS name`);
+    advertiseAddress = undefined;
+  }
+  return {
+    host: r.string('NODE_PROXY_HOST', { fallback: '0.0.0.0' }) ?? '0.0.0.0',
+    port: r.number('NODE_PROXY_PORT', 10250, { min: 0, max: 65_535, integer: true }),
+    ...(advertiseAddress ? { advertiseAddress } : {}),
+    ...(certFile && keyFile ? { tls: { certFile, keyFile } } : {}),
+    ...(clientCaFile ? { clientCaFile } : {}),
+  };
+}
+
+/** What `podferry node-proxy` cannot serve without: its TLS pair and the CA its callers' certificates chain to. */
+export function nodeProxyServing(config: Readonly<Config>): { tls: { certFile: string; keyFile: string }; clientCaFile: string } {
+  const { tls, clientCaFile } = config.nodeProxy;
+  const problems: string[] = [];
+  if (!tls) problems.push('NODE_PROXY_TLS_CERT_FILE and NODE_PROXY_TLS_KEY_FILE are required: the virtual API server only calls kubelets over https');
+  if (!clientCaFile) problems.push('NODE_PROXY_CLIENT_CA_FILE is required: the CA of the virtual API server\'s kubelet client certificate (--kubelet-client-certificate)');
+  if (problems.length > 0) throw new ConfigError(problems);
+  return { tls: tls!, clientCaFile: clientCaFile! };
 }
 
 /**

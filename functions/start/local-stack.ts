@@ -17,6 +17,7 @@ import { loggerOptions } from '../_shared/logger.js';
 import { startMetricsServer } from '../_shared/metrics/metrics-server.js';
 import { createSyncProducer, type SyncProducer } from '../_shared/queue/producer.js';
 import { buildDashboard } from '../dashboard/app.js';
+import { startLocalNodeProxy, type LocalNodeProxy } from './local-node-proxy.js';
 import { buildApp } from '../webhook/app.js';
 import { startWorkers, type WorkerRuntime } from '../worker/run-workers.js';
 import { freePort } from './free-port.js';
@@ -27,7 +28,7 @@ const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const AUDIT_POLICY_FILE = join(REPO_ROOT, 'infra/virtual/audit-policy.yaml');
 const WEBHOOK_TEMPLATE_FILE = join(REPO_ROOT, 'infra/virtual/validating-webhook.template.yaml');
 
-export const DEFAULT_PORTS = { virtual: 16443, host: 16444, webhook: 18443, dashboard: 18080 } as const;
+export const DEFAULT_PORTS = { virtual: 16443, host: 16444, webhook: 18443, dashboard: 18080, nodeProxy: 18250 } as const;
 
 export interface LocalStackOptions {
   stateDir: string;
@@ -66,6 +67,8 @@ export interface Endpoints {
   virtual: { url: string; kubeconfig: string; podferryKubeconfig: string };
   host: { url: string; kubeconfig: string };
   webhook: { url: string };
+  /** The kubelet API of the virtual nodes: the virtual API server sends logs, exec, attach, port-forward here. */
+  nodeProxy: { url: string };
   /** The in-process workers' Prometheus endpoint; absent when workers run as their own processes. */
   workerMetrics?: { url: string };
   /** The BullMQ dashboard; the credentials are generated per start (endpoints.json is written 0600). */
@@ -81,6 +84,7 @@ export interface LocalStack {
   /** Absent when the workers run in their own processes. */
   workers?: WorkerRuntime;
   webhook: FastifyInstance;
+  nodeProxy: LocalNodeProxy;
   dashboard: FastifyInstance;
   /** The environment a `podferry worker` process needs to join this stack. */
   workerEnv: Record<string, string>;
@@ -131,6 +135,10 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     const webhookPort = await port('webhook');
     const webhookUrl = `https://127.0.0.1:${webhookPort}`;
 
+    // The node proxy's TLS, and the kubelet client certificate the virtual API server presents to it.
+    const nodeProxy = await startLocalNodeProxy({ stateDir, port: await port('nodeProxy'), cluster, hostNamespace, hostKubeconfig, log: log.child({ component: 'node-proxy' }) });
+    closers.push(() => nodeProxy.close());
+
     const auditKubeconfig = join(stateDir, 'audit-webhook.kubeconfig');
     await writeFile(auditKubeconfig, auditWebhookKubeconfig(`${webhookUrl}/audit`, webhookCa.certPem, webhookToken), { mode: 0o600 });
     const virtual = await startCluster({
@@ -141,6 +149,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
       tokenUsers: [{ token: podferryToken, user: { username: PODFERRY_USER, groups: ['system:authenticated'] } }],
       admissionCredentials: { token: webhookToken },
       ...dataDir('virtual'),
+      kubeletClient: nodeProxy.kubeletClient,
     });
     closers.push(() => virtual.close());
     const virtualKubeconfig = join(stateDir, 'virtual.kubeconfig');
@@ -162,6 +171,8 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
       LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
       // Any free port: several worker processes may run on this one machine.
       METRICS_PORT: '0',
+      NODE_PROXY_ADVERTISE_ADDRESS: '127.0.0.1',
+      NODE_PROXY_PORT: String(nodeProxy.port),
     };
     const config = loadConfig({
       ...workerEnv,
@@ -219,11 +230,12 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
         virtualKubeconfig: podferryKubeconfig,
         hostKubeconfig,
         hostNamespace,
-        translate: { vcluster: cluster, hostNamespace, hostServiceAccount: config.host.serviceAccount, metadataFilter: config.hostMetadata },
+        translate: { vcluster: cluster, hostNamespace, hostServiceAccount: config.host.serviceAccount, metadataFilter: config.hostMetadata, syncEphemeralContainers: true },
         policy: config.podPolicy,
         concurrency: config.worker.concurrency,
         hostQps: config.host.qps,
         resyncIntervalSeconds: opts.resyncIntervalSeconds ?? config.worker.resyncIntervalSeconds,
+        nodeProxy: { address: config.nodeProxy.advertiseAddress!, port: config.nodeProxy.port },
         log: log.child({ component: 'worker' }),
       });
       closers.push(() => workers!.close());
@@ -239,6 +251,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
       virtual: { url: virtual.url, kubeconfig: virtualKubeconfig, podferryKubeconfig },
       host: { url: host.url, kubeconfig: hostKubeconfig },
       webhook: { url: webhookUrl },
+      nodeProxy: { url: nodeProxy.url },
       ...(workerMetrics ? { workerMetrics: { url: workerMetrics.url } } : {}),
       dashboard: { url: `http://127.0.0.1:${dashboardPort}/queues`, ...dashboardCredentials },
       redis: { url: redisUrl, ownProcess: redis !== undefined },
@@ -246,7 +259,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     };
     await writeFile(join(stateDir, 'endpoints.json'), `${JSON.stringify(endpoints, null, 2)}\n`, { mode: 0o600 });
     await chmod(join(stateDir, 'endpoints.json'), 0o600); // an older file keeps its mode through writeFile
-    return { endpoints, virtual, host, workers, webhook: app, dashboard, workerEnv, restartWebhook, setAuditOutage, close };
+    return { endpoints, virtual, host, workers, webhook: app, nodeProxy, dashboard, workerEnv, restartWebhook, setAuditOutage, close };
   } catch (err) {
     await close();
     throw err;

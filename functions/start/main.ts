@@ -5,7 +5,7 @@ import { startLocalStack } from './local-stack.js';
 
 const USAGE = `usage: npm start -- [--state-dir DIR] [--ephemeral-ports] [--fresh]
   --state-dir DIR      where kubeconfigs, endpoints.json, both clusters' state and Redis data go (default .podferry)
-  --ephemeral-ports    pick free ports instead of the defaults (16443, 16444, 18443, 18080)
+  --ephemeral-ports    pick free ports instead of the defaults (16443, 16444, 18443, 18080, 18250)
   --fresh              start empty: forget the clusters, credentials and Redis data an earlier run left there
 Environment: REDIS_URL to use an existing Redis instead of starting redis-server; LOG_LEVEL.`;
 
@@ -45,6 +45,7 @@ export async function main(argv: string[]): Promise<void> {
       `  virtual cluster  ${endpoints.virtual.url}   kubeconfig ${vk}`,
       `  host cluster     ${endpoints.host.url}   kubeconfig ${hk}  (pods land in namespace ${endpoints.hostNamespace})`,
       `  webhook          ${endpoints.webhook.url}`,
+      `  node proxy       ${endpoints.nodeProxy.url}   (the virtual nodes' kubelet API: logs, exec, attach, port-forward)`,
       `  dashboard        ${endpoints.dashboard.url}   user ${endpoints.dashboard.user}  password ${endpoints.dashboard.password}  (new each start)`,
       `  redis            ${endpoints.redis.url}${endpoints.redis.ownProcess ? ` (own redis-server, data in ${rel(join(stateDir, 'redis'))})` : ''}`,
       `  endpoints        ${rel(join(stateDir, 'endpoints.json'))}`,
@@ -53,6 +54,8 @@ export async function main(argv: string[]): Promise<void> {
       `  kubectl --kubeconfig ${vk} run web --image=nginx`,
       `  kubectl --kubeconfig ${vk} get pods -w            # Pending, then Running and 1/1 Ready`,
       `  kubectl --kubeconfig ${hk} -n ${endpoints.hostNamespace} get pods -o wide   # the host pod web-x-default-x-${endpoints.cluster}`,
+      `  kubectl --kubeconfig ${vk} logs web               # the container's log, through the node proxy`,
+      `  kubectl --kubeconfig ${vk} exec web -- env        # a command in the container (exec -it web -- sh for a shell)`,
       `  kubectl --kubeconfig ${vk} delete pod web`,
       '',
       'Stop with Ctrl-C.',

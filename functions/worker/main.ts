@@ -18,11 +18,12 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
     virtualKubeconfig: config.virtual.kubeconfig,
     ...(config.host.kubeconfig ? { hostKubeconfig: config.host.kubeconfig } : {}),
     hostNamespace: config.host.namespace,
-    translate: { vcluster: config.cluster, hostNamespace: config.host.namespace, hostServiceAccount: config.host.serviceAccount, metadataFilter: config.hostMetadata },
+    translate: { vcluster: config.cluster, hostNamespace: config.host.namespace, hostServiceAccount: config.host.serviceAccount, metadataFilter: config.hostMetadata, syncEphemeralContainers: true },
     policy: config.podPolicy,
     concurrency: config.worker.concurrency,
     hostQps: config.host.qps,
     resyncIntervalSeconds: config.worker.resyncIntervalSeconds,
+    ...(config.nodeProxy.advertiseAddress ? { nodeProxy: { address: config.nodeProxy.advertiseAddress, port: config.nodeProxy.port } } : {}),
     log,
   });
   const metricsServer = await startMetricsServer({ host: '0.0.0.0', port: config.metrics.port, render: () => runtime.metrics.scrape() });

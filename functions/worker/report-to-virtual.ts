@@ -1,7 +1,7 @@
 // Writing a status report to the virtual pod: bind it to the virtual node named after the host node (made
 // on first use), then patch the status subresource. Shared by `sync` and `status`.
 import type { StatusReport } from '../_shared/core/plan.js';
-import { virtualNodeFor } from '../_shared/core/virtual-node.js';
+import { nodeProxyStatusPatch, virtualNodeFor } from '../_shared/core/virtual-node.js';
 import { ensureNode } from '../_shared/kube/cluster-objects.js';
 import { isConflict } from '../_shared/kube/kube-errors.js';
 import { bindPod, patchPodStatus } from '../_shared/kube/pods.js';
@@ -10,7 +10,8 @@ import type { WorkerDeps } from './worker-deps.js';
 export async function reportToVirtual(virtual: { namespace: string; name: string; uid?: string }, report: StatusReport, deps: WorkerDeps): Promise<void> {
   if (report.nodeName) {
     if (!deps.knownVirtualNodes.has(report.nodeName)) {
-      await ensureNode(deps.virtual, virtualNodeFor(report.nodeName, deps.now(), report.status.hostIP));
+      const proxy = deps.nodeProxy;
+      await ensureNode(deps.virtual, virtualNodeFor(report.nodeName, deps.now(), proxy, report.status.hostIP), proxy && ((existing) => nodeProxyStatusPatch(existing, proxy)));
       deps.knownVirtualNodes.add(report.nodeName);
     }
     try {

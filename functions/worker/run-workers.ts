@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import { parseObjectRef } from '../_shared/core/job-refs.js';
 import { DEFAULT_POD_POLICY, type PodPolicy } from '../_shared/core/policy.js';
 import type { TranslateContext } from '../_shared/core/translate-pod.js';
+import type { NodeProxyEndpoint } from '../_shared/core/virtual-node.js';
 import { createKubeSide, type ApiCallCounts } from '../_shared/kube/kube-side.js';
 import { createRedisConnection } from '../_shared/queue/connection.js';
 import { parseStatusJobData } from '../_shared/queue/enqueue-status.js';
@@ -40,6 +41,8 @@ export interface WorkerRuntimeOptions {
   stalledIntervalMs?: number;
   statusPoll?: WorkerDeps['statusPoll'];
   now?: () => Date;
+  /** The node proxy the virtual nodes advertise. */
+  nodeProxy?: NodeProxyEndpoint;
 }
 
 export interface WorkerRuntime {
@@ -77,6 +80,7 @@ export async function startWorkers(opts: WorkerRuntimeOptions): Promise<WorkerRu
     now: opts.now ?? (() => new Date()),
     statusPoll: opts.statusPoll ?? DEFAULT_STATUS_POLL,
     knownVirtualNodes: new Set(),
+    ...(opts.nodeProxy ? { nodeProxy: opts.nodeProxy } : {}),
     metrics,
   };
 

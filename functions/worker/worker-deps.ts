@@ -4,6 +4,7 @@ import type { Queue } from 'bullmq';
 import type { Logger } from 'pino';
 import type { PodPolicy } from '../_shared/core/policy.js';
 import type { TranslateContext } from '../_shared/core/translate-pod.js';
+import type { NodeProxyEndpoint } from '../_shared/core/virtual-node.js';
 import type { KubeSide } from '../_shared/kube/kube-side.js';
 
 export interface WorkerQueues {
@@ -26,4 +27,6 @@ export interface WorkerDeps {
   statusPoll: { firstMs: number; factor: number; fastMaxMs: number; fastPhaseMs: number; maxMs: number; giveUpAfterMs: number };
   /** Nodes already known to exist in the virtual cluster (bounded by the host's node count). */
   knownVirtualNodes: Set<string>;
+  /** Where virtual nodes send logs/exec/attach/port-forward (NODE_PROXY_ADVERTISE_ADDRESS); absent: nowhere. */
+  nodeProxy?: NodeProxyEndpoint;
 }

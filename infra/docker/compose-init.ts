@@ -1,5 +1,5 @@
 // The one-shot steps of docker-compose.yml, run from the podferry image:
-//   node dist/infra/docker/compose-init.js credentials --dir D --webhook-host H [--webhook-port P] [--owner U:G]
+//   node dist/infra/docker/compose-init.js credentials --dir D --webhook-host H [--webhook-port P] [--node-proxy-host N] [--owner U:G]
 //        [--webhook-token-file F]   (the API server then presents that token instead of a client certificate)
 //   node dist/infra/docker/compose-init.js register --dir D --virtual-admin F --host-admin F --virtual-server URL
 //        --host-server URL --webhook-url URL --host-namespace NS --out DIR [--owner U:G]
@@ -32,7 +32,7 @@ export async function main(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: rest,
     options: Object.fromEntries(
-      ['dir', 'webhook-host', 'webhook-port', 'webhook-token-file', 'owner', 'virtual-admin', 'host-admin', 'virtual-server', 'host-server', 'webhook-url', 'host-namespace', 'out', 'template']
+      ['dir', 'webhook-host', 'webhook-port', 'webhook-token-file', 'node-proxy-host', 'owner', 'virtual-admin', 'host-admin', 'virtual-server', 'host-server', 'webhook-url', 'host-namespace', 'out', 'template']
         .map((k) => [k, { type: 'string' as const }]),
     ),
   }) as { values: Record<string, string | undefined> };
@@ -44,6 +44,7 @@ export async function main(argv: string[]): Promise<void> {
       dir: values.dir!,
       webhookHost: values['webhook-host']!,
       webhookPort: Number(values['webhook-port'] ?? 8443),
+      ...(values['node-proxy-host'] ? { nodeProxyHost: values['node-proxy-host'] } : {}),
       virtualUser: VIRTUAL_USER,
       ...(webhookToken ? { webhookToken } : {}),
       ...(owner ? { owner } : {}),

@@ -33,6 +33,7 @@ import { startVolumeProtection } from './volume-protection.js';
 import { createCertificateAuthority } from './tls.js';
 import { SimRuntime } from './container-runtime/runtime.js';
 import { createHostStreams } from './streaming/host-streams.js';
+import { createKubeletProxy } from './kubelet-proxy.js';
 import type { WebhookCredentials } from './webhook-client.js';
 import type { Api, AuditSink, ClusterOptions, FaultOptions, UserInfo } from './types.js';
 
@@ -105,7 +106,8 @@ export async function startCluster(options: StartClusterOptions): Promise<Starte
   const staticTokens = new Map([[token, ADMIN], ...(options.tokenUsers ?? []).map((t): [string, UserInfo] => [t.token, t.user])]);
   // Host mode runs containers: a runtime the kubelets start them in and the streaming subresources read.
   const runtime = options.mode === 'host' ? new SimRuntime(api) : undefined;
-  const podStreams = runtime ? createHostStreams(api, runtime) : undefined;
+  // Virtual mode has no kubelets of its own: like kube-apiserver, it proxies to the pod's node's kubelet endpoint.
+  const podStreams = runtime ? createHostStreams(api, runtime) : createKubeletProxy(api, options.kubeletClient);
   const handler = createHttpHandler({
     api,
     authenticator: createAuthenticator(staticTokens, serviceAccountAuthenticator(signer, store)),
@@ -157,7 +159,7 @@ export async function startCluster(options: StartClusterOptions): Promise<Starte
     close() {
       closing ??= (async () => {
         handler.closeWatches();
-        podStreams?.close();
+        podStreams.close();
         await kubelets?.stop();
         await scheduler?.stop();
         for (const c of controllers) await c.stop();

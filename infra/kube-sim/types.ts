@@ -259,4 +259,10 @@ export interface ClusterOptions {
    * (--admission-control-config-file) would: a bearer token or a client certificate.
    */
   admissionCredentials?: { token?: string; clientCertPem?: string; clientKeyPem?: string };
+  /**
+   * Virtual mode: how the API server reaches kubelets for pods/log, exec, attach and portforward, as
+   * kube-apiserver's --kubelet-client-certificate/-key, --kubelet-certificate-authority and
+   * --kubelet-preferred-address-types.
+   */
+  kubeletClient?: { clientCertificate?: { certPem: string; keyPem: string }; certificateAuthority?: string; preferredAddressTypes?: readonly string[] };
 }

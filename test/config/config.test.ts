@@ -1,6 +1,6 @@
 import t from 'tap';
 import { join } from 'node:path';
-import { ConfigError, loadConfig } from '../../functions/_shared/config.js';
+import { ConfigError, loadConfig, nodeProxyServing } from '../../functions/_shared/config.js';
 import { DEFAULT_POD_POLICY } from '../../functions/_shared/core/policy.js';
 
 const dir = t.testdir({ 'virtual.kubeconfig': 'kind: Config\n', 'tls.crt': 'x', 'tls.key': 'x', 'ca.crt': 'x' });
@@ -118,4 +118,33 @@ t.test('when values carry blanks, then they are trimmed and blank means unset', 
   t.equal(c.cluster, 'vc1');
   t.equal(c.host.kubeconfig, undefined);
   t.equal(c.logLevel, 'info');
+});
+
+t.test('when the node proxy keys are set, then they are parsed; a bad address or a half TLS pair is named; serving needs TLS and the client CA', async (t) => {
+  const c = loadConfig({
+    ...minimal,
+    NODE_PROXY_PORT: '10251',
+    NODE_PROXY_HOST: '127.0.0.1',
+    NODE_PROXY_ADVERTISE_ADDRESS: 'podferry-node-proxy.podferry-system.svc',
+    NODE_PROXY_TLS_CERT_FILE: file('tls.crt'),
+    NODE_PROXY_TLS_KEY_FILE: file('tls.key'),
+    NODE_PROXY_CLIENT_CA_FILE: file('ca.crt'),
+  });
+  t.same(c.nodeProxy, { host: '127.0.0.1', port: 10251, advertiseAddress: 'podferry-node-proxy.podferry-system.svc', tls: { certFile: file('tls.crt'), keyFile: file('tls.key') }, clientCaFile: file('ca.crt') });
+  t.same(nodeProxyServing(c), { tls: { certFile: file('tls.crt'), keyFile: file('tls.key') }, clientCaFile: file('ca.crt') });
+  t.same(loadConfig(minimal).nodeProxy, { host: '0.0.0.0', port: 10250 }, 'defaults: no advertised address, no TLS');
+  t.equal(loadConfig({ ...minimal, NODE_PROXY_ADVERTISE_ADDRESS: '10.0.0.7' }).nodeProxy.advertiseAddress, '10.0.0.7');
+  t.match(problems({ ...minimal, NODE_PROXY_ADVERTISE_ADDRESS: 'https://x:1', NODE_PROXY_TLS_CERT_FILE: file('tls.crt') }), [
+    /NODE_PROXY_TLS_CERT_FILE and NODE_PROXY_TLS_KEY_FILE must be set together/,
+    /NODE_PROXY_ADVERTISE_ADDRESS="https:\/\/x:1" is invalid/,
+  ]);
+  const missing = (() => {
+    try {
+      nodeProxyServing(loadConfig(minimal));
+    } catch (err) {
+      return err instanceof ConfigError ? [...err.problems] : [];
+    }
+    return [];
+  })();
+  t.match(missing, [/NODE_PROXY_TLS_CERT_FILE and NODE_PROXY_TLS_KEY_FILE are required/, /NODE_PROXY_CLIENT_CA_FILE is required/]);
 });

@@ -1,6 +1,7 @@
 import t from 'tap';
 import type { V1Pod, V1PodStatus } from '@kubernetes/client-node';
-import { isPodFinished, isPodReady, statusDiffers, statusMergePatch, translateStatus } from '../../functions/_shared/core/translate-status.js';
+import { ephemeralContainersSettled, isPodFinished, isPodReady, statusDiffers, statusMergePatch, translateStatus } from '../../functions/_shared/core/translate-status.js';
+import { statusFingerprint } from '../../functions/_shared/core/status-fingerprint.js';
 
 function runningHostPod(): V1Pod {
   return {
@@ -103,3 +104,29 @@ for (const [when, pod, ready, finished] of readiness) {
     t.equal(isPodFinished(pod), finished);
   });
 }
+
+t.test('when the host kubelet reports a kubectl debug container, then its status comes back only for containers the virtual pod declares', async (t) => {
+  const host = runningHostPod();
+  host.status!.ephemeralContainerStatuses = [
+    { name: 'debugger', ready: false, restartCount: 0, image: 'busybox', imageID: 'sha3', state: { running: { startedAt: new Date('2026-11-26T10:01:00Z') } } },
+    { name: 'host-only-debugger', ready: false, restartCount: 0, image: 'busybox', imageID: 'sha3' },
+  ];
+  const virtual: V1Pod = { metadata: { name: 'web' }, spec: { containers: [{ name: 'web' }], ephemeralContainers: [{ name: 'debugger', image: 'busybox' }] }, status: {} };
+  const s = translateStatus(host, virtual);
+  t.same(s.ephemeralContainerStatuses?.map((c) => c.name), ['debugger']);
+  t.ok(s.ephemeralContainerStatuses?.[0].state?.running, 'kubectl debug waits for this state');
+  t.ok(statusDiffers(virtual.status, s), 'a new debug container status is reported');
+});
+
+t.test('when a debug container is added to a Ready pod, then the pod is worth following until it starts, and its start is drift', async (t) => {
+  const host = runningHostPod();
+  t.ok(ephemeralContainersSettled(host), 'no ephemeral container: nothing to wait for');
+  host.spec!.ephemeralContainers = [{ name: 'debugger', image: 'busybox' }];
+  const before = statusFingerprint(host.status);
+  t.notOk(ephemeralContainersSettled(host), 'added, no status yet');
+  host.status!.ephemeralContainerStatuses = [{ name: 'debugger', ready: false, restartCount: 0, image: 'busybox', imageID: '', state: { waiting: { reason: 'ContainerCreating' } } }];
+  t.notOk(ephemeralContainersSettled(host), 'still creating');
+  host.status!.ephemeralContainerStatuses[0].state = { running: { startedAt: new Date() } };
+  t.ok(ephemeralContainersSettled(host), 'running');
+  t.not(statusFingerprint(host.status), before, 'resync sees the debug container start');
+});

@@ -72,6 +72,28 @@ t.test('when the API server presents the generated client certificate, then a se
   t.equal(body, 'kube-apiserver');
 });
 
+t.test('when the API server dials the node proxy with the generated kubelet client certificate, then each side accepts the other', async (t) => {
+  await generated;
+  t.match(new X509Certificate(read('nodeProxyCert')).subjectAltName, /DNS:node-proxy/, 'the node proxy certificate names its compose service');
+  const server = https.createServer({ key: read('nodeProxyKey'), cert: read('nodeProxyCert'), ca: read('caCert'), requestCert: true, rejectUnauthorized: true }, (req, res) => {
+    res.end(String((req.socket as import('node:tls').TLSSocket).getPeerCertificate().subject.CN));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.teardown(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  const body = await new Promise<string>((resolve, reject) => {
+    https.get({
+      host: '127.0.0.1', port: (server.address() as AddressInfo).port, path: '/healthz', servername: 'node-proxy',
+      ca: read('caCert'), cert: read('kubeletClientCert'), key: read('kubeletClientKey'),
+    }, (res) => {
+      let text = '';
+      res.on('data', (d) => (text += d));
+      res.on('end', () => resolve(text));
+    }).on('error', reject);
+  });
+  t.equal(body, 'kube-apiserver-kubelet-client');
+  t.equal(statSync(join(dir, CREDENTIAL_FILES.kubeletClientKey)).mode & 0o777, 0o600);
+});
+
 t.test('when register runs against a virtual and a host API server, then the webhook is registered, the namespace exists and podferry writes as itself', async (t) => {
   await generated;
   const token = read('virtualToken').trim();

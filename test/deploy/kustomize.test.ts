@@ -63,12 +63,17 @@ t.test('when infra/k8s is rendered with kubectl kustomize', { skip: kubectl ? fa
       t.equal(role.metadata.namespace, hostNamespace, `Role ${role.metadata.name} is in the host namespace`);
       for (const rule of (role as any).rules) {
         t.notOk(rule.resources.includes('*') || rule.verbs.includes('*'), 'no wildcards');
-        t.ok(rule.resources.every((r: string) => ['pods', 'configmaps', 'secrets', 'events'].includes(r)), `only pod-related resources: ${rule.resources}`);
+        t.ok(rule.resources.every((r: string) => ['pods', 'configmaps', 'secrets', 'events'].includes(r.split('/')[0])), `only pod-related resources: ${rule.resources}`);
       }
     }
-    const binding = base.find((o) => o.kind === 'RoleBinding') as any;
-    const worker = find(base, 'Deployment', 'podferry-worker')!;
-    t.same(binding.subjects, [{ kind: 'ServiceAccount', name: podSpec(worker).serviceAccountName, namespace: worker.metadata.namespace }]);
+    for (const name of ['podferry-worker', 'podferry-node-proxy']) {
+      const workload = find(base, 'Deployment', name)!;
+      const binding = base.find((o) => o.kind === 'RoleBinding' && (o as any).subjects.some((s: any) => s.name === podSpec(workload).serviceAccountName)) as any;
+      t.ok(binding, `${name}'s service account is bound`);
+      t.same(binding.subjects, [{ kind: 'ServiceAccount', name: podSpec(workload).serviceAccountName, namespace: workload.metadata.namespace }], `${name}: its binding names it alone`);
+    }
+    const proxyRole = find(base, 'Role', 'podferry-node-proxy') as any;
+    t.notOk(proxyRole.rules.some((r: any) => r.verbs.some((v: string) => ['delete', 'patch', 'update'].includes(v))), 'the node proxy never writes a pod');
     for (const name of ['podferry-webhook', 'podferry-dashboard']) {
       t.equal(podSpec(find(base, 'Deployment', name)!).automountServiceAccountToken, false, `${name} gets no API token`);
     }

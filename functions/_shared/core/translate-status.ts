@@ -92,6 +92,18 @@ export function isPodReady(pod: V1Pod | undefined): boolean {
   return (pod?.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
 }
 
+/**
+ * Every ephemeral container (kubectl debug) has started or ended on the host: until then a Ready pod is still
+ * worth following, since kubectl debug waits for that state to appear in the virtual pod.
+ */
+export function ephemeralContainersSettled(pod: V1Pod | undefined): boolean {
+  const statuses = pod?.status?.ephemeralContainerStatuses ?? [];
+  return (pod?.spec?.ephemeralContainers ?? []).every((c) => {
+    const state = statuses.find((s) => s.name === c.name)?.state;
+    return Boolean(state?.running || state?.terminated);
+  });
+}
+
 export function isPodFinished(pod: V1Pod | undefined): boolean {
   const phase = pod?.status?.phase;
   return phase === 'Succeeded' || phase === 'Failed';

@@ -4,18 +4,28 @@ import type { CoreV1Event, V1ConfigMap, V1Node, V1ObjectMeta, V1Pod, V1Secret } 
 import { sha256Hex } from '../core/names.js';
 import { checkOwnership, type OwnerWanted, type Ownership } from '../core/ownership.js';
 import { isAlreadyExists, isConflict, unlessNotFound } from './kube-errors.js';
+import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import type { KubeSide } from './kube-side.js';
+
+const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 
 export function readNode(side: KubeSide, name: string): Promise<V1Node | undefined> {
   return unlessNotFound(side.call('get', (core) => core.readNode({ name })));
 }
 
-/** Creates the node unless it exists; a concurrent creation by another worker counts as success. */
-export async function ensureNode(side: KubeSide, node: V1Node): Promise<void> {
+/**
+ * Creates the node unless it exists; a concurrent creation by another worker counts as success. An existing
+ * node gets `converge(existing)` as a merge patch of its status, when that returns one (e.g. a node made
+ * before the node proxy's address was configured, or when it changed).
+ */
+export async function ensureNode(side: KubeSide, node: V1Node, converge?: (existing: V1Node) => object | undefined): Promise<void> {
   try {
     await side.call('create', (core) => core.createNode({ body: node }));
   } catch (err) {
     if (!isAlreadyExists(err)) throw err;
+    const existing = converge && (await readNode(side, node.metadata!.name!));
+    const patch = existing && converge(existing);
+    if (patch) await side.call('patch', (core) => core.patchNodeStatus({ name: node.metadata!.name!, body: patch }, mergePatch));
   }
 }
 

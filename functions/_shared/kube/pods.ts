@@ -1,11 +1,12 @@
 // Thin operations on pods, one API call each, in the words the processors use. Absent objects are
 // `undefined`, not exceptions; every other failure is left to classifyKubeError by the caller.
-import { PatchStrategy, setHeaderOptions, type V1Pod, type V1PodList, type V1PodStatus } from '@kubernetes/client-node';
+import { PatchStrategy, setHeaderOptions, type V1EphemeralContainer, type V1Pod, type V1PodList, type V1PodStatus } from '@kubernetes/client-node';
 import { isNotFound, unlessNotFound } from './kube-errors.js';
 import type { KubeSide } from './kube-side.js';
 
 const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 const jsonPatch = setHeaderOptions('Content-Type', PatchStrategy.JsonPatch);
+const strategicPatch = setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch);
 
 export function readPod(side: KubeSide, namespace: string, name: string): Promise<V1Pod | undefined> {
   return unlessNotFound(side.call('get', (core) => core.readNamespacedPod({ namespace, name })));
@@ -32,6 +33,16 @@ export function patchPodJson(side: KubeSide, namespace: string, name: string, op
 export function patchPodStatus(side: KubeSide, namespace: string, name: string, uid: string | undefined, status: V1PodStatus | Record<string, unknown>): Promise<V1Pod> {
   const body = uid ? { metadata: { uid }, status } : { status };
   return side.call('patch', (core) => core.patchNamespacedPodStatus({ namespace, name, body }, mergePatch));
+}
+
+/**
+ * Appends ephemeral containers (`kubectl debug`) through the pods/ephemeralcontainers subresource, the only
+ * way to add them: a strategic merge patch keyed by name, as kubectl debug sends it, so existing ones stay.
+ */
+export function addEphemeralContainers(side: KubeSide, namespace: string, name: string, containers: readonly V1EphemeralContainer[]): Promise<V1Pod> {
+  return side.call('patch', (core) =>
+    core.patchNamespacedPodEphemeralcontainers({ namespace, name, body: { spec: { ephemeralContainers: containers } } }, strategicPatch),
+  );
 }
 
 export async function bindPod(side: KubeSide, namespace: string, name: string, nodeName: string): Promise<void> {

@@ -6,7 +6,7 @@
 import { DelayedError, type Job } from 'bullmq';
 import { hostPodName } from '../../_shared/core/names.js';
 import { planPodSync } from '../../_shared/core/plan.js';
-import { isPodFinished, isPodReady } from '../../_shared/core/translate-status.js';
+import { ephemeralContainersSettled, isPodFinished, isPodReady } from '../../_shared/core/translate-status.js';
 import { readPod } from '../../_shared/kube/pods.js';
 import { parseStatusJobData, type StatusJobData } from '../../_shared/queue/enqueue-status.js';
 import { enqueueSync } from '../../_shared/queue/enqueue-sync.js';
@@ -88,6 +88,6 @@ async function lookOnce(data: StatusJobData, deps: WorkerDeps, note: (m: string,
   }
   if (hostPod?.metadata?.deletionTimestamp) return { outcome: 'polling', hostResourceVersion }; // report until gone; then sync finalizes
   if (isPodFinished(hostPod)) return { outcome: 'finished' };
-  if (isPodReady(hostPod)) return { outcome: 'ready' };
+  if (isPodReady(hostPod) && ephemeralContainersSettled(hostPod)) return { outcome: 'ready' };
   return { outcome: 'polling', hostResourceVersion };
 }

@@ -13,7 +13,7 @@ import { hostObjectName } from '../../_shared/core/names.js';
 import type { Ownership } from '../../_shared/core/ownership.js';
 import { hostClaimExists, hostNameOwnership, readConfigMap, readSecret, recordPodWarning, upsertConfigMap, upsertSecret } from '../../_shared/kube/cluster-objects.js';
 import { isAlreadyExists, isConflict } from '../../_shared/kube/kube-errors.js';
-import { createPod, deletePod, patchPodJson, readPod } from '../../_shared/kube/pods.js';
+import { addEphemeralContainers, createPod, deletePod, patchPodJson, readPod } from '../../_shared/kube/pods.js';
 import { enqueueStatus } from '../../_shared/queue/enqueue-status.js';
 import { reportToVirtual } from '../report-to-virtual.js';
 import type { WorkerDeps } from '../worker-deps.js';
@@ -86,6 +86,16 @@ async function applyPlan(plan: PodSyncPlan, ref: ObjectRef, virtualPod: V1Pod | 
           throw err;
         }
         await note(`host pod converged: ${plan.changes.join(', ')}`);
+      }
+      if (plan.ephemeralContainersToAdd.length > 0) {
+        // kubectl debug: ephemeral containers only enter a live pod through their subresource.
+        try {
+          await addEphemeralContainers(deps.host, plan.host.namespace, plan.host.name, plan.ephemeralContainersToAdd);
+        } catch (err) {
+          if (isConflict(err)) return false;
+          throw err;
+        }
+        await note(`ephemeral containers added to the host pod: ${plan.ephemeralContainersToAdd.map((c) => c.name).join(', ')}`);
       }
       if (plan.report) await reportToVirtual({ namespace: ref.namespace, name: ref.name, uid: virtualPod?.metadata?.uid }, plan.report, deps);
       await enqueueStatus(deps.queues.status, ref, deps.now(), deps.statusPoll.firstMs);
