@@ -14,11 +14,13 @@ export async function runNext(p: PodHost): Promise<void> {
   const inits = p.spec.initContainers ?? [];
   if (p.initIndex < inits.length) return pullAndStart(p, [inits[p.initIndex]!.name]);
   for (const c of p.runtime.containers) c.state = waiting('ContainerCreating'); // no longer PodInitializing
-  return pullAndStart(p, p.runtime.containers.map((c) => c.name));
+  // Ephemeral containers added before the sandbox was up start with the app containers.
+  const ephemeral = (p.runtime.ephemeralContainers ?? []).filter((c) => !c.containerID).map((c) => c.name);
+  return pullAndStart(p, [...p.runtime.containers.map((c) => c.name), ...ephemeral]);
 }
 
 /** Pulls (or finds) the images, then creates and starts the containers; one status write for the batch. */
-async function pullAndStart(p: PodHost, names: string[]): Promise<void> {
+export async function pullAndStart(p: PodHost, names: string[]): Promise<void> {
   const pulling: string[] = [];
   for (const name of names) {
     const c = p.specContainer(name);
@@ -75,7 +77,7 @@ async function createAndStart(p: PodHost, name: string): Promise<void> {
       if ('running' in c.state) c.ready = true;
       await p.writeStatus();
     });
-  } else c.ready = !p.isInit(name);
+  } else c.ready = !p.isInit(name) && !p.isEphemeral(name);
   const behaviour = imageBehaviour(c.image);
   const exitIn = behaviour === 'crash' ? stepMs : behaviour === 'exit-0' || behaviour === 'exit-1' ? runMs : p.isInit(name) ? stepMs : undefined;
   const code = behaviour === 'crash' || behaviour === 'exit-1' ? 1 : 0;
@@ -130,7 +132,8 @@ async function containerExited(p: PodHost, name: string, exitCode: number, start
   c.ready = false;
   c.started = false;
   const policy = p.spec.restartPolicy ?? 'Always';
-  const restart = init ? exitCode !== 0 && policy !== 'Never' : policy === 'Always' || (policy === 'OnFailure' && exitCode !== 0);
+  // Ephemeral containers are never restarted, whatever the pod's policy.
+  const restart = p.isEphemeral(name) ? false : init ? exitCode !== 0 && policy !== 'Never' : policy === 'Always' || (policy === 'OnFailure' && exitCode !== 0);
   if (init && exitCode === 0) {
     await p.writeStatus();
     p.initIndex++;

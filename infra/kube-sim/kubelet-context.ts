@@ -50,7 +50,7 @@ export interface PodHost extends RefWaiter {
   readonly uid: string;
   readonly pod: KubeObject;
   readonly runtime: PodRuntime;
-  readonly spec: { containers?: SpecContainer[]; initContainers?: SpecContainer[]; restartPolicy?: string };
+  readonly spec: { containers?: SpecContainer[]; initContainers?: SpecContainer[]; ephemeralContainers?: SpecContainer[]; restartPolicy?: string };
   /** Containers waiting for an env source. */
   readonly blocked: Set<string>;
   readonly mountBlocked: boolean;
@@ -61,6 +61,7 @@ export interface PodHost extends RefWaiter {
   readonly crashes: Map<string, number>;
   specContainer(name: string): SpecContainer;
   isInit(name: string): boolean;
+  isEphemeral(name: string): boolean;
   container(name: string): ContainerRuntime;
   /** Runs step later, in the pod's order; dropped if the pod is torn down first (unless teardown). */
   after(ms: number, step: () => Promise<void>, teardown?: boolean): void;

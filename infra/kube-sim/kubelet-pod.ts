@@ -5,6 +5,7 @@
 import { isKubeError } from './errors.js';
 import type { NodeContext, PodHost, SpecContainer } from './kubelet-context.js';
 import { processExited, retryBlocked, runNext, waiting } from './kubelet-containers.js';
+import { newEphemeralContainers, startEphemeral } from './kubelet-ephemeral.js';
 import { desiredStatus, statusPatch, type ContainerRuntime, type PodRuntime } from './pod-lifecycle.js';
 import { missingReferences, type RefKind } from './pod-references.js';
 import { pods } from './resources.js';
@@ -46,19 +47,27 @@ export class PodWorker implements PodHost {
   }
 
   get spec() {
-    return (this.pod.spec ?? {}) as { containers?: SpecContainer[]; initContainers?: SpecContainer[]; restartPolicy?: string };
+    return (this.pod.spec ?? {}) as { containers?: SpecContainer[]; initContainers?: SpecContainer[]; ephemeralContainers?: SpecContainer[]; restartPolicy?: string };
   }
 
   specContainer(name: string): SpecContainer {
-    return [...(this.spec.initContainers ?? []), ...(this.spec.containers ?? [])].find((c) => c.name === name)!;
+    return [...(this.spec.initContainers ?? []), ...(this.spec.containers ?? []), ...(this.spec.ephemeralContainers ?? [])].find((c) => c.name === name)!;
   }
 
   isInit(name: string): boolean {
     return (this.spec.initContainers ?? []).some((c) => c.name === name);
   }
 
+  isEphemeral(name: string): boolean {
+    return (this.spec.ephemeralContainers ?? []).some((c) => c.name === name);
+  }
+
   container(name: string): ContainerRuntime {
-    return [...this.runtime.initContainers, ...this.runtime.containers].find((c) => c.name === name)!;
+    return this.allContainers().find((c) => c.name === name)!;
+  }
+
+  private allContainers(): ContainerRuntime[] {
+    return [...this.runtime.initContainers, ...this.runtime.containers, ...(this.runtime.ephemeralContainers ?? [])];
   }
 
   start(): void {
@@ -70,6 +79,7 @@ export class PodWorker implements PodHost {
   observe(pod: KubeObject): void {
     if (pod.metadata.uid !== this.uid || rvNumber(pod) < rvNumber(this.pod)) return;
     this.pod = pod;
+    if (!pod.metadata.deletionTimestamp && !this.closed && this.runtime && newEphemeralContainers(this).length) this.enqueue(() => startEphemeral(this));
     if (!pod.metadata.deletionTimestamp || this.closed) return;
     if (!this.deleting) {
       this.deleting = true;
@@ -101,7 +111,7 @@ export class PodWorker implements PodHost {
     const c = this.container(name);
     const id = c.containerID;
     this.ctx.runtime?.start({
-      pod: this.pod, name, kind: this.isInit(name) ? 'init' : 'regular', restartCount: c.restartCount, containerID: id ?? '',
+      pod: this.pod, name, kind: this.isInit(name) ? 'init' : this.isEphemeral(name) ? 'ephemeral' : 'regular', restartCount: c.restartCount, containerID: id ?? '',
       nodeName: this.ctx.node, hostIP: this.ctx.hostIP, podIP: this.runtime.podIP ?? '',
       onProcessExit: (code) => this.enqueue(() => processExited(this, name, code, id)),
     });
@@ -133,7 +143,8 @@ export class PodWorker implements PodHost {
   }
 
   event(spec: Omit<EventSpec, 'component' | 'host'>, container?: string): Promise<void> {
-    const fieldPath = container ? `spec.${this.isInit(container) ? 'initContainers' : 'containers'}{${container}}` : undefined;
+    const list = container && (this.isInit(container) ? 'initContainers' : this.isEphemeral(container) ? 'ephemeralContainers' : 'containers');
+    const fieldPath = container ? `spec.${list}{${container}}` : undefined;
     return recordEvent(this.ctx.api, this.write, this.pod, { ...spec, fieldPath, component: 'kubelet', host: this.ctx.node }, this.ctx.now());
   }
 
@@ -152,7 +163,7 @@ export class PodWorker implements PodHost {
     }
   }
 
-  private newContainer(c: SpecContainer, reason: string): ContainerRuntime {
+  newContainer(c: SpecContainer, reason: string): ContainerRuntime {
     return { name: c.name, image: c.image, imageID: '', state: waiting(reason), lastState: {}, restartCount: 0, started: false, ready: false };
   }
 
@@ -164,6 +175,7 @@ export class PodWorker implements PodHost {
       sandboxReady: false,
       initContainers: inits.map((c) => this.newContainer(c, 'PodInitializing')),
       containers: (this.spec.containers ?? []).map((c) => this.newContainer(c, inits.length ? 'PodInitializing' : 'ContainerCreating')),
+      ephemeralContainers: [],
       terminal: false,
     };
     if (this.deleting) return;
@@ -198,7 +210,7 @@ export class PodWorker implements PodHost {
     this.ctx.waitForRefs(this, false);
     if (!this.runtime) return this.finalDelete();
     this.runtime.terminal = true;
-    const running = [...this.runtime.initContainers, ...this.runtime.containers].filter((c) => 'running' in c.state);
+    const running = this.allContainers().filter((c) => 'running' in c.state);
     for (const c of running) {
       await this.event({ reason: 'Killing', message: `Stopping container ${c.name}` }, c.name);
       this.ctx.runtime?.terminating(this.uid, c.name);
@@ -220,7 +232,7 @@ export class PodWorker implements PodHost {
   private async finishTermination(): Promise<void> {
     this.killTimer = undefined;
     const finishedAt = stamp(this.ctx.now());
-    for (const c of [...this.runtime.initContainers, ...this.runtime.containers]) {
+    for (const c of this.allContainers()) {
       if ('running' in c.state) {
         const killed = imageBehaviour(c.image) === 'ignore-sigterm';
         c.state = { terminated: { exitCode: killed ? 137 : 0, reason: killed ? 'Error' : 'Completed', startedAt: c.state.running.startedAt, finishedAt, containerID: c.containerID } };

@@ -38,6 +38,8 @@ export interface PodRuntime {
   sandboxReady: boolean;
   initContainers: ContainerRuntime[];
   containers: ContainerRuntime[];
+  /** kubectl debug's containers: started once added, never restarted, outside phase and readiness. */
+  ephemeralContainers?: ContainerRuntime[];
   /** Set once the pod is being torn down and no container will start again. */
   terminal: boolean;
 }
@@ -200,6 +202,7 @@ export function desiredStatus(pod: KubeObject, runtime: PodRuntime, now: Date): 
   }
   if (runtime.initContainers.length) status.initContainerStatuses = [...runtime.initContainers].map(containerStatus);
   status.containerStatuses = [...runtime.containers].sort(byName).map(containerStatus);
+  if (runtime.ephemeralContainers?.length) status.ephemeralContainerStatuses = runtime.ephemeralContainers.map(containerStatus);
   return status;
 }
 
