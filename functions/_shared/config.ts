@@ -2,6 +2,7 @@
 // fails before doing anything, with every problem named at once (one crash loop per typo is too slow).
 import { existsSync } from 'node:fs';
 import { isIP } from 'node:net';
+import { parseMetadataFilter, type MetadataFilter } from './core/host-metadata-filter.js';
 import { parsePodPolicy, type PodPolicy } from './core/policy.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -26,6 +27,8 @@ export interface Config {
     allowUnauthenticated: boolean;
   };
   podPolicy: PodPolicy;
+  /** Tenant labels and annotations never copied to host objects (the defaults plus HOST_*_DENY). */
+  hostMetadata: MetadataFilter;
   nodeProxy: NodeProxyConfig;
 }
 
@@ -173,9 +176,16 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
 
   let podPolicy: PodPolicy | undefined;
   try {
-    podPolicy = parsePodPolicy(env.POD_POLICY?.trim() || undefined);
+    podPolicy = parsePodPolicy({ level: env.POD_SECURITY, exceptions: env.POD_POLICY, csiDrivers: env.CSI_DRIVERS });
   } catch (err) {
-    r.problems.push(`POD_POLICY is invalid: ${(err as Error).message}`);
+    r.problems.push(`POD_SECURITY/POD_POLICY/CSI_DRIVERS is invalid: ${(err as Error).message}`);
+  }
+
+  let hostMetadata: MetadataFilter | undefined;
+  try {
+    hostMetadata = parseMetadataFilter({ labelDeny: env.HOST_LABEL_DENY, annotationDeny: env.HOST_ANNOTATION_DENY });
+  } catch (err) {
+    r.problems.push((err as Error).message);
   }
 
   const config = {
@@ -204,6 +214,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       allowUnauthenticated,
     },
     podPolicy: podPolicy as PodPolicy,
+    hostMetadata: hostMetadata as MetadataFilter,
     nodeProxy: readNodeProxy(r, env),
   } satisfies Config;
 

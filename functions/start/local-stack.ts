@@ -3,7 +3,7 @@
 // through the API, the audit webhook backend from infra/virtual/audit-policy.yaml), Redis, the webhook and
 // the workers. It writes kubeconfigs and endpoints.json to the state dir and stops everything on close().
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AdmissionregistrationV1Api, CoreV1Api, KubeConfig, type V1ValidatingWebhookConfiguration } from '@kubernetes/client-node';
@@ -12,7 +12,6 @@ import pino, { type Logger } from 'pino';
 import { parse as parseYaml } from 'yaml';
 import { renderKubeconfig } from '../../infra/kube-sim/kubeconfig.js';
 import { startCluster, type StartClusterOptions, type StartedCluster } from '../../infra/kube-sim/server.js';
-import { createCertificateAuthority } from '../../infra/kube-sim/tls.js';
 import { loadConfig } from '../_shared/config.js';
 import { loggerOptions } from '../_shared/logger.js';
 import { startMetricsServer } from '../_shared/metrics/metrics-server.js';
@@ -22,6 +21,7 @@ import { startLocalNodeProxy, type LocalNodeProxy } from './local-node-proxy.js'
 import { buildApp } from '../webhook/app.js';
 import { startWorkers, type WorkerRuntime } from '../worker/run-workers.js';
 import { freePort } from './free-port.js';
+import { loadOrCreateStackSecrets, STACK_SECRETS_FILE } from './stack-secrets.js';
 import { startRedisServer, type RedisProcess } from './redis-server.js';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -47,8 +47,19 @@ export interface LocalStackOptions {
   inProcessWorkers?: boolean;
   /** Starts the host simulator (default: startCluster in this process; the benchmark runs it in its own). */
   startHost?: (options: StartClusterOptions) => Promise<StartedCluster>;
+  /**
+   * Keep both clusters' state, their credentials and the webhook's in the state dir (`virtual/`, `host/`,
+   * stack-secrets.json), so a restart with the same state dir brings everything back (default true).
+   */
+  persist?: boolean;
+  /** Start empty: remove what an earlier run left in the state dir first (`npm start -- --fresh`). */
+  fresh?: boolean;
   log?: Logger;
 }
+
+/** What a run leaves in the state dir, and --fresh removes (the Redis data included). */
+export const STATE_ENTRIES = ['virtual', 'host', 'redis', STACK_SECRETS_FILE, 'webhook.crt', 'webhook.key', 'audit-webhook.kubeconfig',
+  'virtual.kubeconfig', 'podferry-virtual.kubeconfig', 'host.kubeconfig', 'endpoints.json'];
 
 export interface Endpoints {
   cluster: string;
@@ -89,7 +100,10 @@ const PODFERRY_USER = 'podferry';
 export async function startLocalStack(opts: LocalStackOptions): Promise<LocalStack> {
   const log = opts.log ?? pino(loggerOptions('info', 'podferry-start'));
   const stateDir = resolve(opts.stateDir);
+  if (opts.fresh) for (const entry of STATE_ENTRIES) await rm(join(stateDir, entry), { recursive: true, force: true });
   await mkdir(stateDir, { recursive: true });
+  const persist = opts.persist !== false;
+  const dataDir = (cluster: 'virtual' | 'host') => (persist ? { dataDir: join(stateDir, cluster) } : {});
   const cluster = opts.cluster ?? 'demo';
   const hostNamespace = opts.hostNamespace ?? `vcluster-${cluster}`;
   const port = async (name: keyof typeof DEFAULT_PORTS) => (opts.ephemeralPorts ? freePort() : DEFAULT_PORTS[name]);
@@ -103,17 +117,17 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     const redisUrl = opts.redisUrl ?? (redis = await startRedisServer({ dataDir: join(stateDir, 'redis') })).url;
     if (redis) closers.push(() => redis!.stop());
 
-    const host = await (opts.startHost ?? startCluster)({ mode: 'host', name: 'host', port: await port('host'), nodes: opts.hostNodes ?? 3, kubelet: { startupDelayMs: opts.kubeletStepMs ?? 100 } });
+    const host = await (opts.startHost ?? startCluster)({ mode: 'host', name: 'host', port: await port('host'), nodes: opts.hostNodes ?? 3, kubelet: { startupDelayMs: opts.kubeletStepMs ?? 100 }, ...dataDir('host') });
     closers.push(() => host.close());
     const hostKubeconfig = join(stateDir, 'host.kubeconfig');
     await host.writeKubeconfig(hostKubeconfig);
     await ensureNamespace(host.kubeconfig, hostNamespace);
 
     // The webhook's own TLS, and the token the virtual API server presents to it (admission and audit).
-    const webhookCa = await createCertificateAuthority('podferry-webhook-ca');
-    const serving = await webhookCa.issueServerCert();
-    const webhookToken = randomBytes(24).toString('hex');
-    const podferryToken = randomBytes(24).toString('hex');
+    const secrets = await loadOrCreateStackSecrets(stateDir, persist);
+    const webhookCa = { certPem: secrets.webhookCaPem };
+    const serving = secrets.webhookServing;
+    const { webhookToken, podferryToken } = secrets;
     const tlsCertFile = join(stateDir, 'webhook.crt');
     const tlsKeyFile = join(stateDir, 'webhook.key');
     await writeFile(tlsCertFile, serving.certPem);
@@ -134,6 +148,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
       audit: { policy: AUDIT_POLICY_FILE, webhookKubeconfig: auditKubeconfig, batchMaxSize: 200, batchMaxWaitMs: 50, initialBackoffMs: 250 },
       tokenUsers: [{ token: podferryToken, user: { username: PODFERRY_USER, groups: ['system:authenticated'] } }],
       admissionCredentials: { token: webhookToken },
+      ...dataDir('virtual'),
       kubeletClient: nodeProxy.kubeletClient,
     });
     closers.push(() => virtual.close());
@@ -215,7 +230,8 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
         virtualKubeconfig: podferryKubeconfig,
         hostKubeconfig,
         hostNamespace,
-        translate: { vcluster: cluster, hostNamespace, hostServiceAccount: config.host.serviceAccount, syncEphemeralContainers: true },
+        translate: { vcluster: cluster, hostNamespace, hostServiceAccount: config.host.serviceAccount, metadataFilter: config.hostMetadata, syncEphemeralContainers: true },
+        policy: config.podPolicy,
         concurrency: config.worker.concurrency,
         hostQps: config.host.qps,
         resyncIntervalSeconds: opts.resyncIntervalSeconds ?? config.worker.resyncIntervalSeconds,

@@ -3,15 +3,16 @@ import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startLocalStack } from './local-stack.js';
 
-const USAGE = `usage: npm start -- [--state-dir DIR] [--ephemeral-ports]
-  --state-dir DIR      where kubeconfigs, endpoints.json and Redis data go (default .podferry)
+const USAGE = `usage: npm start -- [--state-dir DIR] [--ephemeral-ports] [--fresh]
+  --state-dir DIR      where kubeconfigs, endpoints.json, both clusters' state and Redis data go (default .podferry)
   --ephemeral-ports    pick free ports instead of the defaults (16443, 16444, 18443, 18080, 18250)
+  --fresh              start empty: forget the clusters, credentials and Redis data an earlier run left there
 Environment: REDIS_URL to use an existing Redis instead of starting redis-server; LOG_LEVEL.`;
 
 export async function main(argv: string[]): Promise<void> {
   let values;
   try {
-    ({ values } = parseArgs({ args: argv, options: { 'state-dir': { type: 'string' }, 'ephemeral-ports': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, strict: true }));
+    ({ values } = parseArgs({ args: argv, options: { 'state-dir': { type: 'string' }, 'ephemeral-ports': { type: 'boolean' }, fresh: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, strict: true }));
   } catch (err) {
     process.stderr.write(`podferry start: ${(err as Error).message}\n${USAGE}\n`);
     process.exit(2);
@@ -24,7 +25,7 @@ export async function main(argv: string[]): Promise<void> {
   const started = Date.now();
   let stack;
   try {
-    stack = await startLocalStack({ stateDir, ephemeralPorts: values['ephemeral-ports'] ?? false, redisUrl: process.env.REDIS_URL || undefined });
+    stack = await startLocalStack({ stateDir, ephemeralPorts: values['ephemeral-ports'] ?? false, redisUrl: process.env.REDIS_URL || undefined, fresh: values.fresh ?? false });
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     const hint = e.code === 'EADDRINUSE' ? ' (a port is taken: is another podferry running? try --ephemeral-ports)' : '';

@@ -34,7 +34,9 @@ export function reviewAdmission(request: AdmissionRequest, policy: PodPolicy, cl
   const allow: AdmissionResponse = { uid: request.uid, allowed: true };
   const isPod = request.resource.group === '' && request.resource.resource === 'pods';
   if (!isPod) return { response: allow, skipped: 'not a pod' };
-  if (request.subResource) return { response: allow, skipped: `subresource ${request.subResource}` };
+  // kubectl debug adds containers through pods/ephemeralcontainers; the object is the whole pod, checked as one.
+  const checkedSubresource = request.subResource === 'ephemeralcontainers';
+  if (request.subResource && !checkedSubresource) return { response: allow, skipped: `subresource ${request.subResource}` };
   if (request.operation !== 'CREATE' && request.operation !== 'UPDATE') return { response: allow, skipped: `operation ${request.operation}` };
   const virtualPod = request.object as V1Pod | null | undefined;
   if (!virtualPod || typeof virtualPod !== 'object') return { response: allow, skipped: 'no object' };

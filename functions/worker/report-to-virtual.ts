@@ -11,7 +11,7 @@ export async function reportToVirtual(virtual: { namespace: string; name: string
   if (report.nodeName) {
     if (!deps.knownVirtualNodes.has(report.nodeName)) {
       const proxy = deps.nodeProxy;
-      await ensureNode(deps.virtual, virtualNodeFor(report.nodeName, deps.now(), proxy), proxy && ((existing) => nodeProxyStatusPatch(existing, proxy)));
+      await ensureNode(deps.virtual, virtualNodeFor(report.nodeName, deps.now(), proxy, report.status.hostIP), proxy && ((existing) => nodeProxyStatusPatch(existing, proxy)));
       deps.knownVirtualNodes.add(report.nodeName);
     }
     try {

@@ -4,6 +4,7 @@ import { Queue, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { parseObjectRef } from '../_shared/core/job-refs.js';
+import { DEFAULT_POD_POLICY, type PodPolicy } from '../_shared/core/policy.js';
 import type { TranslateContext } from '../_shared/core/translate-pod.js';
 import type { NodeProxyEndpoint } from '../_shared/core/virtual-node.js';
 import { createKubeSide, type ApiCallCounts } from '../_shared/kube/kube-side.js';
@@ -28,6 +29,8 @@ export interface WorkerRuntimeOptions {
   hostKubeconfig?: string; // absent: in-cluster
   hostNamespace: string;
   translate: TranslateContext;
+  /** The host policy (POD_SECURITY, POD_POLICY, CSI_DRIVERS); default baseline without exceptions. */
+  policy?: PodPolicy;
   concurrency: number;
   hostQps: number;
   resyncIntervalSeconds: number;
@@ -69,6 +72,7 @@ export async function startWorkers(opts: WorkerRuntimeOptions): Promise<WorkerRu
     cluster: opts.cluster,
     hostNamespace: opts.hostNamespace,
     translate: opts.translate,
+    policy: opts.policy ?? DEFAULT_POD_POLICY,
     virtual: createKubeSide({ name: 'virtual', kubeconfigPath: opts.virtualKubeconfig, counts: metrics.apiCalls, maxSockets: opts.concurrency * 2 }),
     host: createKubeSide({ name: 'host', kubeconfigPath: opts.hostKubeconfig, counts: metrics.apiCalls, gate: limit.take, maxSockets: opts.concurrency * 2 }),
     queues: { sync: queues.sync, status: queues.status },

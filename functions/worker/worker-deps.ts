@@ -2,6 +2,7 @@
 // enqueue follow-up work on, the translation context and a clock. Processors hold no other state.
 import type { Queue } from 'bullmq';
 import type { Logger } from 'pino';
+import type { PodPolicy } from '../_shared/core/policy.js';
 import type { TranslateContext } from '../_shared/core/translate-pod.js';
 import type { NodeProxyEndpoint } from '../_shared/core/virtual-node.js';
 import type { KubeSide } from '../_shared/kube/kube-side.js';
@@ -15,6 +16,8 @@ export interface WorkerDeps {
   cluster: string; // the virtual cluster's name (vcluster), carried in every job ref
   hostNamespace: string;
   translate: TranslateContext;
+  /** The host policy, applied before every host create and converge (admission is only a courtesy). */
+  policy: PodPolicy;
   virtual: KubeSide;
   host: KubeSide;
   queues: WorkerQueues;

@@ -72,6 +72,11 @@ export class WorkerMetrics {
     if (seconds !== undefined) this.set.hostReadyToVirtualReady.observe(seconds);
   }
 
+  /** One refused host write; a policy refusal counts once per rule it broke. */
+  hostWriteRefused(cause: 'policy' | 'conflict', rules: readonly string[]): void {
+    for (const rule of new Set(rules)) this.set.hostWritesRefused.inc({ cause, rule });
+  }
+
   resyncFound(report: ResyncDrift): void {
     const kinds: Array<[string, number]> = [
       ['missing_on_host', report.missingOnHost],
@@ -140,6 +145,10 @@ export function observeHostPodCreated(deps: WithWorkerMetrics, virtualPod: V1Pod
 
 export function observeVirtualStatusReported(deps: WithWorkerMetrics, virtualPodBefore: V1Pod | undefined, reported: V1PodStatus): void {
   deps.metrics?.virtualStatusReported(virtualPodBefore, reported, deps.now());
+}
+
+export function observeHostWriteRefused(deps: WithWorkerMetrics, cause: 'policy' | 'conflict', rules: readonly string[]): void {
+  deps.metrics?.hostWriteRefused(cause, rules);
 }
 
 export function observeResyncDrift(deps: WithWorkerMetrics, report: ResyncDrift): void {

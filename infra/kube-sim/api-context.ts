@@ -3,6 +3,7 @@
 import { KubeError, forbidden, notFound } from './errors.js';
 import { apiVersionOf, namespaces } from './resources.js';
 import type { Store } from './store.js';
+import type { ApiHooks } from './api-hooks.js';
 import type { Admission, AdmissionOperation, KubeObject, ResourceType, WriteOptions } from './types.js';
 
 export interface ApiContext {
@@ -10,6 +11,8 @@ export interface ApiContext {
   now(): Date;
   random(): number;
   admission?: Admission;
+  /** Per-type admission, allocation and update rules (api-hooks.ts). */
+  hooks?: ApiHooks;
 }
 
 /** RFC 3339 with second precision, as metav1.Time marshals. */
@@ -66,7 +69,8 @@ function fieldsOf(obj: KubeObject, subresource?: string): Record<string, unknown
 /** Records the write's manager: replaces its previous entry for the same operation and subresource. */
 export function withManagedFields(ctx: ApiContext, resource: ResourceType, obj: KubeObject, opts: WriteOptions, operation: 'Update' | 'Apply', subresource?: string): void {
   const manager = opts.fieldManager ?? 'unknown';
-  const entry: Record<string, unknown> = { manager, operation, apiVersion: apiVersionOf(resource), time: timestamp(ctx.now()), fieldsType: 'FieldsV1', fieldsV1: fieldsOf(obj, subresource) };
+  const fieldsV1 = operation === 'Apply' && opts.appliedFields ? opts.appliedFields : fieldsOf(obj, subresource);
+  const entry: Record<string, unknown> = { manager, operation, apiVersion: apiVersionOf(resource), time: timestamp(ctx.now()), fieldsType: 'FieldsV1', fieldsV1 };
   if (subresource) entry.subresource = subresource;
   const others = (obj.metadata.managedFields ?? []).filter((e) => !(e.manager === manager && e.operation === operation && e.subresource === subresource));
   obj.metadata.managedFields = [...others, entry];

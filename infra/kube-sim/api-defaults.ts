@@ -2,6 +2,7 @@
 // as k8s pkg/apis/core/v1/defaults.go and the secret/configmap strategies apply them on every write.
 import type { StatusCause } from './errors.js';
 import type { KubeObject, ResourceType } from './types.js';
+import { applyWorkloadDefaults } from './workload-defaults.js';
 
 type Obj = Record<string, any>;
 
@@ -15,7 +16,7 @@ function defaultSecret(secret: Obj): void {
   }
 }
 
-/** Service: the scheme defaults (no IP allocation: the simulator has no service network). */
+/** Service: the scheme defaults (IP allocation is the registry's, in service-network.ts). */
 function defaultService(svc: Obj): void {
   const spec = (svc.spec ??= {}) as Obj;
   spec.type ??= 'ClusterIP';
@@ -29,9 +30,24 @@ function defaultService(svc: Obj): void {
 
 /** Runs on create and on every update of the main resource, like scheme defaulting of each decoded body. */
 export function applyTypeDefaults(resource: ResourceType, obj: KubeObject): void {
+  if (resource.group === 'storage.k8s.io' && resource.plural === 'storageclasses') defaultStorageClass(obj);
+  applyWorkloadDefaults(resource, obj);
   if (resource.group !== '') return;
   if (resource.plural === 'secrets') defaultSecret(obj);
   else if (resource.plural === 'services') defaultService(obj);
+  else if (resource.plural === 'persistentvolumeclaims' || resource.plural === 'persistentvolumes') defaultVolumeSpec(resource.plural, obj);
+}
+
+/** PersistentVolume(Claim)s: Filesystem volumes; a volume is Retained unless its class says otherwise. */
+function defaultVolumeSpec(plural: string, obj: Obj): void {
+  const spec = (obj.spec ??= {}) as Obj;
+  spec.volumeMode ??= 'Filesystem';
+  if (plural === 'persistentvolumes') spec.persistentVolumeReclaimPolicy ??= 'Retain';
+}
+
+function defaultStorageClass(sc: Obj): void {
+  sc.reclaimPolicy ??= 'Delete';
+  sc.volumeBindingMode ??= 'Immediate';
 }
 
 /** ConfigMaps and Secrets marked immutable keep their data and the flag itself. */

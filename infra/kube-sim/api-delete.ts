@@ -2,6 +2,7 @@
 // pods, finalizers that hold an object, and the namespace controller's cascade once a namespace terminates.
 import { conflict, forbidden } from './errors.js';
 import { admitMutate, admitValidate, mustGet, scopeOf, timestamp, type ApiContext } from './api-context.js';
+import { finalizersForDelete } from './delete-propagation.js';
 import { ALL_RESOURCES, namespaces, pods } from './resources.js';
 import type { DeleteOptions, KubeObject, ResourceType, UserInfo, WriteOptions } from './types.js';
 
@@ -45,23 +46,31 @@ export async function deleteObject(ctx: ApiContext, resource: ResourceType, name
   checkPreconditions(resource, stored, del);
 
   const grace = resource === pods ? podGracePeriod(stored, del) : 0;
-  const finalizers = stored.metadata.finalizers ?? [];
-  const meta = stored.metadata;
   if (resource === namespaces) return startNamespaceTermination(ctx, stored, opts);
+  // propagationPolicy Foreground/Orphan hold the object with a finalizer the garbage collector removes.
+  const finalizers = finalizersForDelete(resource, stored, del, opts.warnings);
+  const finalizersChanged = finalizers.join('\0') !== (stored.metadata.finalizers ?? []).join('\0');
+  const meta = stored.metadata;
 
   if (meta.deletionTimestamp) {
     // Already terminating: a delete may only shorten the period, and grace 0 without finalizers removes it.
     const current = meta.deletionGracePeriodSeconds ?? 0;
     if (grace === 0 && finalizers.length === 0) return remove(ctx, resource, stored, opts);
-    if (grace >= current) return { object: structuredClone(stored) as KubeObject, gone: false };
-    return markDeleting(ctx, resource, stored, grace, opts, false);
+    if (grace < current) return markDeleting(ctx, resource, stored, grace, opts, false, finalizers);
+    if (!finalizersChanged || opts.dryRun) return { object: structuredClone(stored) as KubeObject, gone: false };
+    const next = structuredClone(stored) as KubeObject;
+    if (finalizers.length) next.metadata.finalizers = finalizers;
+    else delete next.metadata.finalizers;
+    return { object: structuredClone(ctx.store.commit('MODIFIED', resource, next, stored)) as KubeObject, gone: false };
   }
-  if (grace > 0 || finalizers.length > 0) return markDeleting(ctx, resource, stored, grace, opts, true);
+  if (grace > 0 || finalizers.length > 0) return markDeleting(ctx, resource, stored, grace, opts, true, finalizers);
   return remove(ctx, resource, stored, opts);
 }
 
-function markDeleting(ctx: ApiContext, resource: ResourceType, stored: KubeObject, grace: number, opts: WriteOptions, first: boolean): DeleteResult {
+function markDeleting(ctx: ApiContext, resource: ResourceType, stored: KubeObject, grace: number, opts: WriteOptions, first: boolean, finalizers: string[]): DeleteResult {
   const next = structuredClone(stored) as KubeObject;
+  if (finalizers.length) next.metadata.finalizers = finalizers;
+  else delete next.metadata.finalizers;
   next.metadata.deletionTimestamp = timestamp(new Date(ctx.now().getTime() + grace * 1000));
   next.metadata.deletionGracePeriodSeconds = grace;
   if (first && resource.hasSpec) next.metadata.generation = (next.metadata.generation ?? 0) + 1;

@@ -9,6 +9,7 @@ import { apiVersionOf, namespaces, pods } from './resources.js';
 import { strictDecodingError, unknownFieldMessages, unknownFields } from './schema.js';
 import type { KubeObject, ResourceType, WriteOptions } from './types.js';
 import { deepEqual, validateObjectMeta, validateObjectMetaUpdate, validatePodSpecUpdate } from './validation.js';
+import { validateWorkloadUpdate } from './workload-validation.js';
 
 /**
  * fieldValidation: Strict refuses unknown fields (400), Warn (the default) reports them, Ignore says nothing.
@@ -106,10 +107,12 @@ export function prepareUpdate(ctx: ApiContext, resource: ResourceType, stored: K
     }
   }
 
-  const causes = [...validateObjectMeta(resource, next), ...validateObjectMetaUpdate(next, stored), ...immutableDataCauses(resource, next, stored)];
+  const hookCauses = ctx.hooks?.beginUpdate(resource, next, stored, wo, subresource) ?? [];
+  const causes = [...validateObjectMeta(resource, next), ...validateObjectMetaUpdate(next, stored), ...immutableDataCauses(resource, next, stored), ...hookCauses];
   if (resource === pods && subresource === undefined) {
     causes.push(...validatePodSpecUpdate((next.spec ?? {}) as Record<string, unknown>, (stored.spec ?? {}) as Record<string, unknown>));
   }
+  if (subresource === undefined) causes.push(...validateWorkloadUpdate(resource, next, stored));
   if (resource === pods && subresource === 'ephemeralcontainers') {
     causes.push(...validateEphemeralContainersUpdate((next.spec ?? {}) as Record<string, unknown>, (stored.spec ?? {}) as Record<string, unknown>));
     causes.push(...validateEphemeralContainers((next.spec ?? {}) as Record<string, unknown>));

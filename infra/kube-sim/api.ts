@@ -8,13 +8,18 @@ import { deleteObject, finalizeNamespaceIfEmpty } from './api-delete.js';
 import { listObjects } from './api-list.js';
 import { applyPodAdmissionDefaults, applyPodSchemeDefaults, qosClass, randomSuffix } from './pod-defaults.js';
 import { bindPod } from './api-binding.js';
+import { createApiHooks } from './api-hooks.js';
 import { applyTypeDefaults } from './api-defaults.js';
 import { checkFields, prepareUpdate } from './api-update.js';
 import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch } from './patch.js';
+import { applyConfiguration, fieldsOf as appliedFieldsOf } from './server-side-apply.js';
 import { apiVersionOf, configMaps, findResource, namespaces, pods, serviceAccounts } from './resources.js';
 import { Store } from './store.js';
 import type { Admission, Api, DeleteOptions, KubeList, KubeObject, ListOptions, PatchType, ResourceType, WatchEvent, WatchOptions, WriteOptions } from './types.js';
 import { validateObjectMeta, validatePodSpec } from './validation.js';
+import { applyScale, toScale } from './api-scale.js';
+import { prepareWorkloadForCreate } from './workload-defaults.js';
+import { validateWorkload } from './workload-validation.js';
 import { WatchHub, type BookmarkingWatchHandle } from './watch-hub.js';
 
 export interface ApiOptions {
@@ -25,7 +30,16 @@ export interface ApiOptions {
   bookmarkIntervalMs?: number;
   /** PEM of the cluster CA, published in every namespace's kube-root-ca.crt ConfigMap. */
   rootCaPem?: string;
+  /** The Service ClusterIP range, default 10.96.0.0/12. */
+  serviceCidr?: string;
+  /** A store to serve, e.g. one restored from disk (persistence.ts); default a new empty one. */
+  store?: Store;
+  /** Subresource creates served by code outside this file, by "plural/subresource" (serviceaccounts/token). */
+  subresources?: Record<string, SubresourceCreate>;
 }
+
+/** POST to a subresource of one object: the body as decoded, the answer as sent. */
+export type SubresourceCreate = (ctx: ApiContext, namespace: string, name: string, body: KubeObject, wo: WriteOptions) => Promise<KubeObject>;
 
 export type SimApi = Omit<Api, 'watch'> & {
   setAdmission(admission: Admission): void;
@@ -35,8 +49,9 @@ export type SimApi = Omit<Api, 'watch'> & {
 const SEED_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
 
 export function createApi(opts: ApiOptions = {}): SimApi {
-  const store = new Store(opts.watchHistory ?? 10_000);
+  const store = opts.store ?? new Store(opts.watchHistory ?? 10_000);
   const ctx: ApiContext = { store, now: opts.now ?? (() => new Date()), random: opts.random ?? Math.random };
+  ctx.hooks = createApiHooks(store, ctx.random, { serviceCidr: opts.serviceCidr });
   const hub = new WatchHub(store, { bookmarkIntervalMs: opts.bookmarkIntervalMs });
   const rootCa = opts.rootCaPem ?? '-----BEGIN CERTIFICATE-----\nkube-sim\n-----END CERTIFICATE-----\n';
 
@@ -91,6 +106,7 @@ export function createApi(opts: ApiOptions = {}): SimApi {
       obj.spec = { finalizers: ['kubernetes'] };
     }
     applyTypeDefaults(resource, obj);
+    ctx.hooks?.admitCreate(resource, obj);
 
     let next = (await admitMutate(ctx, { operation: 'CREATE', resource, namespace: ns, name: displayName, object: obj, opts: wo }))!;
     typeMeta(resource, next);
@@ -113,9 +129,12 @@ export function createApi(opts: ApiOptions = {}): SimApi {
     if (resource.hasSpec) next.metadata.generation = 1;
     if (resource === pods) next.status = { phase: 'Pending', qosClass: qosClass((next.spec ?? {}) as Record<string, unknown>) };
     if (resource === namespaces) next.status = { phase: 'Active' };
+    ctx.hooks?.beginCreate(resource, next, wo);
+    prepareWorkloadForCreate(resource, next);
 
     const causes = validateObjectMeta(resource, next);
     if (resource === pods) causes.push(...validatePodSpec(next));
+    causes.push(...validateWorkload(resource, next));
     if (causes.length) throw invalid(resource.kind, resource.group, next.metadata.name ?? '', causes);
     await admitValidate(ctx, { operation: 'CREATE', resource, namespace: ns, name: next.metadata.name!, object: next, opts: wo });
     if (store.get(resource, ns, next.metadata.name!)) throw alreadyExists(resource.plural, resource.group, next.metadata.name!);
@@ -179,6 +198,19 @@ export function createApi(opts: ApiOptions = {}): SimApi {
     return new KubeError(409, 'Conflict', `Operation cannot be fulfilled on ${resource.group ? `${resource.plural}.${resource.group}` : resource.plural} "${name}": Precondition failed: UID in precondition: ${given}, UID in object meta: ${actual}`, { name, group: resource.group, kind: resource.plural });
   }
 
+  /** PUT or PATCH of /scale: the Scale view of the stored object, changed, written back as its spec.replicas. */
+  async function writeScale(resource: ResourceType, namespace: string | undefined, name: string, wo: WriteOptions, retry: boolean, change: (scale: KubeObject) => KubeObject): Promise<KubeObject> {
+    const ns = scopeOf(resource, namespace);
+    return retryingConflicts(async () => {
+      const stored = mustGet(ctx, resource, ns, name);
+      const scale = change(toScale(stored));
+      const rv = scale?.metadata?.resourceVersion;
+      if (rv && rv !== stored.metadata.resourceVersion) throw conflictAfterAdmission(resource, name);
+      const candidate = applyScale(stored, structuredClone(stored) as KubeObject, scale);
+      return toScale(await updateWith(resource, stored, candidate, wo, undefined));
+    }, retry);
+  }
+
   function checkSubresource(resource: ResourceType, subresource: string | undefined, method: string): void {
     if (subresource === undefined || subresource === '') return;
     if (!resource.subresources.includes(subresource) || subresource === 'binding') throw methodNotAllowed(method);
@@ -193,6 +225,7 @@ export function createApi(opts: ApiOptions = {}): SimApi {
 
     get(resource, namespace, name, subresource) {
       checkSubresource(resource, subresource, 'GET');
+      if (subresource === 'scale') return toScale(mustGet(ctx, resource, scopeOf(resource, namespace), name));
       return structuredClone(mustGet(ctx, resource, scopeOf(resource, namespace), name)) as KubeObject;
     },
 
@@ -203,6 +236,8 @@ export function createApi(opts: ApiOptions = {}): SimApi {
     async create(resource, namespace, body, wo, sub) {
       if (sub) {
         if (resource === pods && sub.subresource === 'binding') return bindPod(ctx, scopeOf(resource, namespace), sub.name, body, wo);
+        const handler = opts.subresources?.[`${resource.plural}/${sub.subresource}`];
+        if (handler) return handler(ctx, scopeOf(resource, namespace), sub.name, body, wo);
         throw methodNotAllowed('POST');
       }
       return createObject(resource, namespace, body, wo);
@@ -211,6 +246,7 @@ export function createApi(opts: ApiOptions = {}): SimApi {
     async update(resource, namespace, name, body, wo, subresource) {
       checkSubresource(resource, subresource, 'PUT');
       if (body?.metadata?.name && body.metadata.name !== name) throw badRequest(`the name of the object (${body.metadata.name}) does not match the name on the URL (${name})`);
+      if (subresource === 'scale') return writeScale(resource, namespace, name, wo, !body?.metadata?.resourceVersion, () => structuredClone(body));
       body = structuredClone(body);
       checkFields(resource, body, wo);
       const ns = scopeOf(resource, namespace);
@@ -229,23 +265,32 @@ export function createApi(opts: ApiOptions = {}): SimApi {
       checkSubresource(resource, subresource, 'PATCH');
       const ns = scopeOf(resource, namespace);
       if (patchType === 'apply' && !wo.fieldManager) throw badRequest('PATCH requests with apply content type require fieldManager to be specified');
+      if (subresource === 'scale') {
+        return { object: await writeScale(resource, namespace, name, wo, true, (scale) => patchType === 'json' ? applyJsonPatch(scale, patchBody)
+          : patchType === 'strategic' ? applyStrategicMergePatch(scale, patchBody, 'Scale') : applyMergePatch(scale, patchBody)), created: false };
+      }
       return retryingConflicts(async () => {
         const stored = store.get(resource, ns, name);
         if (!stored) {
           if (patchType !== 'apply' || subresource) throw notFound(resource.plural, resource.group, name);
           const body = structuredClone(patchBody) as KubeObject;
           body.metadata = { ...(body?.metadata ?? {}), name };
-          return { object: await createObject(resource, namespace, body, wo, 'Apply'), created: true };
+          return { object: await createObject(resource, namespace, body, { ...wo, appliedFields: appliedFieldsOf(body, resource.kind) }, 'Apply'), created: true };
         }
         const base = structuredClone(stored) as KubeObject;
         let patched: KubeObject;
+        let writeOpts = wo;
         if (patchType === 'json') patched = applyJsonPatch(base, patchBody);
         else if (patchType === 'strategic') patched = applyStrategicMergePatch(base, patchBody, resource.kind);
-        else patched = applyMergePatch(base, patchBody);
+        else if (patchType === 'apply') {
+          const applied = applyConfiguration(base, patchBody, wo.fieldManager!, resource.kind);
+          patched = applied.object;
+          writeOpts = { ...wo, appliedFields: applied.fields };
+        } else patched = applyMergePatch(base, patchBody);
         checkFields(resource, patched, wo);
         if (patched.metadata?.resourceVersion !== stored.metadata.resourceVersion) throw conflictAfterAdmission(resource, name);
         if (patched.metadata?.uid !== stored.metadata.uid) throw uidMismatch(resource, name, String(patched.metadata?.uid), stored.metadata.uid!);
-        return { object: await updateWith(resource, stored, patched, wo, subresource, patchType === 'apply' ? 'Apply' : 'Update'), created: false };
+        return { object: await updateWith(resource, stored, patched, writeOpts, subresource, patchType === 'apply' ? 'Apply' : 'Update'), created: false };
       }, true);
     },
 
@@ -272,6 +317,7 @@ export function createApi(opts: ApiOptions = {}): SimApi {
   };
 
   for (const name of SEED_NAMESPACES) {
+    if (store.get(namespaces, '', name)) continue; // a restored store has them already
     store.commit('ADDED', namespaces, {
       apiVersion: 'v1', kind: 'Namespace',
       metadata: { name, uid: randomUUID(), creationTimestamp: timestamp(ctx.now()), labels: { 'kubernetes.io/metadata.name': name } },

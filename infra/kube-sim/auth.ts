@@ -39,7 +39,8 @@ export interface Authenticator {
   authenticate(req: IncomingMessage): UserInfo | undefined;
 }
 
-export function createAuthenticator(tokens: ReadonlyMap<string, UserInfo>): Authenticator {
+/** `verifyToken` checks bearer tokens the static table does not list (service account JWTs). */
+export function createAuthenticator(tokens: ReadonlyMap<string, UserInfo>, verifyToken?: (token: string) => UserInfo | undefined): Authenticator {
   return {
     // Certificate first, then the token: kube-apiserver's union authenticator accepts whichever succeeds.
     authenticate(req) {
@@ -50,7 +51,8 @@ export function createAuthenticator(tokens: ReadonlyMap<string, UserInfo>): Auth
       }
       const header = req.headers.authorization;
       if (header !== undefined && header.length > 7 && header.slice(0, 7).toLowerCase() === 'bearer ') {
-        return tokens.get(header.slice(7).trim());
+        const token = header.slice(7).trim();
+        return tokens.get(token) ?? verifyToken?.(token);
       }
       return undefined;
     },

@@ -12,6 +12,8 @@ export const USAGE = `usage: npm run sim -- --mode virtual|host --kubeconfig-out
   --nodes N                 host mode: simulated nodes (default 3)
   --startup-delay-ms N      host mode: delay between pod start steps
   --watch-history N         events a watch can resume from before 410 Expired
+  --data-dir DIR            keep the store and credentials in DIR, so a restart brings the cluster back
+  --service-cidr CIDR       Service ClusterIP range (default 10.96.0.0/12 host, 10.43.0.0/16 virtual)
   --max-body-bytes N        largest request body (default 3145728)
   --audit-policy FILE       audit policy YAML (with --audit-webhook-kubeconfig)
   --audit-webhook-kubeconfig FILE
@@ -37,7 +39,7 @@ function numberFlag(values: Record<string, unknown>, flag: string): number | und
 
 export function parseCliArgs(argv: string[]): CliOptions {
   const stringOptions = Object.fromEntries(
-    ['mode', 'kubeconfig-out', 'host', 'name', 'audit-policy', 'audit-webhook-kubeconfig', ...NUMBER_FLAGS].map((f) => [f, { type: 'string' as const }]),
+    ['mode', 'kubeconfig-out', 'host', 'name', 'audit-policy', 'audit-webhook-kubeconfig', 'data-dir', 'service-cidr', ...NUMBER_FLAGS].map((f) => [f, { type: 'string' as const }]),
   );
   let values: Record<string, unknown>;
   try {
@@ -55,6 +57,8 @@ export function parseCliArgs(argv: string[]): CliOptions {
   const cluster: ClusterOptions = { mode };
   if (typeof values.name === 'string') cluster.name = values.name;
   if (typeof values.host === 'string') cluster.host = values.host;
+  if (typeof values['data-dir'] === 'string') cluster.dataDir = values['data-dir'];
+  if (typeof values['service-cidr'] === 'string') cluster.serviceCidr = values['service-cidr'];
   if (n('port') !== undefined) cluster.port = n('port');
   if (n('nodes') !== undefined) cluster.nodes = n('nodes');
   if (n('startup-delay-ms') !== undefined) cluster.kubelet = { startupDelayMs: n('startup-delay-ms') };

@@ -26,15 +26,22 @@ const SUBRESOURCE_VERBS: Record<string, string[]> = {
   portforward: ['create', 'get'],
   binding: ['create'],
   finalize: ['update'],
+  token: ['create'],
+  scale: ['get', 'patch', 'update'],
 };
 
-/** The options kind a connect subresource takes (kubectl reads only the verbs; clients that list kinds see these). */
-const SUBRESOURCE_KINDS: Record<string, string> = {
-  binding: 'Binding',
-  exec: 'PodExecOptions',
-  attach: 'PodAttachOptions',
-  portforward: 'PodPortForwardOptions',
+/** Subresources whose kind is not the parent's: Binding, TokenRequest from another group, Scale, connect options. */
+const SUBRESOURCE_KINDS: Record<string, Record<string, string>> = {
+  binding: { kind: 'Binding' },
+  token: { group: 'authentication.k8s.io', version: 'v1', kind: 'TokenRequest' },
+  // The scale client reads the Scale's group and version from this entry (kubectl scale).
+  scale: { group: 'autoscaling', version: 'v1', kind: 'Scale' },
+  // The options kind a connect subresource takes (kubectl reads only the verbs; clients that list kinds see these).
+  exec: { kind: 'PodExecOptions' },
+  attach: { kind: 'PodAttachOptions' },
+  portforward: { kind: 'PodPortForwardOptions' },
 };
+
 
 function resourceList(groupVersion: string, resources: readonly ResourceType[]): Record<string, unknown> {
   const entries: Record<string, unknown>[] = [];
@@ -44,8 +51,8 @@ function resourceList(groupVersion: string, resources: readonly ResourceType[]):
     if (r.categories.length) entry.categories = r.categories;
     entries.push(entry);
     for (const sub of r.subresources) {
-      const kind = SUBRESOURCE_KINDS[sub] ?? r.kind;
-      entries.push({ name: `${r.plural}/${sub}`, singularName: '', namespaced: r.namespaced, kind, verbs: SUBRESOURCE_VERBS[sub] ?? ['get'] });
+      const kind = SUBRESOURCE_KINDS[sub] ?? { kind: r.kind };
+      entries.push({ name: `${r.plural}/${sub}`, singularName: '', namespaced: r.namespaced, ...kind, verbs: SUBRESOURCE_VERBS[sub] ?? ['get'] });
     }
   }
   return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion, resources: entries };

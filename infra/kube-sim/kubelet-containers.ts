@@ -3,6 +3,7 @@
 // kubelet-pod.ts owns; the status write that follows is the pod's.
 import type { PodHost } from './kubelet-context.js';
 import type { TerminatedState } from './pod-lifecycle.js';
+import { invalidImageMessage } from './image-reference.js';
 import { missingReferences } from './pod-references.js';
 import { backOffMs, containerId, defaultPullPolicy, goDuration, imageBehaviour, imageId, normalizedImage } from './sim-images.js';
 
@@ -22,16 +23,30 @@ export async function runNext(p: PodHost): Promise<void> {
 /** Pulls (or finds) the images, then creates and starts the containers; one status write for the batch. */
 export async function pullAndStart(p: PodHost, names: string[]): Promise<void> {
   const pulling: string[] = [];
+  const valid: string[] = [];
+  const epochs = new Map<string, number>();
   for (const name of names) {
     const c = p.specContainer(name);
+    // The kubelet parses the reference before any pull; one that does not parse never gets further.
+    const invalid = invalidImageMessage(c.image);
+    if (invalid) {
+      await p.event({ reason: 'InspectFailed', message: invalid, type: 'Warning' }, name);
+      await p.event({ reason: 'Failed', message: 'Error: InvalidImageName', type: 'Warning' }, name);
+      p.container(name).state = waiting('InvalidImageName', invalid);
+      continue;
+    }
+    valid.push(name);
+    epochs.set(name, p.epoch(name));
     const policy = c.imagePullPolicy ?? defaultPullPolicy(c.image);
     if (policy === 'Always' || !p.ctx.images.has(normalizedImage(c.image))) {
       pulling.push(name);
       await p.event({ reason: 'Pulling', message: `Pulling image "${c.image}"` }, name);
     }
   }
+  if (!valid.length) return p.writeStatus();
   p.after(p.ctx.timing.stepMs, async () => {
-    for (const name of names) {
+    for (const name of valid) {
+      if (p.replacedSince(name, epochs.get(name)!)) continue;
       const c = p.specContainer(name);
       if (imageBehaviour(c.image) === 'pull-fail') {
         await pullFailed(p, name);
@@ -73,7 +88,7 @@ async function createAndStart(p: PodHost, name: string): Promise<void> {
   const { stepMs, runMs } = p.ctx.timing;
   // Without a readiness probe a running container is ready at once; with one, after the first probe passes.
   if (p.specContainer(name).readinessProbe && !p.isInit(name)) {
-    p.after(stepMs, async () => {
+    p.afterFor(name, stepMs, async () => {
       if ('running' in c.state) c.ready = true;
       await p.writeStatus();
     });
@@ -83,7 +98,7 @@ async function createAndStart(p: PodHost, name: string): Promise<void> {
   const code = behaviour === 'crash' || behaviour === 'exit-1' ? 1 : 0;
   const startedAt = c.state.running.startedAt;
   const id = c.containerID;
-  if (exitIn !== undefined) p.after(exitIn, () => containerExited(p, name, code, startedAt, id));
+  if (exitIn !== undefined) p.afterFor(name, exitIn, () => containerExited(p, name, code, startedAt, id));
 }
 
 /** The container's main process ended by itself (a script finished, a shell exited). */
@@ -109,13 +124,13 @@ async function pullFailed(p: PodHost, name: string): Promise<void> {
   await p.event({ reason: 'Failed', message: 'Error: ErrImagePull', type: 'Warning' }, name);
   c.state = waiting('ErrImagePull', rpc);
   const delay = backOffMs(n, p.ctx.timing.backOffBaseMs, p.ctx.timing.backOffMaxMs);
-  p.after(delay, async () => {
+  p.afterFor(name, delay, async () => {
     const message = `Back-off pulling image "${c.image}"`;
     await p.event({ reason: 'BackOff', message }, name);
     await p.event({ reason: 'Failed', message: 'Error: ImagePullBackOff', type: 'Warning' }, name);
     c.state = waiting('ImagePullBackOff', message);
     await p.writeStatus();
-    p.after(delay, () => pullAndStart(p, [name]));
+    p.afterFor(name, delay, () => pullAndStart(p, [name]));
   });
 }
 
@@ -155,7 +170,7 @@ async function containerExited(p: PodHost, name: string, exitCode: number, start
   };
   if (n === 1) {
     await p.writeStatus();
-    p.after(p.ctx.timing.stepMs, restartNow);
+    p.afterFor(name, p.ctx.timing.stepMs, restartNow);
     return;
   }
   const delay = backOffMs(n - 1, p.ctx.timing.backOffBaseMs, p.ctx.timing.backOffMaxMs);
@@ -164,5 +179,32 @@ async function containerExited(p: PodHost, name: string, exitCode: number, start
   c.state = waiting('CrashLoopBackOff', `back-off ${goDuration(delay)} restarting failed container=${name} pod=${podRef}`);
   await p.event({ reason: 'BackOff', message: `Back-off restarting failed container ${name} in pod ${podRef}`, type: 'Warning' }, name);
   await p.writeStatus();
-  p.after(delay, restartNow);
+  p.afterFor(name, delay, restartNow);
+}
+
+/**
+ * The pod's spec now names another image for a container (the one pod field an update may change): the
+ * kubelet kills the container and starts a new one from the new image, counted as a restart, with no
+ * back-off since the container's definition changed.
+ */
+export async function replaceContainer(p: PodHost, name: string): Promise<void> {
+  const c = p.container(name);
+  const image = p.specContainer(name).image;
+  if (!c || c.image === image || p.deleting) return;
+  p.replace(name);
+  if ('running' in c.state) {
+    await p.event({ reason: 'Killing', message: `Container ${name} definition changed, will be restarted` }, name);
+    const killed = imageBehaviour(c.image) === 'ignore-sigterm';
+    c.lastState = { terminated: { exitCode: killed ? 137 : 0, reason: killed ? 'Error' : 'Completed', startedAt: c.state.running.startedAt, finishedAt: stamp(p.ctx.now()), containerID: c.containerID } };
+  }
+  if (c.containerID) c.restartCount++;
+  c.image = image;
+  c.imageID = '';
+  c.state = waiting('ContainerCreating');
+  c.ready = false;
+  c.started = false;
+  p.pullFailures.delete(name);
+  p.crashes.delete(name);
+  await p.writeStatus();
+  await pullAndStart(p, [name]);
 }

@@ -65,6 +65,13 @@ export interface PodHost extends RefWaiter {
   container(name: string): ContainerRuntime;
   /** Runs step later, in the pod's order; dropped if the pod is torn down first (unless teardown). */
   after(ms: number, step: () => Promise<void>, teardown?: boolean): void;
+  /** Like after, for one container: also dropped if that container is replaced meanwhile (a new image). */
+  afterFor(container: string, ms: number, step: () => Promise<void>): void;
+  /** How many times the container was replaced; replacedSince tells whether that changed. */
+  epoch(container: string): number;
+  replacedSince(container: string, epoch: number): boolean;
+  /** Marks the container replaced: its pending steps are dropped. */
+  replace(container: string): void;
   event(spec: Omit<EventSpec, 'component' | 'host'>, container?: string): Promise<void>;
   writeStatus(): Promise<void>;
   /** The container just started: its process in the container runtime. */

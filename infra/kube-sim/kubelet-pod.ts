@@ -4,7 +4,8 @@
 // arrives mid-step never interleaves with it.
 import { isKubeError } from './errors.js';
 import type { NodeContext, PodHost, SpecContainer } from './kubelet-context.js';
-import { processExited, retryBlocked, runNext, waiting } from './kubelet-containers.js';
+import { adoptableRuntime } from './kubelet-adopt.js';
+import { processExited, replaceContainer, retryBlocked, runNext, waiting } from './kubelet-containers.js';
 import { newEphemeralContainers, startEphemeral } from './kubelet-ephemeral.js';
 import { desiredStatus, statusPatch, type ContainerRuntime, type PodRuntime } from './pod-lifecycle.js';
 import { missingReferences, type RefKind } from './pod-references.js';
@@ -32,6 +33,7 @@ export class PodWorker implements PodHost {
   readonly crashes = new Map<string, number>();
   readonly blocked = new Set<string>();
   mountBlocked = false;
+  private readonly epochs = new Map<string, number>();
 
   constructor(readonly ctx: NodeContext, pod: KubeObject) {
     this.pod = pod;
@@ -71,7 +73,12 @@ export class PodWorker implements PodHost {
   }
 
   start(): void {
-    this.enqueue(() => this.firstSync());
+    // A pod this node was running before a restart is taken over as it stands (kubelet-adopt.ts).
+    const adopted = adoptableRuntime(this.pod, this.ctx.hostIP);
+    if (adopted && this.ctx.ips.reserve(adopted.podIP!)) {
+      this.runtime = adopted;
+      this.initIndex = adopted.initContainers.length;
+    } else this.enqueue(() => this.firstSync());
     this.observe(this.pod);
   }
 
@@ -79,8 +86,16 @@ export class PodWorker implements PodHost {
   observe(pod: KubeObject): void {
     if (pod.metadata.uid !== this.uid || rvNumber(pod) < rvNumber(this.pod)) return;
     this.pod = pod;
-    if (!pod.metadata.deletionTimestamp && !this.closed && this.runtime && newEphemeralContainers(this).length) this.enqueue(() => startEphemeral(this));
-    if (!pod.metadata.deletionTimestamp || this.closed) return;
+    if (this.closed) return;
+    if (!pod.metadata.deletionTimestamp) {
+      if (this.runtime && newEphemeralContainers(this).length) this.enqueue(() => startEphemeral(this));
+      // An app container whose image the spec changed is replaced (init containers have run their course).
+      for (const c of this.runtime?.containers ?? []) {
+        const name = c.name;
+        if (!this.deleting && this.specContainer(name)?.image !== c.image) this.enqueue(() => replaceContainer(this, name));
+      }
+      return;
+    }
     if (!this.deleting) {
       this.deleting = true;
       this.enqueue(() => this.beginTermination());
@@ -140,6 +155,24 @@ export class PodWorker implements PodHost {
     }, ms);
     this.timers.add(t);
     return t;
+  }
+
+  afterFor(container: string, ms: number, step: () => Promise<void>): void {
+    const epoch = this.epoch(container);
+    this.after(ms, () => (this.replacedSince(container, epoch) ? Promise.resolve() : step()));
+  }
+
+  epoch(container: string): number {
+    return this.epochs.get(container) ?? 0;
+  }
+
+  replacedSince(container: string, epoch: number): boolean {
+    return this.epoch(container) !== epoch;
+  }
+
+  replace(container: string): void {
+    this.epochs.set(container, this.epoch(container) + 1);
+    this.blocked.delete(container);
   }
 
   event(spec: Omit<EventSpec, 'component' | 'host'>, container?: string): Promise<void> {

@@ -5,6 +5,8 @@ import { modelAttributes } from './schema.js';
 
 const META_TYPES = new Set(['ObjectMeta', 'ManagedFieldsEntry', 'OwnerReference', 'LabelSelector', 'LabelSelectorRequirement', 'MicroTime', 'Time']);
 const ADMISSION_TYPES = new Set(['MutatingWebhook', 'MutatingWebhookConfiguration', 'ValidatingWebhook', 'ValidatingWebhookConfiguration', 'RuleWithOperations', 'MatchCondition']);
+const DISCOVERY_TYPES = new Set(['EndpointSlice', 'Endpoint', 'EndpointConditions', 'EndpointHints', 'ForZone', 'ForNode']);
+const STORAGE_TYPES = new Set(['StorageClass']);
 
 /** Roots: model, kind, apiVersion. */
 const ROOTS: Array<[string, string, string]> = [
@@ -13,15 +15,30 @@ const ROOTS: Array<[string, string, string]> = [
   ['CoreV1Event', 'Event', 'v1'], ['V1Node', 'Node', 'v1'], ['V1Binding', 'Binding', 'v1'],
   ['V1MutatingWebhookConfiguration', 'MutatingWebhookConfiguration', 'admissionregistration.k8s.io/v1'],
   ['V1ValidatingWebhookConfiguration', 'ValidatingWebhookConfiguration', 'admissionregistration.k8s.io/v1'],
+  ['V1Endpoints', 'Endpoints', 'v1'], ['V1EndpointSlice', 'EndpointSlice', 'discovery.k8s.io/v1'],
+  ['V1PersistentVolumeClaim', 'PersistentVolumeClaim', 'v1'], ['V1PersistentVolume', 'PersistentVolume', 'v1'],
+  ['V1StorageClass', 'StorageClass', 'storage.k8s.io/v1'],
+  ['V1Deployment', 'Deployment', 'apps/v1'], ['V1ReplicaSet', 'ReplicaSet', 'apps/v1'], ['V1StatefulSet', 'StatefulSet', 'apps/v1'],
+  ['V1Job', 'Job', 'batch/v1'],
 ];
+
+const APPS_TYPE = /^(Deployment|ReplicaSet|StatefulSet|DaemonSet|ControllerRevision|RollingUpdate(Deployment|StatefulSetStrategy|DaemonSet))/;
+const BATCH_TYPE = /^(Job|CronJob|PodFailurePolicy|SuccessPolicy|UncountedTerminatedPods)/;
+const AUTOSCALING_TYPES = new Set(['Scale', 'ScaleSpec', 'ScaleStatus']);
 
 /** The OpenAPI definition name the real server uses for a client-node model class. */
 export function openApiName(model: string): string {
   if (model.startsWith('AdmissionregistrationV1')) return `io.k8s.api.admissionregistration.v1.${model.slice(23)}`;
   if (model.startsWith('CoreV1')) return `io.k8s.api.core.v1.${model.slice(6)}`;
+  if (model.startsWith('DiscoveryV1')) return `io.k8s.api.discovery.v1.${model.slice(11)}`;
   const bare = model.replace(/^V1/, '');
   if (META_TYPES.has(bare)) return `io.k8s.apimachinery.pkg.apis.meta.v1.${bare}`;
   if (ADMISSION_TYPES.has(bare)) return `io.k8s.api.admissionregistration.v1.${bare}`;
+  if (DISCOVERY_TYPES.has(bare)) return `io.k8s.api.discovery.v1.${bare}`;
+  if (STORAGE_TYPES.has(bare)) return `io.k8s.api.storage.v1.${bare}`;
+  if (APPS_TYPE.test(bare)) return `io.k8s.api.apps.v1.${bare}`;
+  if (BATCH_TYPE.test(bare)) return `io.k8s.api.batch.v1.${bare}`;
+  if (AUTOSCALING_TYPES.has(bare)) return `io.k8s.api.autoscaling.v1.${bare}`;
   return `io.k8s.api.core.v1.${bare}`;
 }
 

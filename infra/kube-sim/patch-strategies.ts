@@ -39,8 +39,21 @@ function podLists(): Record<string, ListStrategy> {
   return out;
 }
 
+/** A workload's pod template merges like a pod's spec, under spec.template; its conditions merge by type. */
+function workloadLists(): Record<string, ListStrategy> {
+  const out: Record<string, ListStrategy> = { 'status.conditions': { kind: 'merge', key: 'type' } };
+  for (const [path, strategy] of Object.entries(podLists())) if (path.startsWith('spec.')) out[`spec.template.${path}`] = strategy;
+  return out;
+}
+
+const WORKLOAD_LISTS = workloadLists();
+
 const BY_KIND: Record<string, Record<string, ListStrategy>> = {
   Pod: podLists(),
+  Deployment: WORKLOAD_LISTS,
+  ReplicaSet: WORKLOAD_LISTS,
+  StatefulSet: WORKLOAD_LISTS,
+  Job: WORKLOAD_LISTS,
   Node: {
     'spec.podCIDRs': { kind: 'set' },
     'status.conditions': { kind: 'merge', key: 'type' },

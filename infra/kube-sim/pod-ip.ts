@@ -94,4 +94,17 @@ export class PodIpAllocator {
   release(ip: string): void {
     this.leased.delete(ipToNumber(ip));
   }
+
+  /** Takes a given address (a pod taken over after a restart); false when it is outside the range or leased. */
+  reserve(ip: string): boolean {
+    let n: number;
+    try {
+      n = ipToNumber(ip);
+    } catch {
+      return false;
+    }
+    if (n < this.first || n > this.last || this.leased.has(n)) return false;
+    this.leased.add(n);
+    return true;
+  }
 }

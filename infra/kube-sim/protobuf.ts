@@ -1,9 +1,11 @@
-// Request bodies in Kubernetes protobuf (application/vnd.kubernetes.protobuf), which kubectl's typed
-// generators send: `kubectl create namespace|configmap|secret|serviceaccount`. The envelope is "k8s\0" plus a
-// runtime.Unknown {typeMeta, raw}; raw is the object in k8s.io/api/core/v1 generated.proto numbering. Only
-// the kinds those commands produce are decoded, into the same JSON shape a JSON body would have; anything
-// else stays a 415 as before. Responses are always JSON (kubectl's Accept lists application/json too).
+// Request bodies in Kubernetes protobuf (application/vnd.kubernetes.protobuf), which client-go's typed
+// clients send by default, kubectl's generators included (`kubectl create namespace|configmap|secret|
+// serviceaccount|service|token|deployment|job`). The envelope is "k8s\0" plus a runtime.Unknown {typeMeta,
+// raw}; raw is the object in generated.proto numbering, decoded by the descriptors of protobuf-messages.ts
+// into the same JSON shape a JSON body would have. A kind or a set field without a descriptor is a 415
+// rather than a silently lost field. Responses are always JSON (kubectl's Accept lists application/json).
 import { KubeError } from './errors.js';
+import { BODY_KINDS, MESSAGES, type FieldDesc } from './protobuf-messages.js';
 
 const MAGIC = [0x6b, 0x38, 0x73, 0x00];
 
@@ -42,72 +44,91 @@ function fields(buf: Buffer): Field[] {
 }
 
 const str = (f: Field) => (f.value as Buffer).toString('utf8');
-const num = (f: Field) => Number(f.value as bigint);
+// int64 fields arrive as unsigned varints; a negative number is its 64-bit two's complement.
+const num = (f: Field) => Number(BigInt.asIntN(64, f.value as bigint));
 
-function mapEntry(f: Field, asBase64: boolean): [string, string] {
-  let key = '';
-  let value = '';
-  for (const e of fields(f.value as Buffer)) {
-    if (e.no === 1) key = str(e);
-    if (e.no === 2) value = asBase64 ? (e.value as Buffer).toString('base64') : str(e);
+class UnknownField extends Error {}
+
+function time(buf: Buffer): string | undefined {
+  let seconds = 0;
+  for (const e of fields(buf)) if (e.no === 1) seconds = num(e);
+  return seconds ? new Date(seconds * 1000).toISOString().replace('.000Z', 'Z') : undefined;
+}
+
+function mapEntry(buf: Buffer): [Field | undefined, Field | undefined] {
+  let key: Field | undefined;
+  let value: Field | undefined;
+  for (const e of fields(buf)) {
+    if (e.no === 1) key = e;
+    if (e.no === 2) value = e;
   }
   return [key, value];
 }
 
-function time(f: Field): string | undefined {
-  let seconds = 0;
-  for (const e of fields(f.value as Buffer)) if (e.no === 1) seconds = num(e);
-  return seconds ? new Date(seconds * 1000).toISOString().replace('.000Z', 'Z') : undefined;
-}
-
-function objectMeta(buf: Buffer): Record<string, unknown> {
-  const meta: Record<string, unknown> = {};
-  const put = (key: string, [k, v]: [string, string]) => {
-    ((meta[key] ??= {}) as Record<string, string>)[k] = v;
-  };
-  for (const f of fields(buf)) {
-    // gogo-protobuf writes every string and Time, set or not; an empty one means unset in JSON terms.
-    if (f.wire === 2 && (f.value as Buffer).length === 0) continue;
-    switch (f.no) {
-      case 1: meta.name = str(f); break;
-      case 2: meta.generateName = str(f); break;
-      case 3: meta.namespace = str(f); break;
-      case 5: meta.uid = str(f); break;
-      case 6: meta.resourceVersion = str(f); break;
-      case 7: meta.generation = num(f); break;
-      case 8: { const t = time(f); if (t) meta.creationTimestamp = t; break; }
-      case 11: put('labels', mapEntry(f, false)); break;
-      case 12: put('annotations', mapEntry(f, false)); break;
-      case 14: ((meta.finalizers ??= []) as string[]).push(str(f)); break;
-      default: break; // selfLink, ownerReferences, managedFields...: not produced by kubectl create
+/** A non-repeated value of one field, or undefined when it carries the zero value JSON would omit. */
+function scalar(f: Field, desc: FieldDesc): unknown {
+  switch (desc.type) {
+    case 'string': { const v = str(f); return v === '' && !desc.pointer ? undefined : v; }
+    case 'bytes': return (f.value as Buffer).toString('base64');
+    case 'int': { const v = num(f); return v === 0 && !desc.pointer ? undefined : v; }
+    case 'bool': { const v = num(f) !== 0; return !v && !desc.pointer ? undefined : v; }
+    case 'time': return time(f.value as Buffer);
+    case 'quantity': return quantity(f.value as Buffer);
+    case 'intstr': {
+      let type = 0; let intVal = 0; let strVal = '';
+      for (const e of fields(f.value as Buffer)) {
+        if (e.no === 1) type = num(e);
+        if (e.no === 2) intVal = num(e);
+        if (e.no === 3) strVal = str(e);
+      }
+      return type === 1 ? strVal : intVal;
     }
+    default: return message(f.value as Buffer, desc.type);
   }
-  return meta;
 }
 
-/** Field number -> how to read it, per kind: [json name, reader]. */
-type Reader = (f: Field, obj: Record<string, unknown>) => void;
-const mapInto = (name: string, base64: boolean): Reader => (f, obj) => {
-  const [k, v] = mapEntry(f, base64);
-  ((obj[name] ??= {}) as Record<string, string>)[k] = v;
-};
-const KINDS: Record<string, Record<number, Reader>> = {
-  Namespace: {
-    2: (f, obj) => {
-      const finalizers = fields(f.value as Buffer).filter((e) => e.no === 1).map(str);
-      obj.spec = finalizers.length ? { finalizers } : {};
-    },
-  },
-  ConfigMap: { 2: mapInto('data', false), 3: mapInto('binaryData', true), 4: (f, obj) => (obj.immutable = num(f) !== 0) },
-  Secret: { 2: mapInto('data', true), 3: (f, obj) => { if (str(f)) obj.type = str(f); }, 4: mapInto('stringData', false), 5: (f, obj) => (obj.immutable = num(f) !== 0) },
-  ServiceAccount: {
-    3: (f, obj) => {
-      const name = fields(f.value as Buffer).find((e) => e.no === 1);
-      ((obj.imagePullSecrets ??= []) as unknown[]).push(name ? { name: str(name) } : {});
-    },
-    4: (f, obj) => (obj.automountServiceAccountToken = num(f) !== 0),
-  },
-};
+function quantity(buf: Buffer): string {
+  for (const e of fields(buf)) if (e.no === 1) return str(e);
+  return '0';
+}
+
+/** Decodes one message by its descriptor into the JSON shape; a set field the descriptor lacks is refused. */
+function message(buf: Buffer, type: string): Record<string, unknown> {
+  const descs = MESSAGES[type];
+  if (!descs) throw new UnknownField(type);
+  const obj: Record<string, unknown> = {};
+  for (const f of fields(buf)) {
+    const desc = descs.get(f.no);
+    if (!desc) {
+      // gogo-protobuf writes every non-pointer field, set or not: only a non-zero one is data we would lose.
+      const zero = f.wire === 2 ? (f.value as Buffer).length === 0 : f.wire === 0 ? f.value === 0n : false;
+      if (!zero) throw new UnknownField(`${type} field ${f.no}`);
+      continue;
+    }
+    if (desc.inline) {
+      Object.assign(obj, message(f.value as Buffer, desc.type));
+      continue;
+    }
+    if (desc.type === 'map' || desc.type === 'bytesmap' || desc.type === 'quantitymap') {
+      const [k, v] = mapEntry(f.value as Buffer);
+      const key = k ? str(k) : '';
+      const value = !v ? '' : desc.type === 'bytesmap' ? (v.value as Buffer).toString('base64') : desc.type === 'quantitymap' ? quantity(v.value as Buffer) : str(v);
+      ((obj[desc.name] ??= {}) as Record<string, unknown>)[key] = value;
+      continue;
+    }
+    if (desc.repeated) {
+      const list = (obj[desc.name] ??= []) as unknown[];
+      if (f.wire === 2 && desc.type === 'int') {
+        // a packed repeated varint field
+        for (const e of fields(Buffer.concat([Buffer.from([0x08]), f.value as Buffer]))) list.push(num(e));
+      } else list.push(desc.type === 'string' ? str(f) : scalar(f, { ...desc, pointer: true }) ?? {});
+      continue;
+    }
+    const value = scalar(f, desc);
+    if (value !== undefined) obj[desc.name] = value;
+  }
+  return obj;
+}
 
 /** Decodes a protobuf body to the JSON object shape, or throws the 415 the server answers for kinds it cannot read. */
 export function decodeProtobufObject(buf: Buffer, contentType: string): Record<string, unknown> {
@@ -125,16 +146,13 @@ export function decodeProtobufObject(buf: Buffer, contentType: string): Record<s
         }
       } else if (f.no === 2) raw = f.value as Buffer;
     }
-    const readers = KINDS[kind];
-    if (!readers || apiVersion !== 'v1' || !raw) throw unsupported();
-    const obj: Record<string, unknown> = { apiVersion, kind, metadata: {} };
-    for (const f of fields(raw)) {
-      if (f.no === 1) obj.metadata = objectMeta(f.value as Buffer);
-      else readers[f.no]?.(f, obj);
-    }
-    return obj;
+    const type = BODY_KINDS[`${apiVersion}/${kind}`];
+    if (!type || !raw) throw unsupported();
+    const decoded = message(raw, type);
+    return { apiVersion, kind, ...decoded, metadata: decoded.metadata ?? {} };
   } catch (err) {
     if (err instanceof KubeError) throw err;
+    if (err instanceof UnknownField) throw unsupported();
     throw new KubeError(400, 'BadRequest', `the object provided is unrecognized: ${(err as Error).message}`);
   }
 }

@@ -10,17 +10,19 @@ function integer(params: URLSearchParams, key: string): number | undefined {
   return Number(raw);
 }
 
-function bool(params: URLSearchParams, key: string): boolean | undefined {
+/**
+ * A boolean query parameter as apimachinery's Convert_Slice_string_To_bool reads it: absent is unset, "0"
+ * and "false" (any case) are false, and anything else, the empty string and the Python client's "True"
+ * included, is true.
+ */
+export function bool(params: URLSearchParams, key: string): boolean | undefined {
   const raw = params.get(key);
   if (raw === null) return undefined;
-  if (raw === '' || raw === 'true' || raw === '1') return true;
-  if (raw === 'false' || raw === '0') return false;
-  throw badRequest(`unable to parse "${raw}" for query parameter "${key}": strconv.ParseBool: parsing "${raw}": invalid syntax`);
+  return !(raw === '0' || raw.toLowerCase() === 'false');
 }
 
 export function isWatch(params: URLSearchParams): boolean {
-  const raw = params.get('watch');
-  return raw === 'true' || raw === '1';
+  return bool(params, 'watch') === true;
 }
 
 export function listOptions(params: URLSearchParams): ListOptions {

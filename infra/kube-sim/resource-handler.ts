@@ -36,6 +36,14 @@ const SUBRESOURCE_METHODS: Record<string, string[]> = {
   ephemeralcontainers: ['GET', 'PUT', 'PATCH'],
   binding: ['POST'],
   finalize: ['PUT'],
+  scale: ['GET', 'PUT', 'PATCH'],
+  token: ['POST'],
+};
+
+/** Subresources a POST creates, with the kind and apiVersion their body carries. */
+const POST_SUBRESOURCES: Record<string, { kind: string; apiVersion: string }> = {
+  binding: { kind: 'Binding', apiVersion: 'v1' },
+  token: { kind: 'TokenRequest', apiVersion: 'authentication.k8s.io/v1' },
 };
 
 /** The Kubernetes verb (audit) and the apiserver_request_total verb label of a request. */
@@ -89,7 +97,7 @@ export async function serveResource(deps: HttpDeps, req: IncomingMessage, res: S
     if (!resource.subresources.includes(path.subresource)) throw NOT_FOUND();
     if (!SUBRESOURCE_METHODS[path.subresource]?.includes(method)) throw methodNotAllowed(method);
   }
-  if (!ex.verb || (!path.name && (method === 'PUT' || method === 'PATCH')) || (path.name && method === 'POST' && path.subresource !== 'binding')) {
+  if (!ex.verb || (!path.name && (method === 'PUT' || method === 'PATCH')) || (path.name && method === 'POST' && !POST_SUBRESOURCES[path.subresource ?? ''])) {
     throw methodNotAllowed(method);
   }
   const pretty = params.get('pretty') === 'true' || params.get('pretty') === '1';
@@ -99,7 +107,7 @@ export async function serveResource(deps: HttpDeps, req: IncomingMessage, res: S
 
   const reply = (code: number, body: unknown, warnings?: string[]) => {
     const headers = warningHeaders(warnings);
-    const out = table && body && typeof body === 'object' && (body as KubeObject).kind !== 'Status' ? table.convert(body as KubeObject) : body;
+    const out = table && body && typeof body === 'object' && (body as KubeObject).kind !== 'Status' && (body as KubeObject).kind !== 'Scale' ? table.convert(body as KubeObject) : body;
     sendJson(res, code, out, pretty, headers ? { Warning: headers } : undefined);
     const obj = body as KubeObject | undefined;
     // The audit objectRef names the object a single-object call touched, as the real server fills it in.
@@ -136,14 +144,16 @@ export async function serveResource(deps: HttpDeps, req: IncomingMessage, res: S
   if (write.fieldManager) opts.fieldManager = write.fieldManager;
   else if (req.headers['user-agent']) opts.fieldManager = req.headers['user-agent'].split('/')[0];
   if (write.fieldValidation) opts.fieldValidation = write.fieldValidation;
+  if (write.force) opts.force = true;
 
   switch (ex.verb) {
     case 'create': {
-      const kind = path.subresource === 'binding' ? 'Binding' : resource.kind;
-      const body = checkTypeMeta(decodeObject(raw!, req.headers['content-type'], kind), kind, kind === 'Binding' ? 'v1' : apiVersionOf(resource));
+      const sub = path.subresource ? POST_SUBRESOURCES[path.subresource] : undefined;
+      const kind = sub?.kind ?? resource.kind;
+      const body = checkTypeMeta(decodeObject(raw!, req.headers['content-type'], kind), kind, sub?.apiVersion ?? apiVersionOf(resource));
       ex.requestObject = body;
-      if (path.subresource === 'binding') {
-        reply(201, await deps.api.create(resource, ns, body, opts, { name: path.name!, subresource: 'binding' }), opts.warnings);
+      if (sub) {
+        reply(201, await deps.api.create(resource, ns, body, opts, { name: path.name!, subresource: path.subresource! }), opts.warnings);
         return;
       }
       checkStrictFields(resource, body, opts);
@@ -151,12 +161,14 @@ export async function serveResource(deps: HttpDeps, req: IncomingMessage, res: S
       return;
     }
     case 'update': {
-      const body = checkTypeMeta(decodeObject(raw!, req.headers['content-type'], resource.kind), resource.kind, apiVersionOf(resource));
+      // A PUT to /scale carries an autoscaling/v1 Scale, not the object itself.
+      const [kind, apiVersion] = path.subresource === 'scale' ? ['Scale', 'autoscaling/v1'] : [resource.kind, apiVersionOf(resource)];
+      const body = checkTypeMeta(decodeObject(raw!, req.headers['content-type'], kind), kind, apiVersion);
       ex.requestObject = body;
       if (body.metadata.name !== undefined && body.metadata.name !== path.name) {
         throw badRequest(`the name of the object (${body.metadata.name}) does not match the name on the URL (${path.name})`);
       }
-      checkStrictFields(resource, body, opts);
+      if (path.subresource !== 'scale') checkStrictFields(resource, body, opts);
       reply(200, await deps.api.update(resource, ns, path.name!, body, opts, path.subresource), opts.warnings);
       return;
     }

@@ -45,6 +45,7 @@ export const secrets = core({ kind: 'Secret', plural: 'secrets', singular: 'secr
 
 export const serviceAccounts = core({
   kind: 'ServiceAccount', plural: 'serviceaccounts', singular: 'serviceaccount', shortNames: ['sa'], returnDeletedObject: true,
+  subresources: ['token'],
 });
 
 export const services = core({
@@ -76,9 +77,42 @@ export const mutatingWebhookConfigurations = admissionRegistration(
 export const validatingWebhookConfigurations = admissionRegistration(
   'ValidatingWebhookConfiguration', 'validatingwebhookconfigurations', 'validatingwebhookconfiguration');
 
+export const endpoints = core({ kind: 'Endpoints', plural: 'endpoints', singular: 'endpoints', shortNames: ['ep'] });
+
+export const endpointSlices = core({ kind: 'EndpointSlice', plural: 'endpointslices', singular: 'endpointslice', group: 'discovery.k8s.io' });
+
+export const persistentVolumeClaims = core({
+  kind: 'PersistentVolumeClaim', plural: 'persistentvolumeclaims', singular: 'persistentvolumeclaim', shortNames: ['pvc'],
+  subresources: ['status'], hasStatus: true,
+});
+
+export const persistentVolumes = core({
+  kind: 'PersistentVolume', plural: 'persistentvolumes', singular: 'persistentvolume', namespaced: false, shortNames: ['pv'],
+  subresources: ['status'], hasStatus: true,
+});
+
+export const storageClasses = core({
+  kind: 'StorageClass', plural: 'storageclasses', singular: 'storageclass', group: 'storage.k8s.io', namespaced: false, shortNames: ['sc'],
+});
+// Workloads: apps/v1 and batch/v1 with status and (but for jobs) scale subresources; their controllers live in
+// *-controller.ts.
+function workload(kind: string, plural: string, singular: string, group: 'apps' | 'batch', shortNames: string[]): ResourceType {
+  return core({
+    kind, plural, singular, group, shortNames, categories: ['all'], hasSpec: true, hasStatus: true,
+    subresources: group === 'apps' ? ['status', 'scale'] : ['status'],
+  });
+}
+
+export const deployments = workload('Deployment', 'deployments', 'deployment', 'apps', ['deploy']);
+export const replicaSets = workload('ReplicaSet', 'replicasets', 'replicaset', 'apps', ['rs']);
+export const statefulSets = workload('StatefulSet', 'statefulsets', 'statefulset', 'apps', ['sts']);
+export const jobs = workload('Job', 'jobs', 'job', 'batch', []);
+
 export const ALL_RESOURCES: readonly ResourceType[] = [
   namespaces, pods, configMaps, secrets, serviceAccounts, services, events, nodes,
   mutatingWebhookConfigurations, validatingWebhookConfigurations,
+  endpoints, endpointSlices, persistentVolumeClaims, persistentVolumes, storageClasses,
+  deployments, replicaSets, statefulSets, jobs,
 ];
 
 /** "v1" for core, "group/version" otherwise: the apiVersion objects of this type carry. */

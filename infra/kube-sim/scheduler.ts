@@ -1,30 +1,23 @@
 // The simulator's default-scheduler: binds each pending pod to a Ready node through pods/binding, least
 // loaded first, and reports pods that fit nowhere the way kube-scheduler does (PodScheduled=False
-// Unschedulable plus a FailedScheduling event). Driven by watches only; a pod that fits nowhere is retried
-// when a node changes or a pod leaves, never by polling.
+// Unschedulable plus a FailedScheduling event). It accounts the cpu and memory requests of the pods on each
+// node, and checks PersistentVolumeClaims (scheduler-volumes.ts). Driven by watches only; a pod that fits
+// nowhere is retried when a node, a claim or a volume changes or a pod leaves, never by polling.
 import { isKubeError } from './errors.js';
-import { nodes as nodeResource, pods } from './resources.js';
+import { podRequests, type Requests } from './quantity.js';
+import { nodes as nodeResource, persistentVolumeClaims, pods } from './resources.js';
+import { nodeView, rejectReasons, unschedulableMessage, type NodeView, type Rejection, type Usage } from './scheduler-filter.js';
+import { createVolumeCache } from './scheduler-volume-cache.js';
+import { checkPodVolumes, SELECTED_NODE } from './scheduler-volumes.js';
 import { recordEvent } from './sim-events.js';
 import { same } from './pod-lifecycle.js';
 import type { Api, KubeObject, UserInfo, WatchHandle } from './types.js';
 
+export { rejectReasons, unschedulableMessage } from './scheduler-filter.js';
+
 const SCHEDULER = 'default-scheduler';
 const USER: UserInfo = { username: 'system:kube-scheduler', groups: ['system:authenticated'] };
 const WRITE = { dryRun: false, user: USER, fieldManager: 'kube-scheduler' };
-
-type NodeView = { name: string; labels: Record<string, string>; ready: boolean; unschedulable: boolean; maxPods: number };
-
-function nodeView(node: KubeObject): NodeView {
-  const spec = (node.spec ?? {}) as { unschedulable?: boolean };
-  const status = (node.status ?? {}) as { conditions?: Array<{ type: string; status: string }>; allocatable?: Record<string, string> };
-  return {
-    name: node.metadata.name ?? '',
-    labels: node.metadata.labels ?? {},
-    ready: (status.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True'),
-    unschedulable: spec.unschedulable === true,
-    maxPods: Number(status.allocatable?.pods ?? 110),
-  };
-}
 
 const keyOf = (o: KubeObject) => `${o.metadata.namespace}/${o.metadata.name}`;
 
@@ -35,46 +28,33 @@ function wantsScheduling(pod: KubeObject): boolean {
     && !pod.metadata.deletionTimestamp && phase !== 'Succeeded' && phase !== 'Failed';
 }
 
-/** The filter step: why each node rejects the pod, in kube-scheduler's words; undefined when it fits. */
-export function rejectReason(pod: KubeObject, node: NodeView, load: number): string | undefined {
-  const selector = ((pod.spec ?? {}) as { nodeSelector?: Record<string, string> }).nodeSelector ?? {};
-  if (!node.ready) return 'node(s) had untolerated taint {node.kubernetes.io/not-ready: }';
-  if (node.unschedulable) return 'node(s) were unschedulable';
-  if (Object.entries(selector).some(([k, v]) => node.labels[k] !== v)) return "node(s) didn't match Pod's node affinity/selector";
-  if (load >= node.maxPods) return 'Too many pods';
-  return undefined;
-}
-
-/** `0/3 nodes are available: 1 node(s) were unschedulable, 2 ...` as the framework's FitError prints it. */
-export function unschedulableMessage(total: number, reasons: string[]): string {
-  if (total === 0) return 'no nodes available to schedule pods';
-  const counts = new Map<string, number>();
-  for (const r of reasons) counts.set(r, (counts.get(r) ?? 0) + 1);
-  const parts = [...counts].map(([r, n]) => `${n} ${r}`).sort();
-  return `0/${total} nodes are available: ${parts.join(', ')}. preemption: 0/${total} nodes are available: ${total} Preemption is not helpful for scheduling.`;
-}
-
 export function startScheduler(api: Api, opts: { now?: () => Date } = {}): { stop(): Promise<void> } {
   const now = opts.now ?? (() => new Date());
   const nodeViews = new Map<string, NodeView>();
   const pending = new Map<string, KubeObject>();
-  const boundTo = new Map<string, string>(); // pod key -> node, for pods that hold a node's capacity
   const unschedulable = new Set<string>();
+  const volumes = createVolumeCache();
   let rr = 0;
   let draining: Promise<void> | undefined;
   let again = false;
   let stopped = false;
 
-  const counts = new Map<string, number>();
-  const load = (node: string) => counts.get(node) ?? 0;
-  function setBound(key: string, node: string | undefined): void {
+  // What each node holds: pods and their requests, from the pods bound to it that have not finished.
+  const boundTo = new Map<string, { node: string } & Requests>();
+  const usage = new Map<string, Usage>();
+  const usageOf = (node: string): Usage => usage.get(node) ?? { pods: 0, cpu: 0, memory: 0 };
+  function setBound(key: string, node: string | undefined, request: Requests): void {
     const before = boundTo.get(key);
-    if (before === node) return;
-    if (before !== undefined) counts.set(before, load(before) - 1);
+    if (before ? before.node === node && before.cpu === request.cpu && before.memory === request.memory : node === undefined) return;
+    if (before) {
+      const u = usageOf(before.node);
+      usage.set(before.node, { pods: u.pods - 1, cpu: u.cpu - before.cpu, memory: u.memory - before.memory });
+    }
     if (node === undefined) boundTo.delete(key);
     else {
-      boundTo.set(key, node);
-      counts.set(node, load(node) + 1);
+      boundTo.set(key, { node, ...request });
+      const u = usageOf(node);
+      usage.set(node, { pods: u.pods + 1, cpu: u.cpu + request.cpu, memory: u.memory + request.memory });
     }
   }
 
@@ -105,17 +85,23 @@ export function startScheduler(api: Api, opts: { now?: () => Date } = {}): { sto
 
   async function scheduleOne(key: string, pod: KubeObject): Promise<void> {
     const all = [...nodeViews.values()].sort((a, b) => (a.name < b.name ? -1 : 1));
-    const loads = new Map(all.map((n) => [n.name, load(n.name)]));
-    const reasons: string[] = [];
+    if (!all.length) return markUnschedulable(key, pod, unschedulableMessage(0, []));
+    const claims = checkPodVolumes(pod, volumes);
+    if (!claims.ok) return markUnschedulable(key, pod, unschedulableMessage(all.length, [], claims.message));
+    const request = podRequests(pod.spec as Record<string, unknown> | undefined);
+    const perNode: Rejection[][] = [];
     const fit = all.filter((n) => {
-      const why = rejectReason(pod, n, loads.get(n.name) ?? 0);
-      if (why) reasons.push(why);
-      return !why;
+      const why = rejectReasons(pod, n, usageOf(n.name), request, claims.bound);
+      if (why.length) perNode.push(why);
+      return !why.length;
     });
-    if (!fit.length) return markUnschedulable(key, pod, unschedulableMessage(all.length, reasons));
-    const least = Math.min(...fit.map((n) => loads.get(n.name) ?? 0));
-    const candidates = fit.filter((n) => (loads.get(n.name) ?? 0) === least);
+    if (!fit.length) return markUnschedulable(key, pod, unschedulableMessage(all.length, perNode));
+    const least = Math.min(...fit.map((n) => usageOf(n.name).pods));
+    const candidates = fit.filter((n) => usageOf(n.name).pods === least);
     const target = candidates[rr++ % candidates.length]!;
+    // PreBind of WaitForFirstConsumer claims: name the node on each claim, then wait until the provisioner
+    // has bound them; the claim's watch brings the pod back here, and its volume's affinity keeps the node.
+    if (claims.delayed.length) return selectNodeForClaims(key, claims.delayed, target.name);
     const { name, namespace } = pod.metadata;
     try {
       await api.create(pods, namespace, {
@@ -130,10 +116,22 @@ export function startScheduler(api: Api, opts: { now?: () => Date } = {}): { sto
       return;
     }
     if (pending.get(key) === pod) pending.delete(key);
-    setBound(key, target.name);
+    setBound(key, target.name, request);
     await recordEvent(api, WRITE, pod, {
       reason: 'Scheduled', message: `Successfully assigned ${namespace}/${name} to ${target.name}`, component: SCHEDULER,
     }, now());
+  }
+
+  async function selectNodeForClaims(key: string, claims: KubeObject[], node: string): Promise<void> {
+    unschedulable.add(key); // parked until a claim changes
+    for (const claim of claims) {
+      if (claim.metadata.annotations?.[SELECTED_NODE]) continue;
+      try {
+        await api.patch(persistentVolumeClaims, claim.metadata.namespace, claim.metadata.name!, 'merge', { metadata: { annotations: { [SELECTED_NODE]: node } } }, WRITE);
+      } catch (err) {
+        if (!isKubeError(err)) throw err;
+      }
+    }
   }
 
   async function markUnschedulable(key: string, pod: KubeObject, message: string): Promise<void> {
@@ -178,6 +176,8 @@ export function startScheduler(api: Api, opts: { now?: () => Date } = {}): { sto
     else return;
     retryUnschedulable();
   }));
+  // A claim, volume or class that appears, binds or changes may let a parked pod through.
+  for (const handle of volumes.watch(api, retryUnschedulable)) watches.push(handle);
   watches.push(api.watch(pods, undefined, {}, (ev) => {
     if (ev.type !== 'ADDED' && ev.type !== 'MODIFIED' && ev.type !== 'DELETED') return;
     const pod = ev.object;
@@ -186,7 +186,7 @@ export function startScheduler(api: Api, opts: { now?: () => Date } = {}): { sto
     const phase = (pod.status as { phase?: string } | undefined)?.phase;
     const holdsNode = ev.type !== 'DELETED' && !!spec.nodeName && phase !== 'Succeeded' && phase !== 'Failed';
     const freed = boundTo.has(key) && !holdsNode;
-    setBound(key, holdsNode ? spec.nodeName : undefined);
+    setBound(key, holdsNode ? spec.nodeName : undefined, podRequests(pod.spec as Record<string, unknown> | undefined));
     if (ev.type !== 'DELETED' && wantsScheduling(pod)) {
       const known = pending.get(key);
       // A status write by this scheduler must not re-trigger an attempt; a spec change may make the pod fit.

@@ -23,6 +23,17 @@ const KIND_MODELS: Record<string, string> = {
   MutatingWebhookConfiguration: 'V1MutatingWebhookConfiguration',
   ValidatingWebhookConfiguration: 'V1ValidatingWebhookConfiguration',
   ObjectMeta: 'V1ObjectMeta',
+  Endpoints: 'V1Endpoints',
+  EndpointSlice: 'V1EndpointSlice',
+  PersistentVolumeClaim: 'V1PersistentVolumeClaim',
+  PersistentVolume: 'V1PersistentVolume',
+  StorageClass: 'V1StorageClass',
+  TokenRequest: 'AuthenticationV1TokenRequest',
+  Deployment: 'V1Deployment',
+  ReplicaSet: 'V1ReplicaSet',
+  StatefulSet: 'V1StatefulSet',
+  Job: 'V1Job',
+  Scale: 'V1Scale',
 };
 
 const registry = models as unknown as Record<string, Model | undefined>;

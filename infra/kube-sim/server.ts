@@ -1,14 +1,18 @@
-// One simulated cluster: the in-process API behind an HTTPS server with a fresh CA, admission and (when
-// configured) audit, and in host mode a scheduler and simulated kubelets. startCluster is the only entry
-// other code needs; close() stops everything in the reverse order.
-import { randomBytes } from 'node:crypto';
+// One simulated cluster: the in-process API behind an HTTPS server with its own CA, admission and (when
+// configured) audit, the control plane's controllers (the `kubernetes` Service, endpoints, volume
+// protection), and in host mode a scheduler, a volume provisioner and simulated kubelets. With a dataDir its
+// store and credentials persist across restarts. startCluster is the only entry other code needs; close()
+// stops everything in the reverse order.
 import { writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { createAdmission } from './admission.js';
 import { createApi } from './api.js';
 import { createAuditSink } from './audit.js';
+import { auditedApi } from './audited-api.js';
 import { createAuthenticator } from './auth.js';
+import { startControllers } from './controllers.js';
 import { discoveryDocuments } from './discovery.js';
 import { createFaults } from './faults.js';
 import { createHttpHandler } from './http.js';
@@ -17,6 +21,15 @@ import { renderKubeconfig } from './kubeconfig.js';
 import { createMetrics } from './metrics.js';
 import { openApiDocuments } from './openapi.js';
 import { startScheduler } from './scheduler.js';
+import { startEndpointsController } from './endpoints-controller.js';
+import { reconcileKubernetesService } from './kubernetes-service.js';
+import { openPersistentStore } from './persistence.js';
+import { loadOrCreatePki } from './pki-store.js';
+import { createTokenSigner, serviceAccountAuthenticator, tokenRequestHandler } from './service-account-tokens.js';
+import { DEFAULT_SERVICE_CIDR, firstServiceIP, parseCidr } from './service-network.js';
+import { Store } from './store.js';
+import { startVolumeBinder } from './volume-binder.js';
+import { startVolumeProtection } from './volume-protection.js';
 import { createCertificateAuthority } from './tls.js';
 import { SimRuntime } from './container-runtime/runtime.js';
 import { createHostStreams } from './streaming/host-streams.js';
@@ -62,15 +75,27 @@ function listen(server: Server, port: number, host: string): Promise<number> {
   });
 }
 
+const DEFAULT_SERVICE_CIDRS = { host: DEFAULT_SERVICE_CIDR, virtual: '10.43.0.0/16' } as const;
+const SERVICE_NAMES = ['kubernetes', 'kubernetes.default', 'kubernetes.default.svc', 'kubernetes.default.svc.cluster.local'];
+
 export async function startCluster(options: StartClusterOptions): Promise<StartedCluster> {
   const name = options.name ?? options.mode;
   const host = options.host ?? '127.0.0.1';
-  const ca = await createCertificateAuthority(`${name}-ca`);
-  const [serving, admin] = await Promise.all([ca.issueServerCert(), ca.issueClientCert(ADMIN.username, ['system:masters'])]);
-  const token = randomBytes(24).toString('hex');
+  const advertise = options.advertiseAddress ?? (host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host);
+  const serviceCidr = options.serviceCidr ?? DEFAULT_SERVICE_CIDRS[options.mode];
+  const clusterIP = firstServiceIP(parseCidr(serviceCidr));
+  const hosts = [...new Set(['127.0.0.1', '::1', 'localhost', advertise, clusterIP, ...SERVICE_NAMES, ...(options.tlsSans ?? [])])];
+  const pki = await loadOrCreatePki(options.dataDir && join(options.dataDir, 'pki'), `${name}-ca`, hosts, ADMIN.username, ['system:masters']);
+  const token = pki.adminToken;
+  const persistent = options.dataDir ? openPersistentStore(join(options.dataDir, 'store'), { historySize: options.watchHistory }) : undefined;
+  const store = persistent?.store ?? new Store(options.watchHistory ?? 10_000);
+  const signer = createTokenSigner(pki.serviceAccountKeyPem);
 
   // Every namespace's kube-root-ca.crt then carries the CA that really signs this server's certificate.
-  const api = createApi({ watchHistory: options.watchHistory, rootCaPem: ca.certPem });
+  const api = createApi({
+    store, rootCaPem: pki.ca.certPem, serviceCidr,
+    subresources: { 'serviceaccounts/token': tokenRequestHandler(signer) },
+  });
   api.setAdmission(createAdmission(api, options.admissionCredentials ? { credentials: options.admissionCredentials } : {}));
   let audit: (AuditSink & { stats(): unknown }) | undefined;
   if (options.audit) audit = await createAuditSink(options.audit);
@@ -78,13 +103,14 @@ export async function startCluster(options: StartClusterOptions): Promise<Starte
   const metrics = createMetrics();
   const faults = createFaults(options.faults);
   const documents = new Map<string, string>();
+  const staticTokens = new Map([[token, ADMIN], ...(options.tokenUsers ?? []).map((t): [string, UserInfo] => [t.token, t.user])]);
   // Host mode runs containers: a runtime the kubelets start them in and the streaming subresources read.
   const runtime = options.mode === 'host' ? new SimRuntime(api) : undefined;
   // Virtual mode has no kubelets of its own: like kube-apiserver, it proxies to the pod's node's kubelet endpoint.
   const podStreams = runtime ? createHostStreams(api, runtime) : createKubeletProxy(api, options.kubeletClient);
   const handler = createHttpHandler({
     api,
-    authenticator: createAuthenticator(new Map([[token, ADMIN], ...(options.tokenUsers ?? []).map((t): [string, UserInfo] => [t.token, t.user])])),
+    authenticator: createAuthenticator(staticTokens, serviceAccountAuthenticator(signer, store)),
     metrics,
     faults,
     audit,
@@ -94,7 +120,7 @@ export async function startCluster(options: StartClusterOptions): Promise<Starte
     podStreams,
   });
   const server = createServer(
-    { key: serving.keyPem, cert: serving.certPem, ca: [ca.certPem], requestCert: true, rejectUnauthorized: false },
+    { key: pki.serving.keyPem, cert: pki.serving.certPem, ca: [pki.ca.certPem], requestCert: true, rejectUnauthorized: false },
     handler.handle,
   );
   server.keepAliveTimeout = 60_000;
@@ -105,14 +131,18 @@ export async function startCluster(options: StartClusterOptions): Promise<Starte
   for (const [path, doc] of discoveryDocuments(`${urlHost}:${port}`)) documents.set(path, doc);
   for (const [path, doc] of openApiDocuments()) documents.set(path, doc);
 
+  // The API server's own reconcilers and kube-controller-manager's controllers, in both modes.
+  await reconcileKubernetesService(api, { clusterIP, address: advertise, port });
+  const controllers: Array<{ stop(): Promise<void> }> = [startEndpointsController(api), startVolumeProtection(api), startControllers(auditedApi(api, audit))];
   let scheduler: { stop(): Promise<void> } | undefined;
   let kubelets: { stop(): Promise<void> } | undefined;
   if (options.mode === 'host') {
+    controllers.push(await startVolumeBinder(api));
     scheduler = startScheduler(api);
     kubelets = await startKubelets(api, { nodes: options.nodes ?? 3, kubelet: options.kubelet, runtime });
   }
 
-  const kubeconfig = renderKubeconfig({ name, server: url, caPem: ca.certPem, user: ADMIN.username, clientCertPem: admin.certPem, clientKeyPem: admin.keyPem });
+  const kubeconfig = renderKubeconfig({ name, server: url, caPem: pki.ca.certPem, user: ADMIN.username, clientCertPem: pki.admin.certPem, clientKeyPem: pki.admin.keyPem });
   let closing: Promise<void> | undefined;
   return {
     name,
@@ -121,7 +151,7 @@ export async function startCluster(options: StartClusterOptions): Promise<Starte
     port,
     kubeconfig,
     token,
-    caPem: ca.certPem,
+    caPem: pki.ca.certPem,
     api,
     setFaults: (f) => faults.set(f),
     metricsText: () => metrics.render(),
@@ -132,6 +162,7 @@ export async function startCluster(options: StartClusterOptions): Promise<Starte
         podStreams.close();
         await kubelets?.stop();
         await scheduler?.stop();
+        for (const c of controllers) await c.stop();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           server.closeIdleConnections();
@@ -139,6 +170,7 @@ export async function startCluster(options: StartClusterOptions): Promise<Starte
           setTimeout(() => server.closeAllConnections(), 200).unref();
         });
         await audit?.close();
+        persistent?.close();
       })();
       return closing;
     },

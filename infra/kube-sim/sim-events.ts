@@ -11,6 +11,8 @@ export interface EventSpec {
   host?: string;
   /** e.g. spec.containers{nginx}, for events about one container. */
   fieldPath?: string;
+  /** The kind of the object the event is about, when it is not a Pod. */
+  involvedKind?: string;
 }
 
 let lastNanos = 0n;
@@ -25,12 +27,13 @@ function nanosNow(now: Date): bigint {
 
 export function eventObject(pod: KubeObject, spec: EventSpec, now: Date): KubeObject {
   const stamp = now.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  // Pods by default; the workload controllers pass their own objects, which carry kind and apiVersion.
   const involvedObject: Record<string, unknown> = {
-    kind: 'Pod',
+    kind: spec.involvedKind ?? pod.kind ?? 'Pod',
     namespace: pod.metadata.namespace,
     name: pod.metadata.name,
     uid: pod.metadata.uid,
-    apiVersion: 'v1',
+    apiVersion: pod.apiVersion ?? 'v1',
     resourceVersion: pod.metadata.resourceVersion,
   };
   if (spec.fieldPath) involvedObject.fieldPath = spec.fieldPath;

@@ -82,9 +82,42 @@ export class Store {
     this.rv++;
     const stamped = canonicalOrder(object, String(this.rv));
     deepFreeze(stamped);
+    const change = this.put(type, resourceKey(resource), stamped, previous, this.rv);
+    this.record(change);
+    for (const listener of this.anyListeners) listener(change);
+    const forResource = this.listenersByResource.get(change.resourceKey);
+    if (forResource) for (const listener of forResource) listener(change);
+    return stamped;
+  }
+
+  /**
+   * Loads objects as a snapshot holds them, at their own resourceVersions, with `rv` the revision it was taken
+   * at: history starts there, so a watch from an older revision gets 410. Nothing is announced.
+   */
+  restore(objects: Iterable<[resourceKey: string, object: KubeObject]>, rv: number): void {
+    for (const [key, object] of objects) this.put('ADDED', key, deepFreeze(object), undefined, rv);
+    this.rv = Math.max(this.rv, rv);
+    this.compactedRv = this.rv;
+  }
+
+  /** Re-applies a change from a log, at its revision, into the state and the watch history. Nothing is announced. */
+  replay(type: ChangeType, key: string, object: KubeObject, rv: number): void {
+    if (rv <= this.rv) return;
+    deepFreeze(object);
+    const previous = this.buckets.get(key)?.get(object.metadata.namespace ?? '')?.get(object.metadata.name!);
+    this.record(this.put(type, key, object, previous, rv));
+    this.rv = rv;
+  }
+
+  /** Every stored object with its resource key, for a snapshot. */
+  *entries(): Iterable<[resourceKey: string, object: KubeObject]> {
+    for (const [key, bucket] of this.buckets) for (const byName of bucket.values()) for (const o of byName.values()) yield [key, o];
+  }
+
+  /** Stores or removes the object; the caller records and announces the change. */
+  private put(type: ChangeType, key: string, stamped: KubeObject, previous: KubeObject | undefined, rv: number): Change {
     const namespace = stamped.metadata.namespace ?? '';
     const name = stamped.metadata.name!;
-    const key = resourceKey(resource);
     let bucket = this.buckets.get(key);
     if (!bucket) this.buckets.set(key, (bucket = new Map()));
     let byName = bucket.get(namespace);
@@ -95,12 +128,7 @@ export class Store {
     } else {
       byName.set(name, stamped);
     }
-    const change: Change = { rv: this.rv, type, resourceKey: key, namespace, name, object: stamped, previous };
-    this.record(change);
-    for (const listener of this.anyListeners) listener(change);
-    const forResource = this.listenersByResource.get(key);
-    if (forResource) for (const listener of forResource) listener(change);
-    return stamped;
+    return { rv, type, resourceKey: key, namespace, name, object: stamped, previous };
   }
 
   private record(change: Change): void {

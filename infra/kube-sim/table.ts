@@ -3,26 +3,22 @@
 import { badRequest } from './errors.js';
 import { ageSince } from './human-duration.js';
 import { podCells, podRowConditions } from './pod-printer.js';
+import { age, AGE, AGE_DOC, col, NAME, type Printer } from './table-columns.js';
+import { MORE_PRINTERS } from './table-printers-more.js';
 import { apiVersionOf } from './resources.js';
+import { deploymentCells, jobCells, replicaSetCells, statefulSetCells } from './workload-printer.js';
 import type { KubeObject, ResourceType } from './types.js';
 
 export { humanDuration } from './human-duration.js';
 export { podStatusReason } from './pod-printer.js';
 
 type Obj = Record<string, any>;
-type Column = { name: string; type: string; format: string; description: string; priority: number };
-
-const col = (name: string, type: string, description: string, priority = 0, format = ''): Column =>
-  ({ name, type, format, description, priority });
-
-const NAME = col('Name', 'string', 'Name must be unique within a namespace. Is required when creating resources, although some resources may allow a client to request the generation of an appropriate name automatically. Name is primarily intended for creation idempotence and configuration definition. Cannot be updated. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names#names', 0, 'name');
-const AGE_DOC = 'CreationTimestamp is a timestamp representing the server time when this object was created. It is not guaranteed to be set in happens-before order across separate operations. Clients may not set this value. It is represented in RFC3339 form and is in UTC.\n\nPopulated by the system. Read-only. Null for lists. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata';
-const AGE = col('Age', 'string', AGE_DOC);
-
-interface Printer { columns: Column[]; cells(obj: KubeObject, now: Date): unknown[] }
+const TEMPLATE_COLUMNS = [
+  col('Containers', 'string', 'Names of each container in the template.', 1),
+  col('Images', 'string', 'Images referenced by each container in the template.', 1),
+];
 
 const count = (v: unknown) => (v && typeof v === 'object' ? Object.keys(v).length : 0);
-const age = (o: KubeObject, now: Date) => ageSince(o.metadata.creationTimestamp, now);
 
 function formatLabels(labels: Obj | undefined): string {
   const pairs = Object.keys(labels ?? {}).sort().map((k) => `${k}=${labels![k]}`);
@@ -167,6 +163,40 @@ const PRINTERS: Record<string, Printer> = {
   },
   MutatingWebhookConfiguration: webhookPrinter,
   ValidatingWebhookConfiguration: webhookPrinter,
+  ...MORE_PRINTERS,
+  Deployment: {
+    columns: [
+      NAME, col('Ready', 'string', 'Number of the pod with ready state'),
+      col('Up-to-date', 'string', 'Total number of non-terminated pods targeted by this deployment that have the desired template spec.'),
+      col('Available', 'string', 'Total number of available non-terminating pods (ready for at least minReadySeconds) targeted by this deployment.'),
+      AGE, ...TEMPLATE_COLUMNS,
+      col('Selector', 'string', 'Label selector for pods. Existing ReplicaSets whose pods are selected by this will be the ones affected by this deployment. It must match the pod template\'s labels.', 1),
+    ],
+    cells: deploymentCells,
+  },
+  ReplicaSet: {
+    columns: [
+      NAME, col('Desired', 'integer', 'Replicas is the number of desired pods. This is a pointer to distinguish between explicit zero and unspecified. Defaults to 1. More info: https://kubernetes.io/docs/concepts/workloads/controllers/replicaset/#how-a-replicaset-works'),
+      col('Current', 'integer', 'Replicas is the most recently observed number of non-terminating pods. More info: https://kubernetes.io/docs/concepts/workloads/controllers/replicaset/#how-a-replicaset-works'),
+      col('Ready', 'integer', 'The number of non-terminating pods targeted by this ReplicaSet with a Ready Condition.'),
+      AGE, ...TEMPLATE_COLUMNS,
+      col('Selector', 'string', 'Selector is a label query over pods that should match the replica count. Label keys and values that must match in order to be controlled by this replica set. It must match the pod template\'s labels. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/labels/#label-selectors', 1),
+    ],
+    cells: replicaSetCells,
+  },
+  StatefulSet: {
+    columns: [NAME, col('Ready', 'string', 'Number of the pod with ready state'), AGE, ...TEMPLATE_COLUMNS],
+    cells: statefulSetCells,
+  },
+  Job: {
+    columns: [
+      NAME, col('Status', 'string', 'Status of the job.'),
+      col('Completions', 'string', 'The number of pods which reached phase Succeeded. The value increases monotonically for a given spec. However, it may decrease in reaction to scale down of elastic indexed jobs.'),
+      col('Duration', 'string', 'Time required to complete the job.'), AGE, ...TEMPLATE_COLUMNS,
+      col('Selector', 'string', 'A label query over pods that should match the pod count. Normally, the system sets this field for you. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/labels/#label-selectors', 1),
+    ],
+    cells: jobCells,
+  },
 };
 
 /** The default convertor for types without a printer: Name and the creation time in RFC 3339. */

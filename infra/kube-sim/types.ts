@@ -73,6 +73,10 @@ export interface WriteOptions {
   fieldValidation?: FieldValidation;
   /** Warnings to return to the client as `Warning: 299 - "..."` headers; the API appends to it. */
   warnings?: string[];
+  /** Server-side apply: the FieldsV1 of the applied configuration, recorded as the manager's Apply entry. */
+  appliedFields?: Record<string, unknown>;
+  /** ?force=true on an apply patch (accepted; conflicts are not detected). */
+  force?: boolean;
 }
 
 export interface ListOptions {
@@ -239,6 +243,17 @@ export interface ClusterOptions {
   maxBodyBytes?: number;
   /** Extra bearer tokens and the users they stand for, as kube-apiserver's --token-auth-file. */
   tokenUsers?: Array<{ token: string; user: UserInfo }>;
+  /**
+   * Where the cluster keeps its state (the store, as etcd would, and its CA, keys and admin credentials), so
+   * a restart with the same directory brings it back. Absent: in memory only, new credentials each start.
+   */
+  dataDir?: string;
+  /** --service-cluster-ip-range: default 10.96.0.0/12 in host mode, 10.43.0.0/16 (k3s's) in virtual mode. */
+  serviceCidr?: string;
+  /** The address the `kubernetes` Service's endpoints name (--advertise-address); default the listen address. */
+  advertiseAddress?: string;
+  /** More names and addresses for the serving certificate (only when it is first made). */
+  tlsSans?: string[];
   /**
    * What the server presents to admission webhooks, as the kubeconfig of an AdmissionConfiguration
    * (--admission-control-config-file) would: a bearer token or a client certificate.

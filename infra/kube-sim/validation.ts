@@ -30,13 +30,19 @@ function dns1035LabelErrors(value: string): string[] {
   return errs;
 }
 
-const required = (field: string, detail?: string): StatusCause => ({ reason: 'FieldValueRequired', field, message: detail ? `Required value: ${detail}` : 'Required value' });
-const invalidValue = (field: string, value: unknown, detail: string): StatusCause => ({ reason: 'FieldValueInvalid', field, message: `Invalid value: ${JSON.stringify(value)}: ${detail}` });
-const duplicate = (field: string, value: unknown): StatusCause => ({ reason: 'FieldValueDuplicate', field, message: `Duplicate value: ${JSON.stringify(value)}` });
-const notSupported = (field: string, value: unknown, supported: string[]): StatusCause => ({
+export const required = (field: string, detail?: string): StatusCause => ({ reason: 'FieldValueRequired', field, message: detail ? `Required value: ${detail}` : 'Required value' });
+export const invalidValue = (field: string, value: unknown, detail: string): StatusCause => ({ reason: 'FieldValueInvalid', field, message: `Invalid value: ${JSON.stringify(value)}: ${detail}` });
+export const duplicate = (field: string, value: unknown): StatusCause => ({ reason: 'FieldValueDuplicate', field, message: `Duplicate value: ${JSON.stringify(value)}` });
+export const notSupported = (field: string, value: unknown, supported: string[]): StatusCause => ({
   reason: 'FieldValueNotSupported', field, message: `Unsupported value: ${JSON.stringify(value)}: supported values: ${supported.map((s) => JSON.stringify(s)).join(', ')}`,
 });
-const forbiddenField = (field: string, detail: string): StatusCause => ({ reason: 'FieldValueForbidden', field, message: `Forbidden: ${detail}` });
+export const forbiddenField = (field: string, detail: string): StatusCause => ({ reason: 'FieldValueForbidden', field, message: `Forbidden: ${detail}` });
+
+/** validateContainersOnlyForPod: a pod's image may not carry leading or trailing whitespace (templates may). */
+function imageWhitespace(field: string, image: unknown): StatusCause[] {
+  const s = String(image);
+  return s.trim() === s ? [] : [invalidValue(field, image, 'must not have leading or trailing whitespace')];
+}
 
 /** The name rule of each type: namespaces are DNS labels, services DNS-1035 labels, the rest subdomains. */
 function nameErrors(resource: ResourceType, name: string): string[] {
@@ -75,7 +81,8 @@ function validateContainers(list: unknown, path: string, requiredList: boolean, 
       seen.add(c.name);
       for (const msg of dns1123LabelErrors(c.name)) causes.push(invalidValue(`${at}.name`, c.name, msg));
     }
-    if (!c?.image || String(c.image).trim() === '') causes.push(required(`${at}.image`));
+    if (!c?.image) causes.push(required(`${at}.image`));
+    else causes.push(...imageWhitespace(`${at}.image`, c.image));
     if (c?.imagePullPolicy && !['Always', 'IfNotPresent', 'Never'].includes(c.imagePullPolicy)) {
       causes.push(notSupported(`${at}.imagePullPolicy`, c.imagePullPolicy, ['Always', 'IfNotPresent', 'Never']));
     }
@@ -136,6 +143,7 @@ export function validatePodSpecUpdate(newSpec: Obj, oldSpec: Obj): StatusCause[]
     const prev = (oldSpec[list] ?? []) as Obj[];
     next.forEach((c, i) => {
       if (!c?.image) causes.push(required(`spec.${list}[${i}].image`));
+      else causes.push(...imageWhitespace(`spec.${list}[${i}].image`, c.image));
       if (prev[i] && next.length === prev.length) c.image = prev[i].image;
     });
   }

@@ -70,7 +70,7 @@ t.test('when every optional key is set, then each is parsed', async (t) => {
     queuePrefix: '{podferry}',
     logLevel: 'debug',
     virtual: { user: 'podferry-syncer' },
-    podPolicy: { denyHostPath: false, denyHostPorts: false, denyPrivileged: true },
+    podPolicy: { level: 'baseline', exceptions: ['hostPath', 'hostPorts'] },
   });
   t.same(c.webhook.tokens, ['single-token-0123456789', TOKEN]);
 });

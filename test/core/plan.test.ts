@@ -46,7 +46,8 @@ const deleting = (pod: V1Pod, at: Date, grace?: number): V1Pod => {
   return pod;
 };
 
-const plan = (virtual: V1Pod | undefined, host: V1Pod | undefined, at = now): PodSyncPlan => planPodSync({ virtualPod: virtual, hostPod: host, ctx, now: at });
+const REF = { namespace: 'default', name: 'web' };
+const plan = (virtual: V1Pod | undefined, host: V1Pod | undefined, at = now): PodSyncPlan => planPodSync({ virtualPod: virtual, hostPod: host, ref: REF, ctx, now: at });
 
 t.test('when neither pod exists, then there is nothing to do', async (t) => {
   t.same(plan(undefined, undefined), { type: 'nothing', reason: 'both-gone' });
@@ -113,7 +114,51 @@ t.test('when an orphan is already terminating, then there is nothing more to do'
 t.test('when the host pod is not ours, then it is never touched', async (t) => {
   const foreign: V1Pod = { metadata: { name: HOST.name, namespace: 'vc-host', uid: 'x', labels: { app: 'web' } }, spec: { containers: [] } };
   t.same(plan(undefined, foreign), { type: 'nothing', reason: 'not-managed' });
-  t.same(plan(virtualPod(), foreign), { type: 'nothing', reason: 'not-managed' });
+  t.match(plan(virtualPod(), foreign), { type: 'conflict', virtual: { namespace: 'default', name: 'web' }, message: /^the host name for Pod default\/web is already taken by an object podferry does not manage/ });
+});
+
+// `a-x-b` in namespace `c` and `a` in namespace `b-x-c` share the host name `a-x-b-x-c-x-vc`.
+const collidingVictim = (): V1Pod => ({ metadata: { name: 'a-x-b', namespace: 'c', uid: 'victim' }, spec: { containers: [{ name: 'app', image: 'nginx' }] } });
+const collidingIntruder = (): V1Pod => ({ metadata: { name: 'a', namespace: 'b-x-c', uid: 'intruder' }, spec: { containers: [{ name: 'app', image: 'evil' }] } });
+
+t.test('when two virtual pods translate to the same host name, then the second gets a conflict and the first host pod is never touched', async (t) => {
+  const victimHost = translatePod(collidingVictim(), ctx);
+  victimHost.metadata!.uid = 'h-victim';
+  const intruder = collidingIntruder();
+  t.equal(translatePod(intruder, ctx).metadata!.name, victimHost.metadata!.name, 'the names really collide');
+  const p = planPodSync({ virtualPod: intruder, hostPod: victimHost, ref: { namespace: 'b-x-c', name: 'a' }, ctx, now });
+  t.same(p, {
+    type: 'conflict', virtual: { namespace: 'b-x-c', name: 'a', uid: 'intruder' },
+    message: 'Pod b-x-c/a and Pod c/a-x-b of this virtual cluster translate to the same host name, and Pod c/a-x-b holds it; rename one of them',
+  });
+  t.same(planPodSync({ virtualPod: undefined, hostPod: victimHost, ref: { namespace: 'b-x-c', name: 'a' }, ctx, now }), { type: 'nothing', reason: 'not-managed' },
+    'a job for the deleted intruder never deletes the victim as an orphan');
+  t.same(planPodSync({ virtualPod: undefined, hostPod: victimHost, ctx, now }), { type: 'nothing', reason: 'not-managed' }, 'without a ref nothing proves ownership');
+});
+
+t.test('when a virtual pod breaks the host policy, then no host pod is planned and the refusal lists every violation', async (t) => {
+  const v = virtualPod();
+  v.spec!.hostNetwork = true;
+  v.spec!.containers[0].securityContext = { privileged: true };
+  const p = plan(v, undefined);
+  t.match(p, { type: 'refuse-host', virtual: { name: 'web' }, reason: /^the pod breaks 2 rules of the host policy: spec\.hostNetwork is true/ });
+  t.same(p.type === 'refuse-host' && p.violations.map((x) => x.rule), ['hostNetwork', 'privileged']);
+});
+
+t.test('when a running pod gains a violating change, then the change is refused and the status still reported', async (t) => {
+  const v = virtualPod();
+  const h = hostPodFor(v);
+  v.spec!.containers[0].image = 'nginx:1.28';
+  v.spec!.tolerations = [{ operator: 'Exists' }];
+  v.spec!.containers[0].securityContext = { privileged: true };
+  const p = plan(v, h);
+  t.match(p, { type: 'refuse-host', report: { nodeName: 'node-1' } });
+});
+
+t.test('when a violating pod is in sync with its host pod (admitted under a looser policy), then nothing is written and nothing refused', async (t) => {
+  const { virtual, host } = syncedPair();
+  virtual.spec!.hostPID = true;
+  t.same(plan(virtual, host), { type: 'nothing', reason: 'in-sync' });
 });
 
 t.test('when both sides agree, then there is nothing to do', async (t) => {

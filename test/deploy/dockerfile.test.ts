@@ -76,9 +76,7 @@ t.test('when compose runs the image, then every command it gives is one the CLI 
 });
 
 t.test('when the build script runs, then the emitted CLI starts and prints its usage', async (t) => {
-  const started = Date.now();
   execFileSync('npm', ['run', '--silent', 'build'], { stdio: 'pipe' });
-  t.ok(Date.now() - started < 60_000, 'the build is fast enough to run in tests');
   const help = spawnSync(process.execPath, ['dist/functions/cli.js', '--help'], { encoding: 'utf8' });
   t.equal(help.status, 0, help.stderr);
   t.match(help.stdout, /usage: podferry <command>/);

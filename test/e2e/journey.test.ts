@@ -83,7 +83,7 @@ t.test('when a pod asks for the host network, then it is denied with a reason an
   const err = await stack.virtualCore.createNamespacedPod({ namespace: ns, body }).then(() => undefined, (e: { code?: number; body?: string }) => e);
   t.equal(err?.code, 403);
   const status = JSON.parse(err?.body ?? '{}');
-  t.match(status.message, /admission webhook "pods\.podferry\.dev" denied the request: spec\.hostNetwork is true/);
+  t.match(status.message, /admission webhook "pods\.podferry\.dev" denied the request: the pod breaks 1 rule of the host policy: spec\.hostNetwork is true/);
   t.equal(await readOrUndefined(() => stack.virtualCore.readNamespacedPod({ namespace: ns, name: 'hostnet' })), undefined);
   t.equal(await readOrUndefined(() => stack.hostCore.readNamespacedPod({ namespace: hostNs(), name: hostName('hostnet') })), undefined);
 });

@@ -29,7 +29,7 @@ t.test('when a worker is SIGKILLed during a burst, then a new worker finishes ev
   await eventually('first worker made progress', async () => {
     const hosts = await stack.hostCore.listNamespacedPod({ namespace: stack.endpoints.hostNamespace });
     return hosts.items.length > 0;
-  }, 30_000, 20);
+  }, 120_000, 20);
   await first.kill('SIGKILL');
   await creates;
   const readyAtKill = (await stack.virtualCore.listNamespacedPod({ namespace: ns })).items.filter(isReady).length;
@@ -42,7 +42,7 @@ t.test('when a worker is SIGKILLed during a burst, then a new worker finishes ev
     const pods = (await stack.virtualCore.listNamespacedPod({ namespace: ns })).items.filter((p) => p.metadata?.name?.startsWith('burst-'));
     lastReady = pods.filter(isReady).length;
     return pods.length === PODS && lastReady === PODS;
-  }, 60_000, 200).catch((err) => {
+  }, 150_000, 200).catch((err) => {
     t.comment(`ready ${lastReady}/${PODS}; second worker stderr: ${second.stderr()}`);
     throw err;
   });

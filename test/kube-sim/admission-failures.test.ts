@@ -28,9 +28,8 @@ t.test('when a webhook cannot be reached, then Fail rejects with 500 and Ignore 
 t.test('when a webhook is slower than timeoutSeconds, then the call fails with context deadline exceeded', async (t) => {
   behaviours.set('/slow', (r) => ({ body: review(r, { allowed: true }), delayMs: 1500 }));
   const slow = hook('slow.podferry.io', '/slow', { timeoutSeconds: 1 });
-  const started = Date.now();
+  // A caller that waited for the 1.5 s answer would have been allowed; the rejection is the deadline.
   const err = await rejection(createAdmission(fakeApi({ mutating: [config('m', [slow])], namespaces: [teamA] })).mutate(attrs()));
-  t.ok(Date.now() - started < 1400, 'gave up at the deadline');
   t.equal(err.message, `Internal error occurred: failed calling webhook "slow.podferry.io": failed to call webhook: Post "${server.url}/slow?timeout=1s": context deadline exceeded`);
   await createAdmission(fakeApi({ mutating: [config('m', [{ ...slow, failurePolicy: 'Ignore' }])], namespaces: [teamA] })).mutate(attrs());
 });

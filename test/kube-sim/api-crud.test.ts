@@ -124,7 +124,7 @@ t.test('when patched with merge, JSON and strategic patches, then each applies a
   t.match(await statusOf(api.patch(configMaps, 'default', 'p', 'merge', { metadata: { resourceVersion: c.metadata.resourceVersion }, data: { z: '1' } }, wo())), { code: 409, reason: 'Conflict' });
 });
 
-t.test('when server-side apply targets a missing object, then it is created, and later applies merge into it', async (t) => {
+t.test('when server-side apply targets a missing object, then it is created, and later applies merge into it, dropping what the manager no longer applies', async (t) => {
   const api = createApi();
   t.match(await statusOf(api.patch(configMaps, 'default', 'a', 'apply', cm('a'), wo({ fieldManager: undefined }))), { code: 400 });
   const created = await api.patch(configMaps, 'default', 'a', 'apply', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a' }, data: { x: '1' } }, wo({ fieldManager: 'kubectl' }));
@@ -132,7 +132,10 @@ t.test('when server-side apply targets a missing object, then it is created, and
   t.match(created.object.metadata.managedFields, [{ manager: 'kubectl', operation: 'Apply' }]);
   const updated = await api.patch(configMaps, 'default', 'a', 'apply', { metadata: { name: 'a' }, data: { y: '2' } }, wo({ fieldManager: 'kubectl' }));
   t.equal(updated.created, false);
-  t.same(updated.object.data, { x: '1', y: '2' });
+  t.same(updated.object.data, { y: '2' }, 'x was applied by kubectl before and no longer is');
+  const other = await api.patch(configMaps, 'default', 'a', 'apply', { metadata: { name: 'a' }, data: { z: '3' } }, wo({ fieldManager: 'other' }));
+  t.same(other.object.data, { y: '2', z: '3' }, 'another manager\'s apply leaves kubectl\'s fields alone');
+  t.match(other.object.metadata.managedFields, [{ manager: 'kubectl', operation: 'Apply', fieldsV1: { 'f:data': { 'f:y': {} } } }, { manager: 'other', operation: 'Apply', fieldsV1: { 'f:data': { 'f:z': {} } } }]);
 });
 
 t.test('when fieldValidation is Strict, Warn or Ignore, then unknown fields fail, warn, or pass silently', async (t) => {

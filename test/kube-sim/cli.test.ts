@@ -55,7 +55,7 @@ t.test('when the CLI runs, then it writes a kubeconfig kubectl can use and exits
   child.stdout.on('data', (d) => (out += d));
   child.stderr.on('data', (d) => (out += d));
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`CLI did not start: ${out}`)), 15_000);
+    const timer = setTimeout(() => reject(new Error(`CLI did not start: ${out}`)), 90_000);
     child.stdout.on('data', () => {
       if (out.includes('kubeconfig:')) {
         clearTimeout(timer);

@@ -101,11 +101,10 @@ t.test('when a pod is deleted gracefully, then the kubelet stops its containers,
   const watch = host.api.watch(pods, 'default', { fieldSelector: 'metadata.name=bye' }, (ev) => trail.push({ type: ev.type, pod: ev.object }));
   t.teardown(() => watch.stop());
   const gone = host.waitFor('bye', (_p, ev) => ev.type === 'DELETED');
-  const started = Date.now();
   const res = await host.api.delete(pods, 'default', 'bye', {}, write);
   t.equal(res.gone, false, 'graceful: the pod stays until the kubelet is done');
   await gone;
-  t.ok(Date.now() - started < 2000, 'containers stop promptly on SIGTERM');
+  // Exit code 0, not 137: the container stopped on SIGTERM rather than being killed at the end of its grace.
   const final = trail.filter((e) => e.type === 'MODIFIED').pop()!.pod;
   t.match(container(final), { state: { terminated: { exitCode: 0, reason: 'Completed' } }, ready: false });
   t.equal(statusOf(final).phase, 'Succeeded');

@@ -6,6 +6,7 @@ import type { KubeObject } from '../../infra/kube-sim/types.js';
 import { condition, isReady, startHost, write } from './kubelet-harness.js';
 
 const nodeOf = (p: KubeObject | undefined) => (p?.spec as { nodeName?: string } | undefined)?.nodeName;
+const unresolvable = (reason: string) => ({ reason, resolvable: false });
 const app = { containers: [{ name: 'app', image: 'nginx:1.27' }] };
 
 t.test('when no node matches the nodeSelector, then the pod is Unschedulable until a node gets the label', async (t) => {
@@ -13,7 +14,7 @@ t.test('when no node matches the nodeSelector, then the pod is Unschedulable unt
   t.teardown(() => host.stop());
   await host.createPod('picky', { ...app, nodeSelector: { disk: 'ssd' } });
   const stuck = await host.waitFor('picky', (p) => condition(p, 'PodScheduled')?.status === 'False');
-  const message = "0/2 nodes are available: 2 node(s) didn't match Pod's node affinity/selector. preemption: 0/2 nodes are available: 2 Preemption is not helpful for scheduling.";
+  const message = "0/2 nodes are available: 2 node(s) didn't match Pod's node affinity/selector. preemption: 0/2 nodes are available: 2 Preemption is not helpful for scheduling..";
   t.match(condition(stuck, 'PodScheduled'), { reason: 'Unschedulable', message });
   t.notOk(nodeOf(stuck));
   t.match(host.podEvents('picky').find((e) => e.reason === 'FailedScheduling'), { type: 'Warning', message, source: { component: 'default-scheduler' } });
@@ -74,7 +75,7 @@ t.test('when there are no nodes, then the pod is Unschedulable with the real mes
 
 t.test('when reasons are counted, then the message lists them sorted, as the scheduler framework prints them', async (t) => {
   t.equal(
-    unschedulableMessage(3, ['node(s) were unschedulable', "node(s) didn't match Pod's node affinity/selector", "node(s) didn't match Pod's node affinity/selector"]),
-    "0/3 nodes are available: 1 node(s) were unschedulable, 2 node(s) didn't match Pod's node affinity/selector. preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling.",
+    unschedulableMessage(3, [[unresolvable('node(s) were unschedulable')], [unresolvable("node(s) didn't match Pod's node affinity/selector")], [unresolvable("node(s) didn't match Pod's node affinity/selector")]]),
+    "0/3 nodes are available: 1 node(s) were unschedulable, 2 node(s) didn't match Pod's node affinity/selector. preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling..",
   );
 });

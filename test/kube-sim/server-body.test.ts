@@ -48,7 +48,8 @@ t.test('when kubectl-style protobuf bodies arrive, then they decode to the JSON 
 });
 
 t.test('when a protobuf body is of an unknown kind, not an envelope or truncated, then 415 or 400', async (t) => {
-  t.match(syncStatusOf(() => decodeProtobufObject(envelope('Deployment', bytes(1, bytes(1, 'd')), 'apps/v1'), PB)), { code: 415, reason: 'UnsupportedMediaType' });
+  t.match(syncStatusOf(() => decodeProtobufObject(envelope('CronJob', bytes(1, bytes(1, 'd')), 'batch/v1'), PB)), { code: 415, reason: 'UnsupportedMediaType' });
+  t.match(syncStatusOf(() => decodeProtobufObject(envelope('DaemonSet', bytes(1, bytes(1, 'd')), 'apps/v1'), PB)), { code: 415, reason: 'UnsupportedMediaType' });
   t.match(syncStatusOf(() => decodeProtobufObject(Buffer.from('{}'), PB)), { code: 415 });
   const truncated = envelope('ConfigMap', bytes(1, bytes(1, 'x'))).subarray(0, 20);
   t.match(syncStatusOf(() => decodeProtobufObject(truncated, PB)), { code: 400, reason: 'BadRequest' });

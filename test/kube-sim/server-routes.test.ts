@@ -48,7 +48,7 @@ t.test('when a path does not fit the resource, then 404 or 405 as the real route
     ['PUT', PODS, 405],
     ['PATCH', PODS, 405],
     ['OPTIONS', PODS, 405],
-    ['GET', '/apis/apps/v1/namespaces/default/deployments', 404],
+    ['GET', '/apis/apps/v1/namespaces/default/daemonsets', 404], // a group that is served, a type that is not
     ['GET', '/nothing/here', 404],
   ];
   for (const [method, path, code] of cases) {
@@ -123,5 +123,5 @@ t.test('when access reviews are posted as JSON, then the spec is echoed and allo
   const who = await call('POST', '/apis/authentication.k8s.io/v1/selfsubjectreviews', { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' });
   t.match(who.body, { status: { userInfo: { username: 'kubernetes-admin', groups: ['system:masters', 'system:authenticated'] } } });
   const groups = (await call('GET', '/apis')).body.groups.map((g: { name: string }) => g.name);
-  t.same(groups, ['admissionregistration.k8s.io', 'authentication.k8s.io', 'authorization.k8s.io']);
+  t.same(groups, ['admissionregistration.k8s.io', 'discovery.k8s.io', 'storage.k8s.io', 'apps', 'batch', 'authentication.k8s.io', 'authorization.k8s.io']);
 });

@@ -20,7 +20,7 @@ t.test('when a `podferry worker` process runs with METRICS_PORT, then its /metri
     const res = await fetch(`http://127.0.0.1:${port}/metrics`);
     const got = parseExposition(await res.text());
     return (got.value('podferry_virtual_created_to_host_created_seconds_count') ?? 0) >= 1 && got;
-  }, 30_000, 100).catch((err: Error) => {
+  }, 120_000, 100).catch((err: Error) => {
     throw new Error(`${err.message}; worker stderr: ${worker.stderr()}`);
   });
   t.ok(m.value('podferry_kube_api_calls_total', { side: 'host', verb: 'create', code: '200' })! >= 1, 'host API calls');

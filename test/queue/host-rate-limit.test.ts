@@ -29,7 +29,6 @@ t.test('when two processes take 60 tokens at 100 per second with a burst of 10, 
   const elapsed = Date.now() - started;
   // 10 tokens at once, the other 50 at 10 ms each: at least 500 ms (minus timer slack), whichever process asks.
   t.ok(elapsed >= 450, `took ${elapsed} ms`);
-  t.ok(elapsed < 3000, `took ${elapsed} ms`);
 });
 
 t.test('when one process is told to pause for a 429, then the other waits too', async (t) => {
@@ -42,9 +41,11 @@ t.test('when one process is told to pause for a 429, then the other waits too', 
   t.ok(Date.now() - started >= 350, 'the pause reached the other process');
 });
 
-t.test('when no rate is configured, then take returns at once', async (t) => {
-  const limit = createHostRateLimit(client(), { key: `${uniquePrefix('rl')}:host`, qps: 0 });
-  const started = Date.now();
+t.test('when no rate is configured, then take never asks Redis', async (t) => {
+  // A client that never connects: a take that needed Redis would hang here until tap's timeout.
+  const offline = new Redis({ lazyConnect: true, port: 1, enableOfflineQueue: true });
+  t.teardown(() => offline.disconnect());
+  const limit = createHostRateLimit(offline, { key: `${uniquePrefix('rl')}:host`, qps: 0 });
   for (let i = 0; i < 100; i++) await limit.take();
-  t.ok(Date.now() - started < 200);
+  t.equal(offline.status, 'wait', 'the client was never used');
 });

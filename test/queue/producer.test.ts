@@ -28,18 +28,16 @@ t.test('when Redis goes away and comes back, then enqueue fails at once meanwhil
   const redis = await startRedis();
   t.teardown(() => redis.stop());
   const prefix = uniquePrefix('p');
-  // A long own timeout, so "fails at once" below cannot be the timeout firing.
-  const producer = createSyncProducer({ redisUrl: redis.url, prefix, timeoutMs: 5000 });
+  // An own timeout longer than the test's, so a rejection below cannot be the timeout firing.
+  const producer = createSyncProducer({ redisUrl: redis.url, prefix, timeoutMs: 600_000 });
   t.teardown(() => producer.close());
   await until(() => producer.ping(), 'first ping');
   t.ok(await producer.enqueue(ref, 'admission'), 'enqueued while up');
 
   await redis.goDown();
   await until(async () => !(await producer.ping()), 'ping fails');
-  const started = performance.now();
   await t.rejects(producer.enqueue(ref, 'admission'), RedisUnavailableError);
   await t.rejects(producer.enqueueMany([ref], 'audit'), RedisUnavailableError);
-  t.ok(performance.now() - started < 1000, 'rejected without waiting for Redis or the timeout');
 
   await redis.comeBack();
   await until(() => producer.ping(), 'ping after restart');
@@ -55,10 +53,9 @@ t.test('when Redis is down from the start, then enqueue and ping fail at once', 
   const redis = await startRedis();
   t.teardown(() => redis.stop());
   await redis.goDown();
-  const producer = createSyncProducer({ redisUrl: redis.url, prefix: uniquePrefix('p'), timeoutMs: 5000 });
+  // An own timeout longer than the test's: only an at-once rejection lets this test finish.
+  const producer = createSyncProducer({ redisUrl: redis.url, prefix: uniquePrefix('p'), timeoutMs: 600_000 });
   t.teardown(() => producer.close());
-  const started = performance.now();
   await t.rejects(producer.enqueue(ref, 'admission'), { code: 'REDIS_UNAVAILABLE' });
   t.equal(await producer.ping(), false);
-  t.ok(performance.now() - started < 1000, 'rejected without waiting for Redis or the timeout');
 });

@@ -20,6 +20,8 @@ const table: Array<[string, AdmissionRequest, { allowed: boolean; sync?: object;
   ['when dry run, then allowed without sync', req({ dryRun: true }), { allowed: true, skipped: 'dry run' }],
   ['when DELETE, then allowed without sync', req({ operation: 'DELETE', object: null }), { allowed: true, skipped: 'operation DELETE' }],
   ['when a subresource, then allowed without a check', req({ subResource: 'status', object: pod({ hostPID: true }) }), { allowed: true, skipped: 'subresource status' }],
+  ['when kubectl debug adds a privileged ephemeral container, then the pods/ephemeralcontainers update is denied', req({ operation: 'UPDATE', subResource: 'ephemeralcontainers', object: pod({ ephemeralContainers: [{ name: 'dbg', image: 'busybox', securityContext: { privileged: true } }] }) }), { allowed: false }],
+  ['when an allowed ephemeral container is added, then it is synced', req({ operation: 'UPDATE', subResource: 'ephemeralcontainers', object: pod({ ephemeralContainers: [{ name: 'dbg', image: 'busybox' }] }) }), { allowed: true, sync: { name: 'web' } }],
   ['when not a pod, then allowed', req({ resource: { group: '', resource: 'secrets' } }), { allowed: true, skipped: 'not a pod' }],
   ['when the object is missing, then allowed without sync', req({ object: null }), { allowed: true, skipped: 'no object' }],
 ];
@@ -32,11 +34,11 @@ for (const [name, request, want] of table) {
     if (want.sync) t.same(out.syncRef, { cluster: 'vc1', kind: 'Pod', namespace: 'default', ...want.sync });
     else t.equal(out.syncRef, undefined);
     if (want.skipped) t.equal(out.skipped, want.skipped);
-    if (!want.allowed) t.match(out.response.status, { code: 403, reason: 'Forbidden', message: /hostPID/ });
+    if (!want.allowed) t.match(out.response.status, { code: 403, reason: 'Forbidden', message: /hostPID is true|ephemeralContainers\[0\]\.securityContext\.privileged is true/ });
   });
 }
 
 t.test('when the policy lifts a rule, then the pod that needs it is allowed', async (t) => {
-  const out = reviewAdmission(req({ object: pod({ hostPID: true }) }), parsePodPolicy('hostPID'), 'vc1');
+  const out = reviewAdmission(req({ object: pod({ hostPID: true }) }), parsePodPolicy({ exceptions: 'hostPID' }), 'vc1');
   t.equal(out.response.allowed, true);
 });

@@ -1,6 +1,10 @@
 import t from 'tap';
 import { startRedis } from '../helpers/redis.js';
-import { admissionReview, AUTH, harness, podObject } from '../helpers/webhook-harness.js';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
+import { createSyncProducer } from '../../functions/_shared/queue/producer.js';
+import { buildApp } from '../../functions/webhook/app.js';
+import { WebhookMetrics } from '../../functions/webhook/metrics.js';
+import { admissionReview, AUTH, harness, podObject, testConfig } from '../helpers/webhook-harness.js';
 
 const redis = await startRedis();
 t.teardown(() => redis.stop());
@@ -75,6 +79,13 @@ t.test('when the body is malformed, then the answer is a 400 Status and no job i
     { payload: { apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview' }, why: 'no request' },
     { payload: admissionReview({ operation: 'PATCH', name: 'w', object: podObject('w') }), why: 'bad operation' },
     { payload: '{"apiVersion": ', why: 'broken JSON' },
+    // Type-confused pods inside a valid AdmissionReview: a 500 would become "allowed" under failurePolicy Ignore.
+    { payload: admissionReview({ name: 'w', object: podObject('w', { spec: { containers: 5 } }) }), why: 'containers is a number' },
+    { payload: admissionReview({ name: 'w', object: podObject('w', { spec: { containers: [{ name: 'a' }], volumes: [null] } }) }), why: 'a null volume' },
+    { payload: admissionReview({ name: 'w', object: { kind: 'Pod', metadata: { name: 'w', annotations: { a: 1 } }, spec: { containers: [] } } }), why: 'a numeric annotation' },
+    { payload: admissionReview({ name: 'w', object: { kind: 'Pod', metadata: 'w', spec: { containers: [] } } }), why: 'metadata is a string' },
+    { payload: admissionReview({ name: 'w', object: { kind: 'Pod', metadata: { name: 'w' }, spec: [] } }), why: 'spec is a list' },
+    { payload: admissionReview({ name: 'w', object: podObject('w', { spec: { hostNetwork: 'yes' } }) }), why: 'hostNetwork is a string' },
   ];
   for (const b of bodies) {
     const res = await h.app.inject({ method: 'POST', url: '/admission', headers: { ...AUTH, 'content-type': 'application/json' }, payload: b.payload });
@@ -100,21 +111,34 @@ t.test('when Redis is down, then admission still answers at once and the failed 
   await down.goDown();
   for (let i = 0; i < 100 && (await h.producer.ping()); i++) await new Promise((r) => setTimeout(r, 10));
   await h.app.ready();
-  const times: number[] = [];
   for (let i = 0; i < 21; i++) {
-    const started = performance.now();
     const res = await h.app.inject({ method: 'POST', url: '/admission', headers: AUTH, payload: admissionReview({ name: `web-${i}`, object: podObject(`web-${i}`) }) });
-    times.push(performance.now() - started);
     t.equal(res.json().response.allowed, true);
   }
-  const median = times.sort((a, b) => a - b)[10];
-  // The producer's own bound is 2 s and ioredis alone would wait far longer: "at once" means neither.
-  t.ok(median < 5, `median answer in ${median.toFixed(2)} ms`);
   await h.app.close();
   t.equal(h.metrics.get('enqueue_failures_total', { source: 'admission' }), 21, 'every admitted pod counted as not enqueued');
   t.equal(h.metrics.get('enqueued_total', { source: 'admission' }), 0);
   t.equal(h.metrics.lastEnqueueFailureAt, 1_700_000_000_000, 'the failure time comes from the injected clock');
   t.match(h.metrics.render(), /podferry_webhook_enqueue_failures_total\{source="admission"\} 21/);
+});
+
+t.test('when Redis accepts connections but never answers, then admission answers anyway', async (t) => {
+  // A black hole with an enqueue timeout longer than the test: an admission that waited on Redis never returns.
+  const sockets = new Set<Socket>();
+  const hole = createServer((s) => { sockets.add(s); s.on('error', () => undefined); });
+  await new Promise<void>((r) => hole.listen(0, '127.0.0.1', () => r()));
+  const url = `redis://127.0.0.1:${(hole.address() as AddressInfo).port}`;
+  const producer = createSyncProducer({ redisUrl: url, prefix: 'hole', timeoutMs: 600_000 });
+  const app = buildApp({ config: testConfig(url, 'hole'), producer, clock: Date.now, metrics: new WebhookMetrics(Date.now) });
+  for (let i = 0; i < 5; i++) {
+    const res = await app.inject({ method: 'POST', url: '/admission', headers: AUTH, payload: admissionReview({ name: `hole-${i}`, object: podObject(`hole-${i}`) }) });
+    t.equal(res.json().response.allowed, true, `answer ${i} did not wait for Redis`);
+  }
+  // Cut the black hole: the pending enqueues fail, and the app and producer close.
+  hole.close();
+  for (const s of sockets) s.destroy();
+  await producer.close().catch(() => undefined);
+  await app.close();
 });
 
 t.test('when a burst of admissions arrives, then every pod gets exactly one job', async (t) => {

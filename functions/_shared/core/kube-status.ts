@@ -70,7 +70,8 @@ export const staleObject = (plural: string, group: string, name: string) =>
 export function invalid(kind: string, group: string, name: string, causes: StatusCause[]): KubeError {
   const parts = causes.map((c) => (c.field ? `${c.field}: ${c.message}` : c.message));
   const joined = parts.length === 1 ? parts[0] : `[${parts.join(', ')}]`;
-  return new KubeError(422, 'Invalid', `${kind} "${name}" is invalid: ${joined}`, { name, group, kind, causes });
+  // The message names the group-qualified kind (`Deployment.apps "web" is invalid`); details keep the bare kind.
+  return new KubeError(422, 'Invalid', `${group ? `${kind}.${group}` : kind} "${name}" is invalid: ${joined}`, { name, group, kind, causes });
 }
 
 export const forbidden = (plural: string, group: string, name: string, why: string) =>

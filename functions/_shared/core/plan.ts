@@ -1,6 +1,8 @@
 import type { V1EphemeralContainer, V1Pod, V1PodStatus } from '@kubernetes/client-node';
 import { hostPodDiff, type JsonPatchOp } from './host-pod-diff.js';
-import { OBJECT_UID_ANNOTATION, isControlledElsewhere, isManagedHostPod } from './provenance.js';
+import { checkOwnership } from './ownership.js';
+import { DEFAULT_POD_POLICY, evaluatePodPolicy, type PodPolicy, type PolicyViolation } from './policy.js';
+import { OBJECT_UID_ANNOTATION, isControlledElsewhere } from './provenance.js';
 import { podDependencies, translateEphemeralContainers, translatePod, type TranslateContext } from './translate-pod.js';
 import { isPodFinished, statusDiffers, statusMergePatch, translateStatus } from './translate-status.js';
 
@@ -28,9 +30,20 @@ export type PodSyncPlan =
   | { type: 'finalize-virtual'; virtual: Target; gracePeriodSeconds: 0 }
   | { type: 'recreate-or-reflect'; decision: 'recreate'; hostPod: V1Pod; dependencies: { configMaps: string[]; secrets: string[] }; message: string }
   | { type: 'recreate-or-reflect'; decision: 'reflect'; virtual: Target; gracePeriodSeconds: number; report?: StatusReport; message: string }
+  | { type: 'refuse-host'; virtual: Target; reason: string; violations: PolicyViolation[]; report?: StatusReport }
+  | { type: 'conflict'; virtual: Target; message: string }
   | { type: 'nothing'; reason: NothingReason };
 
-export type PodSyncInput = { virtualPod?: V1Pod; hostPod?: V1Pod; ctx: TranslateContext; now: Date };
+export type PodSyncInput = {
+  virtualPod?: V1Pod;
+  hostPod?: V1Pod;
+  /** The virtual pod the job is about; needed to prove a host-only pod is ours (default: from virtualPod). */
+  ref?: { namespace: string; name: string };
+  ctx: TranslateContext;
+  /** The host policy every host write must pass; default: baseline with no exceptions. */
+  policy?: PodPolicy;
+  now: Date;
+};
 
 /** A host pod still terminating this long after its deadline is force-deleted (its node is gone). */
 export const STUCK_TERMINATING_MS = 5 * 60 * 1000;
@@ -53,9 +66,21 @@ function statusReport(virtualPod: V1Pod, hostPod: V1Pod): StatusReport | undefin
   return { status, patch: statusMergePatch(virtualPod.status, status), ...(bind ? { nodeName: bind } : {}) };
 }
 
-function hostOnly(hostPod: V1Pod, ctx: TranslateContext): PodSyncPlan {
+function owns(hostPod: V1Pod, ref: { namespace: string; name: string }, ctx: TranslateContext) {
+  return checkOwnership(hostPod.metadata, { kind: 'Pod', vcluster: ctx.vcluster, hostNamespace: ctx.hostNamespace, ...ref });
+}
+
+/** The host policy's verdict on the virtual pod, as a refusal plan; undefined when it may run. */
+function refusal(virtualPod: V1Pod, policy: PodPolicy, report?: StatusReport): PodSyncPlan | undefined {
+  const verdict = evaluatePodPolicy(virtualPod, policy);
+  if (verdict.allowed) return undefined;
+  return { type: 'refuse-host', virtual: target(virtualPod), reason: verdict.reason, violations: verdict.violations, ...(report ? { report } : {}) };
+}
+
+function hostOnly(hostPod: V1Pod, ref: { namespace: string; name: string } | undefined, ctx: TranslateContext): PodSyncPlan {
   if (isControlledElsewhere(hostPod.metadata)) return { type: 'nothing', reason: 'controlled-elsewhere' };
-  if (!isManagedHostPod(hostPod, ctx.vcluster, ctx.hostNamespace)) return { type: 'nothing', reason: 'not-managed' };
+  // Without the ref the job is about, nothing proves the host pod is ours to delete.
+  if (!ref || !owns(hostPod, ref, ctx).owned) return { type: 'nothing', reason: 'not-managed' };
   if (isDeleting(hostPod)) return { type: 'nothing', reason: 'host-terminating' };
   return { type: 'delete-host', host: target(hostPod), reason: 'orphaned' };
 }
@@ -66,7 +91,7 @@ function hostOnly(hostPod: V1Pod, ctx: TranslateContext): PodSyncPlan {
  * applies: the virtual pod is force-deleted so its controller replaces it, rather than silently
  * re-running it on another node. A finished virtual pod is left alone: it is a record (Job history).
  */
-function virtualOnly(virtualPod: V1Pod, ctx: TranslateContext): PodSyncPlan {
+function virtualOnly(virtualPod: V1Pod, ctx: TranslateContext, policy: PodPolicy): PodSyncPlan {
   if (isDeleting(virtualPod)) return { type: 'finalize-virtual', virtual: target(virtualPod), gracePeriodSeconds: 0 };
   if (isPodFinished(virtualPod)) return { type: 'nothing', reason: 'virtual-finished' };
   // Conditions on the virtual pod only come from our status reports, so they prove an earlier sync; a
@@ -79,6 +104,8 @@ function virtualOnly(virtualPod: V1Pod, ctx: TranslateContext): PodSyncPlan {
       message: 'the host pod disappeared after it was scheduled; the virtual pod is deleted so that its controller can replace it',
     };
   }
+  const refused = refusal(virtualPod, policy);
+  if (refused) return refused;
   const hostPod = translatePod(virtualPod, ctx);
   const dependencies = podDependencies(virtualPod, ctx);
   if (synced) {
@@ -87,8 +114,10 @@ function virtualOnly(virtualPod: V1Pod, ctx: TranslateContext): PodSyncPlan {
   return { type: 'create-host', hostPod, dependencies };
 }
 
-function both(virtualPod: V1Pod, hostPod: V1Pod, ctx: TranslateContext, now: Date): PodSyncPlan {
-  if (!isManagedHostPod(hostPod, ctx.vcluster, ctx.hostNamespace)) return { type: 'nothing', reason: 'not-managed' };
+function both(virtualPod: V1Pod, hostPod: V1Pod, ctx: TranslateContext, policy: PodPolicy, now: Date): PodSyncPlan {
+  const virtual = target(virtualPod);
+  const ownership = owns(hostPod, virtual, ctx);
+  if (!ownership.owned) return { type: 'conflict', virtual, message: ownership.conflict };
   const hostUid = hostPod.metadata?.annotations?.[OBJECT_UID_ANNOTATION];
   const virtualUid = virtualPod.metadata?.uid;
   if (hostUid && virtualUid && hostUid !== virtualUid) {
@@ -123,17 +152,19 @@ function both(virtualPod: V1Pod, hostPod: V1Pod, ctx: TranslateContext, now: Dat
   if (ctx.syncEphemeralContainers) desired.spec!.ephemeralContainers = translateEphemeralContainers(virtualPod, ctx);
   const diff = hostPodDiff(desired, hostPod);
   const report = statusReport(virtualPod, hostPod);
-  if (diff) return { type: 'converge-host', host: target(hostPod), ...diff, ...(report ? { report } : {}) };
+  // A change is written only if the pod passes the policy now; the running host pod stays as it was.
+  if (diff) return refusal(virtualPod, policy, report) ?? { type: 'converge-host', host: target(hostPod), ...diff, ...(report ? { report } : {}) };
   if (report) return { type: 'report-status', virtual: target(virtualPod), report };
   return { type: 'nothing', reason: 'in-sync' };
 }
 
 export function planPodSync(input: PodSyncInput): PodSyncPlan {
   const { virtualPod, hostPod, ctx, now } = input;
+  const policy = input.policy ?? DEFAULT_POD_POLICY;
   if (virtualPod && isControlledElsewhere(virtualPod.metadata)) return { type: 'nothing', reason: 'controlled-elsewhere' };
   if (!virtualPod && !hostPod) return { type: 'nothing', reason: 'both-gone' };
-  if (!virtualPod) return hostOnly(hostPod!, ctx);
-  if (!hostPod) return virtualOnly(virtualPod, ctx);
+  if (!virtualPod) return hostOnly(hostPod!, input.ref, ctx);
+  if (!hostPod) return virtualOnly(virtualPod, ctx, policy);
   if (isControlledElsewhere(hostPod.metadata)) return { type: 'nothing', reason: 'controlled-elsewhere' };
-  return both(virtualPod, hostPod, ctx, now);
+  return both(virtualPod, hostPod, ctx, policy, now);
 }

@@ -6,11 +6,28 @@ import {
   SERVICE_ACCOUNT_NAME_ANNOTATION, hostLabelKey,
 } from './provenance.js';
 
-// Every place a pod names a configmap or secret, walked once: rewriting to host names and listing
-// dependencies must agree, so both use the same visitor.
+// Every place a pod names a namespaced object, walked once: rewriting to host names and listing
+// dependencies must agree, so both use the same visitor. A name that reached the host untranslated would
+// reach whatever host object bears it (another tenant's claim, a host secret provider), so every
+// reference is translated here, or refused by reference-policy.ts where no translation is safe.
 
-type RefKind = 'configMap' | 'secret';
+export type RefKind =
+  | 'configMap' | 'secret' | 'persistentVolumeClaim' | 'volumeSnapshot' | 'resourceClaim' | 'resourceClaimTemplate'
+  | 'secretProviderClass' | 'endpoints';
 type Visit = (kind: RefKind, name: string) => string;
+
+/** Data sources of an ephemeral claim that name an object in the pod's namespace, by (apiGroup, kind). */
+export const CLAIM_DATA_SOURCE_KINDS: Readonly<Record<string, RefKind>> = Object.freeze({
+  '/PersistentVolumeClaim': 'persistentVolumeClaim',
+  'snapshot.storage.k8s.io/VolumeSnapshot': 'volumeSnapshot',
+});
+
+export function claimDataSourceKind(ref: { apiGroup?: string; kind?: string } | undefined): RefKind | undefined {
+  return ref ? CLAIM_DATA_SOURCE_KINDS[`${ref.apiGroup ?? ''}/${ref.kind ?? ''}`] : undefined;
+}
+
+/** The CSI volume attribute the Secrets Store driver reads a SecretProviderClass name from (same namespace). */
+export const SECRET_PROVIDER_CLASS_ATTRIBUTE = 'secretProviderClass';
 
 const SECRET_REF_VOLUMES = ['iscsi', 'rbd', 'flexVolume', 'cinder', 'cephfs', 'scaleIO', 'storageos'] as const;
 
@@ -28,6 +45,15 @@ function visitVolume(volume: V1Volume, visit: Visit): void {
   if (volume.azureFile?.secretName) volume.azureFile.secretName = visit('secret', volume.azureFile.secretName);
   const csiRef = volume.csi?.nodePublishSecretRef;
   if (csiRef?.name) csiRef.name = visit('secret', csiRef.name);
+  const attributes = volume.csi?.volumeAttributes;
+  if (attributes?.[SECRET_PROVIDER_CLASS_ATTRIBUTE]) attributes[SECRET_PROVIDER_CLASS_ATTRIBUTE] = visit('secretProviderClass', attributes[SECRET_PROVIDER_CLASS_ATTRIBUTE]);
+  if (volume.glusterfs?.endpoints) volume.glusterfs.endpoints = visit('endpoints', volume.glusterfs.endpoints);
+  if (volume.persistentVolumeClaim?.claimName) volume.persistentVolumeClaim.claimName = visit('persistentVolumeClaim', volume.persistentVolumeClaim.claimName);
+  const claim = volume.ephemeral?.volumeClaimTemplate?.spec;
+  for (const source of [claim?.dataSource, claim?.dataSourceRef]) {
+    const kind = claimDataSourceKind(source);
+    if (source?.name && kind) source.name = visit(kind, source.name);
+  }
 }
 
 function visitContainer(container: V1Container | V1EphemeralContainer, visit: Visit): void {
@@ -47,9 +73,13 @@ function visitSpec(spec: V1PodSpec, visit: Visit): void {
   for (const volume of spec.volumes ?? []) visitVolume(volume, visit);
   for (const c of [...(spec.initContainers ?? []), ...spec.containers, ...(spec.ephemeralContainers ?? [])]) visitContainer(c, visit);
   for (const ref of spec.imagePullSecrets ?? []) if (ref.name) ref.name = visit('secret', ref.name);
+  for (const claim of spec.resourceClaims ?? []) {
+    if (claim.resourceClaimName) claim.resourceClaimName = visit('resourceClaim', claim.resourceClaimName);
+    if (claim.resourceClaimTemplateName) claim.resourceClaimTemplateName = visit('resourceClaimTemplate', claim.resourceClaimTemplateName);
+  }
 }
 
-/** Rewrites, in place, every configmap and secret name in the spec to its host name. */
+/** Rewrites, in place, every name of a namespaced object in the spec to its host name. */
 export function rewriteReferences(spec: V1PodSpec, virtualNamespace: string, vcluster: string): void {
   visitSpec(spec, (_kind, name) => hostObjectName(name, virtualNamespace, vcluster));
 }
@@ -62,14 +92,27 @@ export function rewriteReferences(spec: V1PodSpec, virtualNamespace: string, vcl
  */
 export function podDependencies(virtualPod: V1Pod, ctx: { serviceAccountTokens?: ServiceAccountTokenMode } = {}): { configMaps: string[]; secrets: string[] } {
   const found = { configMap: new Set<string>(), secret: new Set<string>() };
+  const refs = podReferences(virtualPod, ctx);
+  for (const r of refs) if (r.kind === 'configMap' || r.kind === 'secret') found[r.kind].add(r.name);
+  return { configMaps: [...found.configMap].sort(), secrets: [...found.secret].sort() };
+}
+
+/** Every namespaced object the host pod will name, by kind (virtual names, in visit order, unique). */
+export function podReferences(virtualPod: V1Pod, ctx: { serviceAccountTokens?: ServiceAccountTokenMode } = {}): Array<{ kind: RefKind; name: string }> {
+  const seen = new Set<string>();
+  const out: Array<{ kind: RefKind; name: string }> = [];
   if (virtualPod.spec) {
     const spec = structuredClone(virtualPod.spec);
     // In secret mode the token secret is not a virtual object (the adapter builds it from TokenRequests),
     // and serviceAccountToken sources are not secret references, so only 'remove' changes the answer.
     if ((ctx.serviceAccountTokens ?? 'remove') === 'remove') translateServiceAccountToken(spec, virtualPod, '', 'remove');
-    visitSpec(spec, (kind, name) => (found[kind].add(name), name));
+    visitSpec(spec, (kind, name) => {
+      if (!seen.has(`${kind}/${name}`)) out.push({ kind, name });
+      seen.add(`${kind}/${name}`);
+      return name;
+    });
   }
-  return { configMaps: [...found.configMap].sort(), secrets: [...found.secret].sort() };
+  return out;
 }
 
 const LABEL_FIELD = /^metadata\.labels\['(.+)'\]$/;

@@ -1,106 +1,70 @@
-import type { V1Container, V1EphemeralContainer, V1Pod } from '@kubernetes/client-node';
+import { referenceViolations } from './reference-policy.js';
 
-// What a host must not run on behalf of a tenant. vCluster copies these fields unchanged (facts 3.7);
-// podferry refuses them at admission, with a sentence the user can act on, and the field path.
+// What a host must not run on behalf of a tenant: one policy, evaluated by the webhook (an early, friendly
+// refusal) and by the worker before every host write (the defence). vCluster copies these fields unchanged
+// (facts 3.7); podferry refuses them, listing every violation with its field path and what to change.
+// The rules live in pod-security/ (one file per group, registry.ts for their order and names): the Pod
+// Security Standards as pod-security-admission v0.36.2 implements them at `latest`, plus podferry's
+// host-protection rules that hold at every level.
+import { MALFORMED, POLICY_EXCEPTIONS, findViolations } from './pod-security/registry.js';
+import { isObj } from './pod-security/read.js';
+import type { PodPolicy, PolicyVerdict, PolicyViolation } from './pod-security/types.js';
 
-export type PodPolicy = {
-  denyHostNetwork: boolean;
-  denyHostPID: boolean;
-  denyHostIPC: boolean;
-  denyPrivileged: boolean;
-  denyHostPath: boolean;
-  denyHostPorts: boolean;
-};
+export type { PodPolicy, PodSecurityLevel, PolicyRule, PolicyVerdict, PolicyViolation, RuleOrigin } from './pod-security/types.js';
+export { MALFORMED, POD_POLICY_RULES, POLICY_EXCEPTIONS } from './pod-security/registry.js';
+export { ALLOWED_VOLUME_TYPES } from './pod-security/volumes.js';
+export { BASELINE_CAPABILITIES } from './pod-security/privilege.js';
+export { SAFE_SYSCTLS, SELINUX_TYPES } from './pod-security/confinement.js';
 
-export type PolicyVerdict = { allowed: true } | { allowed: false; reason: string; field: string };
+export const DEFAULT_POD_POLICY: Readonly<PodPolicy> = Object.freeze({ level: 'baseline', exceptions: Object.freeze([]), csiDrivers: Object.freeze([]) });
 
-export const DEFAULT_POD_POLICY: Readonly<PodPolicy> = Object.freeze({
-  denyHostNetwork: true,
-  denyHostPID: true,
-  denyHostIPC: true,
-  denyPrivileged: true,
-  denyHostPath: true,
-  denyHostPorts: true,
-});
+export interface PolicyInput {
+  /** POD_SECURITY: baseline (default) or restricted. */
+  level?: string;
+  /** POD_POLICY: a comma list of exceptions; unset, empty or `none` means none. */
+  exceptions?: string;
+  /** CSI_DRIVERS: a comma list of CSI driver names. */
+  csiDrivers?: string;
+}
 
-/** The exception names accepted by parsePodPolicy, each lifting one rule. */
-export const POLICY_EXCEPTIONS: Readonly<Record<string, keyof PodPolicy>> = Object.freeze({
-  hostNetwork: 'denyHostNetwork',
-  hostPID: 'denyHostPID',
-  hostIPC: 'denyHostIPC',
-  privileged: 'denyPrivileged',
-  hostPath: 'denyHostPath',
-  hostPorts: 'denyHostPorts',
-});
+function list(s: string | undefined): string[] {
+  return [...new Set((s ?? '').split(',').map((x) => x.trim()).filter((x) => x !== ''))].sort();
+}
+
+/** Parses the three settings; an unknown level or exception throws, so a typo never silently loosens the policy. */
+export function parsePodPolicy(input: PolicyInput = {}): PodPolicy {
+  const level = (input.level ?? '').trim() || 'baseline';
+  if (level !== 'baseline' && level !== 'restricted') throw new Error(`unknown pod security level "${level}"; expected baseline or restricted`);
+  let exceptions = list(input.exceptions);
+  if (exceptions.length === 1 && exceptions[0] === 'none') exceptions = [];
+  for (const item of exceptions) {
+    if (item === MALFORMED) throw new Error(`pod policy exception "${MALFORMED}" cannot be lifted: a field of the wrong type is always refused`);
+    if (!POLICY_EXCEPTIONS.includes(item)) throw new Error(`unknown pod policy exception "${item}"; expected a comma list of ${POLICY_EXCEPTIONS.join(', ')} (or none)`);
+  }
+  return { level, exceptions, csiDrivers: list(input.csiDrivers) };
+}
 
 /**
- * POD_POLICY is a comma list of allowed exceptions, e.g. `hostPath,hostPorts`; every rule not named stays
- * denied. Unset, empty or `none` means the default (everything denied). Names are case-sensitive, as in
- * the pod spec; an unknown name throws so a typo never silently loosens or tightens the policy.
+ * Every rule the pod breaks, in spec order. Total over any input: a tenant controls the object, so a field
+ * of the wrong type is a violation, never an exception.
  */
-export function parsePodPolicy(env: string | undefined): PodPolicy {
-  const policy: PodPolicy = { ...DEFAULT_POD_POLICY };
-  const items = (env ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
-  if (items.length === 1 && items[0] === 'none') return policy;
-  for (const item of items) {
-    const rule = POLICY_EXCEPTIONS[item];
-    if (!rule) throw new Error(`unknown pod policy exception "${item}"; expected a comma list of ${Object.keys(POLICY_EXCEPTIONS).join(', ')} (or none)`);
-    policy[rule] = false;
-  }
-  return policy;
+export function evaluatePodPolicy(pod: unknown, policy: PodPolicy): PolicyVerdict {
+  const spec = isObj(pod) ? pod.spec : undefined;
+  if (spec === undefined || spec === null) return { allowed: true };
+  if (!isObj(spec)) return verdict([{ rule: MALFORMED, field: 'spec', message: 'spec is not an object' }]);
+  // References that no translation makes safe are host protection too, never liftable (reference-policy.ts).
+  return verdict([...findViolations(pod as Record<string, unknown>, spec, policy), ...referenceViolations(spec)]);
 }
 
-const SHARED = 'pods in this virtual cluster run in a shared host namespace and';
-
-function deny(field: string, reason: string): PolicyVerdict {
-  return { allowed: false, field, reason };
+function verdict(violations: PolicyViolation[]): PolicyVerdict {
+  if (violations.length === 0) return { allowed: true };
+  return { allowed: false, violations, reason: policyReason(violations) };
 }
 
-type AnyContainer = V1Container | V1EphemeralContainer;
-
-function containerLists(pod: V1Pod): Array<[string, AnyContainer[]]> {
-  return [
-    ['initContainers', pod.spec?.initContainers ?? []],
-    ['containers', pod.spec?.containers ?? []],
-    ['ephemeralContainers', pod.spec?.ephemeralContainers ?? []],
-  ];
-}
-
-/** The first rule the pod breaks, in spec order: pod-level fields, volumes, then each container kind. */
-export function evaluatePodPolicy(pod: V1Pod, policy: PodPolicy): PolicyVerdict {
-  const spec = pod.spec;
-  if (!spec) return { allowed: true };
-  if (policy.denyHostNetwork && spec.hostNetwork) {
-    return deny('spec.hostNetwork', `spec.hostNetwork is true: ${SHARED} may not use the host's network; remove hostNetwork`);
-  }
-  if (policy.denyHostPID && spec.hostPID) {
-    return deny('spec.hostPID', `spec.hostPID is true: ${SHARED} may not see the host's processes; remove hostPID`);
-  }
-  if (policy.denyHostIPC && spec.hostIPC) {
-    return deny('spec.hostIPC', `spec.hostIPC is true: ${SHARED} may not share the host's IPC namespace; remove hostIPC`);
-  }
-  if (policy.denyHostPath) {
-    const i = (spec.volumes ?? []).findIndex((v) => v.hostPath);
-    if (i >= 0) {
-      const v = spec.volumes![i];
-      const field = `spec.volumes[${i}].hostPath`;
-      return deny(field, `${field} is set (volume "${v.name}", path "${v.hostPath!.path}"): ${SHARED} may not mount directories of the host's nodes; use an emptyDir, configMap, secret or persistentVolumeClaim volume instead`);
-    }
-  }
-  for (const [kind, list] of containerLists(pod)) {
-    for (const [i, c] of list.entries()) {
-      if (policy.denyPrivileged && c.securityContext?.privileged) {
-        const field = `spec.${kind}[${i}].securityContext.privileged`;
-        return deny(field, `${field} is true (container "${c.name}"): ${SHARED} may not run privileged containers on the host's nodes; remove privileged or set it to false`);
-      }
-      if (policy.denyHostPorts) {
-        const p = (c.ports ?? []).findIndex((port) => port.hostPort !== undefined && port.hostPort !== 0);
-        if (p >= 0) {
-          const field = `spec.${kind}[${i}].ports[${p}].hostPort`;
-          return deny(field, `${field} is ${c.ports![p].hostPort} (container "${c.name}"): ${SHARED} may not bind ports on the host's nodes; remove hostPort and expose the port through a Service`);
-        }
-      }
-    }
-  }
-  return { allowed: true };
+/** The one sentence a user sees, in the webhook's denial and in the worker's SyncError event alike. */
+export function policyReason(violations: readonly PolicyViolation[]): string {
+  // Counted by rule: one rule broken in two containers is still one rule (with two sentences).
+  const rules = new Set(violations.map((v) => v.rule)).size;
+  const head = rules === 1 ? 'the pod breaks 1 rule of the host policy' : `the pod breaks ${rules} rules of the host policy`;
+  return `${head}: ${violations.map((v) => v.message).join('; ')}`;
 }

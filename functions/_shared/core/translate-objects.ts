@@ -1,11 +1,24 @@
 import type { V1ConfigMap, V1Secret } from '@kubernetes/client-node';
 import { hostObjectName } from './names.js';
+import type { MetadataFilter } from './host-metadata-filter.js';
 import { hostAnnotations, hostLabels } from './translate-metadata.js';
 
 // Configmaps and secrets a pod depends on, copied into the host namespace with provenance. Only the
-// payload travels: data, binaryData, type, immutable; server-set metadata and owners stay behind.
+// payload travels: data, binaryData, type, immutable; server-set metadata and owners stay behind, and
+// metadata goes through the host metadata filter.
 
-type ObjectContext = { vcluster: string; hostNamespace: string };
+export type ObjectContext = { vcluster: string; hostNamespace: string; metadataFilter?: MetadataFilter };
+
+/**
+ * Secret types a host controller acts on become Opaque: a real host's token controller fills a
+ * service-account-token secret with a HOST token (and the tenant's pod would mount it), and bootstrap
+ * tokens authenticate nodes. Other types (dockerconfigjson for image pulls, tls, basic-auth) are payload.
+ */
+export const HOST_ACTED_SECRET_TYPES: readonly string[] = Object.freeze(['kubernetes.io/service-account-token', 'bootstrap.kubernetes.io/token']);
+
+export function hostSecretType(virtualType: string | undefined): string | undefined {
+  return virtualType !== undefined && HOST_ACTED_SECRET_TYPES.includes(virtualType) ? 'Opaque' : virtualType;
+}
 
 function hostMeta(virtual: V1ConfigMap | V1Secret, kind: 'ConfigMap' | 'Secret', ctx: ObjectContext) {
   const meta = virtual.metadata ?? {};
@@ -13,8 +26,8 @@ function hostMeta(virtual: V1ConfigMap | V1Secret, kind: 'ConfigMap' | 'Secret',
   return {
     name,
     namespace: ctx.hostNamespace,
-    labels: hostLabels(meta.labels, meta.namespace ?? '', ctx.vcluster),
-    annotations: hostAnnotations(meta, kind, { name, namespace: ctx.hostNamespace }, ctx.vcluster),
+    labels: hostLabels(meta.labels, meta.namespace ?? '', ctx.vcluster, undefined, ctx.metadataFilter),
+    annotations: hostAnnotations(meta, kind, { name, namespace: ctx.hostNamespace }, ctx.vcluster, ctx.metadataFilter),
   };
 }
 
@@ -28,7 +41,8 @@ export function translateConfigMap(virtual: V1ConfigMap, ctx: ObjectContext): V1
 
 export function translateSecret(virtual: V1Secret, ctx: ObjectContext): V1Secret {
   const out: V1Secret = { apiVersion: 'v1', kind: 'Secret', metadata: hostMeta(virtual, 'Secret', ctx) };
-  if (virtual.type) out.type = virtual.type;
+  const type = hostSecretType(virtual.type);
+  if (type) out.type = type;
   if (virtual.data) out.data = { ...virtual.data };
   if (virtual.stringData) out.stringData = { ...virtual.stringData };
   if (virtual.immutable !== undefined) out.immutable = virtual.immutable;

@@ -8,6 +8,7 @@ import {
 import { rewriteFieldRefs, rewriteReferences } from './pod-references.js';
 import { translateScheduling } from './pod-scheduling.js';
 import { translateServiceAccountToken, type ServiceAccountTokenMode } from './service-account-token.js';
+import { isReservedKey, isTenantAnnotationAllowed, isTenantLabelAllowed, type MetadataFilter } from './host-metadata-filter.js';
 import { hostAnnotations, hostLabels, labelsAnnotation } from './translate-metadata.js';
 
 export { podDependencies } from './pod-references.js';
@@ -36,6 +37,8 @@ export type TranslateContext = {
    * plan would ask for the same addition forever.
    */
   syncEphemeralContainers?: boolean;
+  /** Which tenant labels and annotations may reach host objects; default: the built-in deny lists. */
+  metadataFilter?: MetadataFilter;
 };
 
 export function hostServiceAccountName(ctx: TranslateContext): string {
@@ -46,7 +49,7 @@ const OWNER_SET_KINDS = new Set(['DaemonSet', 'ReplicaSet', 'StatefulSet']);
 
 function podAnnotations(virtualPod: V1Pod, hostName: string, ctx: TranslateContext): Record<string, string> {
   const meta = virtualPod.metadata ?? {};
-  const out = hostAnnotations(meta, 'Pod', { name: hostName, namespace: ctx.hostNamespace }, ctx.vcluster);
+  const out = hostAnnotations(meta, 'Pod', { name: hostName, namespace: ctx.hostNamespace }, ctx.vcluster, ctx.metadataFilter);
   out[POD_NAME_ANNOTATION] = meta.name ?? '';
   out[POD_NAMESPACE_ANNOTATION] = meta.namespace ?? '';
   out[POD_UID_ANNOTATION] = meta.uid ?? '';
@@ -58,6 +61,18 @@ function podAnnotations(virtualPod: V1Pod, hostName: string, ctx: TranslateConte
   if (setOwner) out[OWNER_SET_KIND_ANNOTATION] = setOwner.kind;
   if (out[SAFE_TO_EVICT_ANNOTATION] === undefined) out[SAFE_TO_EVICT_ANNOTATION] = String(owners.some((o) => o.controller));
   return out;
+}
+
+/** The claims an ephemeral volume makes are host objects too: their template metadata goes through the filter. */
+function filterClaimTemplates(spec: V1PodSpec, filter: MetadataFilter | undefined): void {
+  const keep = (m: Record<string, string> | undefined, allowed: (k: string) => boolean) =>
+    m && Object.fromEntries(Object.entries(m).filter(([k]) => !isReservedKey(k) && allowed(k)));
+  for (const volume of spec.volumes ?? []) {
+    const meta = volume.ephemeral?.volumeClaimTemplate?.metadata;
+    if (!meta) continue;
+    if (meta.labels) meta.labels = keep(meta.labels, (k) => isTenantLabelAllowed(k, filter));
+    if (meta.annotations) meta.annotations = keep(meta.annotations, (k) => isTenantAnnotationAllowed(k, filter));
+  }
 }
 
 function translateDns(spec: V1PodSpec, virtualNamespace: string, ctx: TranslateContext): void {
@@ -100,6 +115,7 @@ export function translatePod(virtualPod: V1Pod, ctx: TranslateContext): V1Pod {
   spec.enableServiceLinks = false;
   rewriteReferences(spec, virtualNamespace, ctx.vcluster);
   rewriteFieldRefs(spec, ctx.vcluster);
+  filterClaimTemplates(spec, ctx.metadataFilter);
   // After the reference rewrite: the token secret source already carries its host name.
   translateServiceAccountToken(spec, virtualPod, ctx.vcluster, ctx.serviceAccountTokens ?? 'remove');
   translateScheduling(spec, virtualNamespace, ctx.vcluster);
@@ -114,7 +130,7 @@ export function translatePod(virtualPod: V1Pod, ctx: TranslateContext): V1Pod {
     metadata: {
       name,
       namespace: ctx.hostNamespace,
-      labels: hostLabels(meta.labels, virtualNamespace, ctx.vcluster, ctx.namespaceLabels),
+      labels: hostLabels(meta.labels, virtualNamespace, ctx.vcluster, ctx.namespaceLabels, ctx.metadataFilter),
       annotations: podAnnotations(virtualPod, name, ctx),
     },
     spec,

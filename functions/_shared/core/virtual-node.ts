@@ -22,13 +22,16 @@ export function virtualNodeHostname(hostNodeName: string): string {
  * the upstream default starts with Hostname). An IP goes in InternalIP, with the per-node Hostname beside it;
  * a DNS name goes in Hostname, so every preference order finds it.
  */
-export function virtualNodeAddresses(hostNodeName: string, proxy: NodeProxyEndpoint | undefined): V1NodeAddress[] {
+export function virtualNodeAddresses(hostNodeName: string, proxy: NodeProxyEndpoint | undefined, hostIP?: string): V1NodeAddress[] {
   if (proxy && isIP(proxy.address) === 0) return [{ type: 'Hostname', address: proxy.address }];
   const hostname: V1NodeAddress = { type: 'Hostname', address: virtualNodeHostname(hostNodeName) };
-  return proxy ? [{ type: 'InternalIP', address: proxy.address }, hostname] : [hostname];
+  // Without a node proxy, the host node's own address: every node has an InternalIP.
+  const internalIP = proxy?.address ?? hostIP;
+  return internalIP ? [{ type: 'InternalIP', address: internalIP }, hostname] : [hostname];
 }
 
-export function virtualNodeFor(hostNodeName: string, now: Date, proxy?: NodeProxyEndpoint): V1Node {
+/** `hostIP`: the host node's address (the host pod's hostIP), the InternalIP when no node proxy is advertised. */
+export function virtualNodeFor(hostNodeName: string, now: Date, proxy?: NodeProxyEndpoint, hostIP?: string): V1Node {
   const heartbeat = now;
   return {
     apiVersion: 'v1',
@@ -49,7 +52,7 @@ export function virtualNodeFor(hostNodeName: string, now: Date, proxy?: NodeProx
       conditions: [
         { type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'podferry fake node', lastHeartbeatTime: heartbeat, lastTransitionTime: heartbeat },
       ],
-      addresses: virtualNodeAddresses(hostNodeName, proxy),
+      addresses: virtualNodeAddresses(hostNodeName, proxy, hostIP),
       ...(proxy ? { daemonEndpoints: { kubeletEndpoint: { Port: proxy.port } } } : {}),
       nodeInfo: {
         architecture: 'amd64', bootID: '', containerRuntimeVersion: '', kernelVersion: '', kubeProxyVersion: '',

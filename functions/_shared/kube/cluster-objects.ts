@@ -1,8 +1,10 @@
 // The few non-pod objects the syncer writes: the virtual Node a pod is bound to, the host copies of the
 // configmaps and secrets a pod mounts, and Warning events on the virtual pod.
-import type { CoreV1Event, V1ConfigMap, V1Node, V1Pod, V1Secret } from '@kubernetes/client-node';
+import type { CoreV1Event, V1ConfigMap, V1Node, V1ObjectMeta, V1Pod, V1Secret } from '@kubernetes/client-node';
+import { sha256Hex } from '../core/names.js';
+import { checkOwnership, type OwnerWanted, type Ownership } from '../core/ownership.js';
+import { isAlreadyExists, isConflict, unlessNotFound } from './kube-errors.js';
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
-import { isAlreadyExists, unlessNotFound } from './kube-errors.js';
 import type { KubeSide } from './kube-side.js';
 
 const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
@@ -31,41 +33,92 @@ export function readConfigMap(side: KubeSide, namespace: string, name: string): 
   return unlessNotFound(side.call('get', (core) => core.readNamespacedConfigMap({ namespace, name })));
 }
 
+export async function hostClaimExists(side: KubeSide, namespace: string, name: string): Promise<boolean> {
+  return (await unlessNotFound(side.call('get', (core) => core.readNamespacedPersistentVolumeClaim({ namespace, name })))) !== undefined;
+}
+
 export function readSecret(side: KubeSide, namespace: string, name: string): Promise<V1Secret | undefined> {
   return unlessNotFound(side.call('get', (core) => core.readNamespacedSecret({ namespace, name })));
 }
 
-/** Create, or replace the existing copy (level-triggered: the virtual object is the truth). */
-async function upsert(create: () => Promise<unknown>, replace: () => Promise<unknown>): Promise<void> {
+interface OwnedWrites<T extends { metadata?: V1ObjectMeta }> {
+  create(body: T): Promise<unknown>;
+  read(): Promise<T | undefined>;
+  replace(body: T): Promise<unknown>;
+}
+
+/**
+ * Create the host copy, or replace it, but only when the existing object's provenance names exactly the
+ * virtual object (`want`); otherwise nothing is written and the conflict comes back for the pod's event.
+ * The replace carries the resourceVersion that was checked, so an object swapped in between is a 409
+ * (retried), never silently overwritten.
+ */
+async function upsertOwned<T extends { metadata?: V1ObjectMeta }>(ops: OwnedWrites<T>, desired: T, want: OwnerWanted): Promise<Ownership> {
   try {
-    await create();
+    await ops.create(desired);
+    return { owned: true };
   } catch (err) {
     if (!isAlreadyExists(err)) throw err;
-    await replace();
+  }
+  const existing = await ops.read();
+  if (!existing) throw Object.assign(new Error(`${want.kind} host copy vanished between create and read; retrying`), { code: 'ECONFLICT' });
+  const ownership = checkOwnership(existing.metadata, want);
+  if (!ownership.owned) return ownership;
+  await ops.replace({ ...desired, metadata: { ...desired.metadata, resourceVersion: existing.metadata?.resourceVersion } });
+  return ownership;
+}
+
+/** Whether the host name is free or ours for `want`: a missing virtual dependency must not resolve to someone else's copy. */
+export async function hostNameOwnership(side: KubeSide, kind: 'ConfigMap' | 'Secret', hostName: string, want: OwnerWanted): Promise<Ownership> {
+  const namespace = want.hostNamespace;
+  const existing = kind === 'ConfigMap' ? await readConfigMap(side, namespace, hostName) : await readSecret(side, namespace, hostName);
+  return existing ? checkOwnership(existing.metadata, want) : { owned: true };
+}
+
+export function upsertConfigMap(side: KubeSide, namespace: string, desired: V1ConfigMap, want: OwnerWanted): Promise<Ownership> {
+  const name = desired.metadata!.name!;
+  return upsertOwned({
+    create: (body) => side.call('create', (core) => core.createNamespacedConfigMap({ namespace, body })),
+    read: () => readConfigMap(side, namespace, name),
+    replace: (body) => side.call('update', (core) => core.replaceNamespacedConfigMap({ namespace, name, body })),
+  }, desired, want);
+}
+
+export function upsertSecret(side: KubeSide, namespace: string, desired: V1Secret, want: OwnerWanted): Promise<Ownership> {
+  const name = desired.metadata!.name!;
+  return upsertOwned({
+    create: (body) => side.call('create', (core) => core.createNamespacedSecret({ namespace, body })),
+    read: () => readSecret(side, namespace, name),
+    replace: (body) => side.call('update', (core) => core.replaceNamespacedSecret({ namespace, name, body })),
+  }, desired, want);
+}
+
+/**
+ * A Warning event on the virtual pod, so `kubectl describe pod` tells the user why a sync gave up. The
+ * name is derived from the pod, reason and message, so the same warning again raises the count of one
+ * event (as the event recorder's aggregation does) instead of adding an event per retry or resync.
+ */
+export async function recordPodWarning(side: KubeSide, pod: V1Pod, reason: string, message: string, now: Date): Promise<void> {
+  const namespace = pod.metadata!.namespace!;
+  const name = `${pod.metadata!.name!.slice(0, 200)}.${sha256Hex(`${pod.metadata!.uid ?? ''}\n${reason}\n${message}`).slice(0, 16)}`;
+  try {
+    await side.call('create', (core) => core.createNamespacedEvent({ namespace, body: warningEvent(pod, name, reason, message, now) }));
+  } catch (err) {
+    if (!isAlreadyExists(err)) throw err;
+    const existing = await unlessNotFound(side.call('get', (core) => core.readNamespacedEvent({ namespace, name })));
+    if (!existing) return;
+    try {
+      await side.call('update', (core) => core.replaceNamespacedEvent({ namespace, name, body: { ...existing, count: (existing.count ?? 1) + 1, lastTimestamp: now } }));
+    } catch (e) {
+      if (!isConflict(e)) throw e; // a concurrent worker counted it: either count is the truth
+    }
   }
 }
 
-export function upsertConfigMap(side: KubeSide, namespace: string, desired: V1ConfigMap): Promise<void> {
-  const name = desired.metadata!.name!;
-  return upsert(
-    () => side.call('create', (core) => core.createNamespacedConfigMap({ namespace, body: desired })),
-    () => side.call('update', (core) => core.replaceNamespacedConfigMap({ namespace, name, body: desired })),
-  );
-}
-
-export function upsertSecret(side: KubeSide, namespace: string, desired: V1Secret): Promise<void> {
-  const name = desired.metadata!.name!;
-  return upsert(
-    () => side.call('create', (core) => core.createNamespacedSecret({ namespace, body: desired })),
-    () => side.call('update', (core) => core.replaceNamespacedSecret({ namespace, name, body: desired })),
-  );
-}
-
-/** A Warning event on the virtual pod, so `kubectl describe pod` tells the user why a sync gave up. */
-export async function recordPodWarning(side: KubeSide, pod: V1Pod, reason: string, message: string, now: Date): Promise<void> {
+function warningEvent(pod: V1Pod, name: string, reason: string, message: string, now: Date): CoreV1Event {
   const namespace = pod.metadata!.namespace!;
-  const event: CoreV1Event = {
-    metadata: { generateName: `${pod.metadata!.name}.`, namespace },
+  return {
+    metadata: { name, namespace },
     involvedObject: { apiVersion: 'v1', kind: 'Pod', name: pod.metadata!.name, namespace, uid: pod.metadata!.uid },
     reason,
     message,
@@ -76,5 +129,4 @@ export async function recordPodWarning(side: KubeSide, pod: V1Pod, reason: strin
     lastTimestamp: now,
     count: 1,
   };
-  await side.call('create', (core) => core.createNamespacedEvent({ namespace, body: event }));
 }

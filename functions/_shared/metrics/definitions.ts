@@ -99,6 +99,12 @@ export function defineWorkerMetrics(registry: Registry, collectors: WorkerCollec
       collect: collectors.apiCalls,
       registers,
     }),
+    hostWritesRefused: new Counter({
+      name: 'podferry_host_writes_refused_total',
+      help: 'Host writes the worker refused, by cause (policy: the pod breaks the host policy; conflict: the host name belongs to another object) and rule (the policy rule, or "ownership").',
+      labelNames: ['cause', 'rule'] as const,
+      registers,
+    }),
     resyncDrift: new Counter({
       name: 'podferry_resync_drift_total',
       help: 'Differences resync found and enqueued, by kind: missing_on_host, orphan_on_host, status_drift, deleting.',

@@ -17,6 +17,36 @@ const groupVersionResource = {
   properties: { group: { type: 'string' }, version: { type: 'string' }, resource: { type: 'string', minLength: 1 } },
 } as const;
 
+const stringMap = { type: 'object', additionalProperties: { type: 'string' } } as const;
+const listOfObjects = { type: 'array', items: { type: 'object' } } as const;
+
+/**
+ * The shape every object the API server sends has (ObjectMeta), and the lists a pod spec holds. A body
+ * that breaks it was not sent by an API server; it gets a 400 Status, never a 500. The policy itself is
+ * total over any input too, because the worker evaluates objects no schema checked.
+ */
+const objectSchema = {
+  type: ['object', 'null'],
+  properties: {
+    metadata: {
+      type: 'object',
+      properties: {
+        name: { type: 'string' }, generateName: { type: 'string' }, namespace: { type: 'string' }, uid: { type: 'string' },
+        labels: stringMap, annotations: stringMap, ownerReferences: listOfObjects, finalizers: { type: 'array', items: { type: 'string' } },
+      },
+    },
+    spec: {
+      type: 'object',
+      properties: {
+        containers: listOfObjects, initContainers: listOfObjects, ephemeralContainers: listOfObjects, volumes: listOfObjects,
+        tolerations: listOfObjects, imagePullSecrets: listOfObjects, resourceClaims: listOfObjects,
+        securityContext: { type: 'object' }, nodeSelector: stringMap, affinity: { type: 'object' },
+        hostNetwork: { type: 'boolean' }, hostPID: { type: 'boolean' }, hostIPC: { type: 'boolean' }, hostUsers: { type: 'boolean' },
+      },
+    },
+  },
+} as const;
+
 const bodySchema = {
   type: 'object',
   required: ['apiVersion', 'kind', 'request'],
@@ -33,7 +63,7 @@ const bodySchema = {
         subResource: { type: 'string' },
         name: { type: 'string' },
         namespace: { type: 'string' },
-        object: { type: ['object', 'null'] },
+        object: objectSchema,
         oldObject: { type: ['object', 'null'] },
         dryRun: { type: 'boolean' },
       },

@@ -56,8 +56,23 @@ async function lookOnce(data: StatusJobData, deps: WorkerDeps, note: (m: string,
   // Nothing moved on the host since the last poll, and virtual-side changes arrive as sync jobs: skip the read.
   if (hostResourceVersion && hostResourceVersion === data.hostResourceVersion) return { outcome: 'polling', hostResourceVersion };
   const virtualPod = await readPod(deps.virtual, ref.namespace, ref.name);
-  const plan = planPodSync({ virtualPod, hostPod, ctx: deps.translate, now: deps.now() });
-  if (plan.type === 'report-status') {
+  const plan = planPodSync({ virtualPod, hostPod, ref, ctx: deps.translate, policy: deps.policy, now: deps.now() });
+  if (plan.type === 'conflict') {
+    await note('the host name belongs to another object: nothing to track');
+    return { outcome: 'finished' };
+  }
+  if (plan.type === 'refuse-host' && !hostPod) {
+    // Nothing runs on the host; sync has said why on the virtual pod.
+    return { outcome: 'finished' };
+  }
+  if (plan.type === 'refuse-host') {
+    // The running host pod stays as it was (a change to it was refused); its status is still the truth.
+    if (plan.report) {
+      await reportToVirtual(plan.virtual, plan.report, deps);
+      observeVirtualStatusReported(deps, virtualPod, plan.report.status);
+      await note(`virtual pod status patched: phase ${plan.report.status.phase ?? '?'} (a change to the host pod was refused by the pod policy)`);
+    }
+  } else if (plan.type === 'report-status') {
     await reportToVirtual(plan.virtual, plan.report, deps);
     observeVirtualStatusReported(deps, virtualPod, plan.report.status);
     const story = hostPodStory(hostPod);

@@ -7,14 +7,17 @@ import type { V1Pod } from '@kubernetes/client-node';
 import { hostPodName } from '../../_shared/core/names.js';
 import { jobTitle, parseObjectRef, type ObjectRef } from '../../_shared/core/job-refs.js';
 import { planPodSync, type PodSyncPlan } from '../../_shared/core/plan.js';
+import { podReferences } from '../../_shared/core/pod-references.js';
 import { translateConfigMap, translateSecret } from '../../_shared/core/translate-pod.js';
-import { readConfigMap, readSecret, upsertConfigMap, upsertSecret } from '../../_shared/kube/cluster-objects.js';
+import { hostObjectName } from '../../_shared/core/names.js';
+import type { Ownership } from '../../_shared/core/ownership.js';
+import { hostClaimExists, hostNameOwnership, readConfigMap, readSecret, recordPodWarning, upsertConfigMap, upsertSecret } from '../../_shared/kube/cluster-objects.js';
 import { isAlreadyExists, isConflict } from '../../_shared/kube/kube-errors.js';
 import { addEphemeralContainers, createPod, deletePod, patchPodJson, readPod } from '../../_shared/kube/pods.js';
 import { enqueueStatus } from '../../_shared/queue/enqueue-status.js';
 import { reportToVirtual } from '../report-to-virtual.js';
 import type { WorkerDeps } from '../worker-deps.js';
-import { observeHostPodCreated, observeVirtualStatusReported } from '../worker-metrics.js';
+import { observeHostPodCreated, observeHostWriteRefused, observeVirtualStatusReported } from '../worker-metrics.js';
 
 /** A sync never needs more than a few rounds: a 409 on create means "read again and converge". */
 const MAX_ROUNDS = 3;
@@ -29,7 +32,7 @@ export async function processSync(job: Job, deps: WorkerDeps): Promise<string> {
       readPod(deps.virtual, ref.namespace, ref.name),
       readPod(deps.host, deps.hostNamespace, hostPodName(ref.name, ref.namespace, deps.cluster)),
     ]);
-    const plan = planPodSync({ virtualPod, hostPod, ctx: deps.translate, now: deps.now() });
+    const plan = planPodSync({ virtualPod, hostPod, ref, ctx: deps.translate, policy: deps.policy, now: deps.now() });
     const done = await applyPlan(plan, ref, virtualPod, deps, note);
     outcome = plan.type === 'nothing' ? `nothing (${plan.reason})` : plan.type;
     if (done) break;
@@ -54,7 +57,13 @@ async function applyPlan(plan: PodSyncPlan, ref: ObjectRef, virtualPod: V1Pod | 
         if (plan.gracePeriodSeconds > 0) await enqueueStatus(deps.queues.status, ref, deps.now(), deps.statusPoll.firstMs);
         return true;
       }
-      await ensureDependencies(ref.namespace, plan.dependencies, deps);
+      {
+        const dependencies = await ensureDependencies(ref.namespace, plan.dependencies, deps);
+        if (!dependencies.owned) {
+          await refuseForConflict(virtualPod, dependencies.conflict, deps, note);
+          return true;
+        }
+      }
       await note(`translated to host pod ${deps.hostNamespace}/${plan.hostPod.metadata?.name}${plan.dependencies.configMaps.length + plan.dependencies.secrets.length > 0 ? ` (copied ${plan.dependencies.configMaps.length} configmaps, ${plan.dependencies.secrets.length} secrets)` : ''}`, 30);
       try {
         await createPod(deps.host, deps.hostNamespace, plan.hostPod);
@@ -63,6 +72,7 @@ async function applyPlan(plan: PodSyncPlan, ref: ObjectRef, virtualPod: V1Pod | 
         throw err;
       }
       await note(`host pod ${deps.hostNamespace}/${plan.hostPod.metadata?.name} created`, 70);
+      if (virtualPod) await warnOfUnsyncedClaims(virtualPod, deps);
       if (plan.type === 'create-host') observeHostPodCreated(deps, virtualPod);
       await enqueueStatus(deps.queues.status, ref, deps.now(), deps.statusPoll.firstMs);
       await note(`scheduling and readiness are followed by job "${jobTitle('status', ref)}"`, 100);
@@ -105,6 +115,16 @@ async function applyPlan(plan: PodSyncPlan, ref: ObjectRef, virtualPod: V1Pod | 
       // Follow the host pod until it is gone, so the virtual pod is finalized then.
       if (virtualPod) await enqueueStatus(deps.queues.status, ref, deps.now(), deps.statusPoll.firstMs);
       return true;
+    case 'refuse-host':
+      // The worker is the defence: whatever admission said, a pod that breaks the policy is never written.
+      observeHostWriteRefused(deps, 'policy', plan.violations.map((v) => v.rule));
+      await recordPodWarning(deps.virtual, virtualPod!, 'SyncError', eventMessage(`podferry refused to run this pod on the host cluster: ${plan.reason}`), deps.now());
+      await note(`host write refused by the pod policy: ${plan.reason}`, 100);
+      if (plan.report) await reportToVirtual(plan.virtual, plan.report, deps);
+      return true;
+    case 'conflict':
+      await refuseForConflict(virtualPod, plan.message, deps, note);
+      return true;
     case 'finalize-virtual':
       await deletePod(deps.virtual, plan.virtual.namespace, plan.virtual.name, { gracePeriodSeconds: 0, uid: plan.virtual.uid });
       await note('host pod gone: virtual pod finalized');
@@ -112,16 +132,55 @@ async function applyPlan(plan: PodSyncPlan, ref: ObjectRef, virtualPod: V1Pod | 
   }
 }
 
-/** Copies the configmaps and secrets the pod mounts into the host namespace; a missing one is left missing
- * (the host kubelet reports FailedMount, exactly what the user would see without a syncer). */
-async function ensureDependencies(namespace: string, needed: { configMaps: string[]; secrets: string[] }, deps: WorkerDeps): Promise<void> {
-  const ctx = { vcluster: deps.cluster, hostNamespace: deps.hostNamespace };
+/**
+ * Claim names are translated, but podferry does not copy PersistentVolumeClaims to the host yet: a pod
+ * whose claim is not there waits (the host scheduler holds it), and the virtual pod says why.
+ */
+async function warnOfUnsyncedClaims(virtualPod: V1Pod, deps: WorkerDeps): Promise<void> {
+  const namespace = virtualPod.metadata?.namespace ?? '';
+  for (const ref of podReferences(virtualPod, deps.translate)) {
+    if (ref.kind !== 'persistentVolumeClaim') continue;
+    if (await hostClaimExists(deps.host, deps.hostNamespace, hostObjectName(ref.name, namespace, deps.cluster))) continue;
+    await recordPodWarning(deps.virtual, virtualPod, 'VolumeNotSynced',
+      `persistentVolumeClaim "${ref.name}" is not on the host cluster: podferry does not sync PersistentVolumeClaims yet, so the pod waits until a claim for it exists there`, deps.now());
+  }
+}
+
+/** Events stay readable (and under events.k8s.io's 1 kB note limit); the full list is in the job's log. */
+const MAX_EVENT_MESSAGE = 1024;
+function eventMessage(text: string): string {
+  return text.length <= MAX_EVENT_MESSAGE ? text : `${text.slice(0, MAX_EVENT_MESSAGE - 40)}... (the rest is in the sync job's log)`;
+}
+
+/** A host name held by another object: nothing is written, the virtual pod says why and stays Pending. */
+async function refuseForConflict(virtualPod: V1Pod | undefined, conflict: string, deps: WorkerDeps, note: (m: string, progress?: number) => Promise<unknown>): Promise<void> {
+  observeHostWriteRefused(deps, 'conflict', ['ownership']);
+  if (virtualPod) await recordPodWarning(deps.virtual, virtualPod, 'SyncError', `podferry cannot sync this pod to the host cluster: ${conflict}`, deps.now());
+  await note(`host write refused: ${conflict}`, 100);
+}
+
+/**
+ * Copies the configmaps and secrets the pod mounts into the host namespace, each only over a copy that is
+ * provably its own. A missing one is left missing (the host kubelet reports FailedMount, exactly what the
+ * user would see without a syncer), but its host name must not belong to another object either: the host
+ * pod would mount that object instead. The first conflict stops the pod.
+ */
+async function ensureDependencies(namespace: string, needed: { configMaps: string[]; secrets: string[] }, deps: WorkerDeps): Promise<Ownership> {
+  const ctx = { vcluster: deps.cluster, hostNamespace: deps.hostNamespace, metadataFilter: deps.translate.metadataFilter };
+  const want = (kind: 'ConfigMap' | 'Secret', name: string) => ({ kind, vcluster: deps.cluster, hostNamespace: deps.hostNamespace, namespace, name });
   for (const name of needed.configMaps) {
     const virtual = await readConfigMap(deps.virtual, namespace, name);
-    if (virtual) await upsertConfigMap(deps.host, deps.hostNamespace, translateConfigMap(virtual, ctx));
+    const ownership = virtual
+      ? await upsertConfigMap(deps.host, deps.hostNamespace, translateConfigMap(virtual, ctx), want('ConfigMap', name))
+      : await hostNameOwnership(deps.host, 'ConfigMap', hostObjectName(name, namespace, deps.cluster), want('ConfigMap', name));
+    if (!ownership.owned) return ownership;
   }
   for (const name of needed.secrets) {
     const virtual = await readSecret(deps.virtual, namespace, name);
-    if (virtual) await upsertSecret(deps.host, deps.hostNamespace, translateSecret(virtual, ctx));
+    const ownership = virtual
+      ? await upsertSecret(deps.host, deps.hostNamespace, translateSecret(virtual, ctx), want('Secret', name))
+      : await hostNameOwnership(deps.host, 'Secret', hostObjectName(name, namespace, deps.cluster), want('Secret', name));
+    if (!ownership.owned) return ownership;
   }
+  return { owned: true };
 }
