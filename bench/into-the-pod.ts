@@ -2,14 +2,16 @@
 // stack on loopback, one Running pod, and the same two commands run N times each against the virtual
 // cluster (virtual API server -> node proxy -> host API) and directly against the host pod with npm start's
 // host kubeconfig, interleaved so both sides see the same machine. Wall time of the kubectl process,
-// discovery cache warm, so the figure is kubectl's start-up plus the request itself on both sides.
+// discovery cache warm, so the figure is kubectl's start-up plus the request itself on both sides; and the
+// same two requests from client-node's Log and Exec in this process, which leaves kubectl's start-up out.
 //   node --import tsx bench/into-the-pod.ts [--runs 20] [--json]
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { Writable } from 'node:stream';
+import { CoreV1Api, Exec, KubeConfig, Log, type V1Status } from '@kubernetes/client-node';
 import pino from 'pino';
 import { startLocalStack } from '../functions/start/local-stack.js';
 import { percentiles } from './stats.js';
@@ -54,10 +56,42 @@ try {
     host: { kubeconfig: stack.endpoints.host.kubeconfig, cache: join(dir, 'cache-host'), pod: hostPod, ns: stack.endpoints.hostNamespace },
   };
   const commands = {
-    logs: (s: typeof sides.virtual) => ['-n', s.ns, 'logs', s.pod],
-    'exec echo': (s: typeof sides.virtual) => ['-n', s.ns, 'exec', s.pod, '--', 'echo', 'hello'],
+    'kubectl logs': (s: typeof sides.virtual) => ['-n', s.ns, 'logs', s.pod],
+    'kubectl exec echo': (s: typeof sides.virtual) => ['-n', s.ns, 'exec', s.pod, '--', 'echo', 'hello'],
   };
   const samples: Record<string, number[]> = {};
+  const clients = {
+    virtual: kc,
+    host: (() => {
+      const h = new KubeConfig();
+      h.loadFromString(stack.host.kubeconfig);
+      return h;
+    })(),
+  };
+  const sink = () => new Writable({ write(_c, _e, cb) { cb(); } });
+  const timed = async (run: () => Promise<unknown>) => {
+    const started = process.hrtime.bigint();
+    await run();
+    return Number(process.hrtime.bigint() - started) / 1e6;
+  };
+  const clientCalls = {
+    'client-node Log': (side: keyof typeof sides) => timed(async () => {
+      const out = sink();
+      const done = new Promise((resolve) => out.on('finish', resolve));
+      await new Log(clients[side]).log(sides[side].ns, sides[side].pod, 'app', out, {});
+      await done;
+    }),
+    'client-node Exec echo': (side: keyof typeof sides) => timed(() => new Promise<V1Status>((resolve, reject) => {
+      new Exec(clients[side]).exec(sides[side].ns, sides[side].pod, 'app', ['echo', 'hello'], sink(), sink(), null, false, resolve).catch(reject);
+    })),
+  };
+  for (const [name, call] of Object.entries(clientCalls)) {
+    for (const side of ['virtual', 'host'] as const) {
+      await call(side);
+      samples[`${name} ${side}`] = [];
+    }
+    for (let i = 0; i < runs; i++) for (const side of ['virtual', 'host'] as const) samples[`${name} ${side}`].push(await call(side));
+  }
   for (const [name, args] of Object.entries(commands)) {
     for (const [side, s] of Object.entries(sides)) {
       const warm = await kubectl(s.kubeconfig, s.cache, args(s)); // fills the discovery cache
@@ -76,11 +110,11 @@ try {
   if (a.json) {
     process.stdout.write(`${JSON.stringify({ runs, cpus: (await import('node:os')).cpus().length, load: (await import('node:os')).loadavg()[0], result })}\n`);
   } else {
-    process.stdout.write(`kubectl wall time, ms (median / p95 of ${runs} runs each, interleaved)\n`);
-    for (const name of Object.keys(commands)) {
+    process.stdout.write(`wall time, ms (median / p95 of ${runs} runs each, virtual and host interleaved)\n`);
+    for (const name of [...Object.keys(commands), ...Object.keys(clientCalls)]) {
       const v = result[`${name} virtual`];
       const h = result[`${name} host`];
-      process.stdout.write(`  ${name.padEnd(10)} virtual ${v.p50.toFixed(1).padStart(7)} / ${v.p95.toFixed(1).padStart(7)}   host ${h.p50.toFixed(1).padStart(7)} / ${h.p95.toFixed(1).padStart(7)}   median difference ${(v.p50 - h.p50).toFixed(1)}\n`);
+      process.stdout.write(`  ${name.padEnd(22)} virtual ${v.p50.toFixed(1).padStart(7)} / ${v.p95.toFixed(1).padStart(7)}   host ${h.p50.toFixed(1).padStart(7)} / ${h.p95.toFixed(1).padStart(7)}   median difference ${(v.p50 - h.p50).toFixed(1)}\n`);
     }
   }
 } finally {

@@ -72,6 +72,24 @@ t.test('when kubectl exec runs commands in a virtual pod, then env shows the Con
   t.same(stdin, { code: 0, out: 'typed into stdin\n' }, 'stdin reaches the command and its end ends it');
 });
 
+t.test('when kubectl falls back to SPDY (as a real API server speaks to a kubelet), then exec and port-forward pass through the node proxy too', { skip }, async (t) => {
+  const spdy = { ...process.env, KUBECTL_REMOTE_COMMAND_WEBSOCKETS: 'false', KUBECTL_PORT_FORWARD_WEBSOCKETS: 'false' };
+  const exec = await new Promise<{ code: number | null; out: string }>((resolve) => {
+    const child = spawn('kubectl', [...kubectl.baseArgs, 'exec', 'shell', '--', 'sh', '-c', 'echo $GREETING; exit 2'], { env: spdy, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.on('close', (code) => resolve({ code, out }));
+  });
+  t.same(exec, { code: 2, out: 'hello-from-a-configmap\n' });
+  const child = spawn('kubectl', [...kubectl.baseArgs, 'port-forward', 'pod/shell', ':80'], { env: spdy, stdio: ['ignore', 'pipe', 'pipe'] });
+  t.teardown(() => { child.kill(); });
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  const m = await eventually('kubectl port-forward over SPDY to listen', async () => /Forwarding from 127\.0\.0\.1:(\d+) -> 80/.exec(out) ?? false, 20_000);
+  const res = await httpGet(Number(m[1]), '/over-spdy');
+  t.equal(res.code, 200);
+});
+
 t.test('when kubectl cp copies into and out of a virtual pod, then the bytes arrive both ways', { skip }, async (t) => {
   const local = join(work, 'upload.txt');
   writeFileSync(local, 'copied in through the node proxy\n');
@@ -138,17 +156,22 @@ t.test('when client-node\'s PortForward forwards a virtual pod\'s port, then an 
   t.match(res.body, /shell/);
 });
 
-t.test('when kubectl attach attaches to a virtual pod\'s container, then its output arrives', { skip }, async (t) => {
-  const child = spawn('kubectl', [...kubectl.baseArgs, 'attach', 'shell', '-c', 'app'], { stdio: ['ignore', 'pipe', 'pipe'] });
+t.test('when kubectl attach -i talks to a virtual pod whose main process is a shell, then it runs the input and the container ends with its exit code', { skip }, async (t) => {
+  await stack.virtualCore.createNamespacedPod({ namespace: 'default', body: { metadata: { name: 'attached' }, spec: { restartPolicy: 'Never', containers: [{ name: 'app', image: 'busybox:1.36', stdin: true }] } } });
+  await eventually('the attach pod Running in the virtual cluster', async () => (await stack.virtualCore.readNamespacedPod({ namespace: 'default', name: 'attached' })).status?.phase === 'Running', 30_000);
+  const child = spawn('kubectl', [...kubectl.baseArgs, 'attach', '-i', 'attached'], { stdio: ['pipe', 'pipe', 'pipe'] });
   let out = '';
   child.stdout.on('data', (d) => (out += d));
-  child.stderr.on('data', (d) => (out += d));
-  const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
-  t.teardown(() => { child.kill(); });
-  await eventually('kubectl attach to connect', async () => /If you don't see a command prompt|sim-container/.test(out) || out.length > 0, 20_000);
-  t.notMatch(out, /error|unable/i, out);
-  child.kill('SIGINT');
-  await exited;
+  child.stdin.write('echo attached to $HOSTNAME\nexit 4\n');
+  t.equal(await new Promise((resolve) => child.on('close', resolve)), 0);
+  t.match(out, /attached to attached\n/);
+  // The host pod ends with the shell's status (a Ready pod's later changes reach the virtual pod through
+  // the host watch or resync, not tested here).
+  const pod = await eventually('the host pod Failed with exit code 4', async () => {
+    const p = await stack.hostCore.readNamespacedPod({ namespace: stack.endpoints.hostNamespace, name: `attached-x-default-x-${stack.endpoints.cluster}` });
+    return p.status?.phase === 'Failed' && p;
+  }, 30_000);
+  t.equal(pod.status?.containerStatuses?.[0]?.state?.terminated?.exitCode, 4);
 });
 
 t.test('when kubectl debug adds an ephemeral container, then the host pod gets it, its status comes back, and it can be exec\'d into', { skip }, async (t) => {
@@ -170,6 +193,15 @@ t.test('when kubectl debug adds an ephemeral container, then the host pod gets i
   const inDebugger = await kubectl.run('exec', 'shell', '-c', 'debugger', '--', 'echo', 'from the debugger');
   t.equal(inDebugger.code, 0, inDebugger.stderr);
   t.equal(inDebugger.stdout, 'from the debugger\n');
+
+  // kubectl debug -i: kubectl waits for the status to come back, then attaches to the debug shell.
+  const child = spawn('kubectl', [...kubectl.baseArgs, 'debug', '-i', 'shell', '--image=busybox:1.36', '-c', 'debugger-i', '--profile=general'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (out += d));
+  child.stdin.write('echo debugging $HOSTNAME\nexit 0\n');
+  t.equal(await new Promise((resolve) => child.on('close', resolve)), 0, out);
+  t.match(out, /debugging shell\n/);
 });
 
 t.test('when an exec names a container the pod lacks, then the virtual API server refuses it before any stream', { skip }, async (t) => {
