@@ -4,6 +4,7 @@ import type { Queue } from 'bullmq';
 import type { Logger } from 'pino';
 import type { TranslateContext } from '../_shared/core/translate-pod.js';
 import type { KubeSide } from '../_shared/kube/kube-side.js';
+import type { HostPodStateReader } from '../_shared/queue/host-pod-state.js';
 
 export interface WorkerQueues {
   sync: Queue;
@@ -23,4 +24,6 @@ export interface WorkerDeps {
   statusPoll: { firstMs: number; factor: number; fastMaxMs: number; fastPhaseMs: number; maxMs: number; giveUpAfterMs: number };
   /** Nodes already known to exist in the virtual cluster (bounded by the host's node count). */
   knownVirtualNodes: Set<string>;
+  /** What the host watch keeps in Redis (host-watch/): snapshots while it is healthy, and applied marks. */
+  hostState?: HostPodStateReader;
 }

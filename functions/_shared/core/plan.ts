@@ -13,8 +13,18 @@ export type { HostPodDiff, JsonPatchOp } from './host-pod-diff.js';
 
 type Target = { namespace: string; name: string; uid?: string };
 
-/** What to write to the virtual pod's status subresource (and the node to bind it to, if not bound). */
-export type StatusReport = { status: V1PodStatus; patch: { status: Record<string, unknown> }; nodeName?: string };
+/**
+ * What to write to the virtual pod's status subresource (and the node to bind it to, if not bound), with the
+ * resourceVersions it was computed from: the host pod's (a report older than one already applied is dropped)
+ * and the virtual pod's (the patch's precondition, so no report lands on a pod that changed since).
+ */
+export type StatusReport = {
+  status: V1PodStatus;
+  patch: { status: Record<string, unknown> };
+  nodeName?: string;
+  hostResourceVersion?: string;
+  virtualResourceVersion?: string;
+};
 
 export type NothingReason =
   | 'in-sync' | 'both-gone' | 'not-managed' | 'controlled-elsewhere'
@@ -30,7 +40,12 @@ export type PodSyncPlan =
   | { type: 'recreate-or-reflect'; decision: 'reflect'; virtual: Target; gracePeriodSeconds: number; report?: StatusReport; message: string }
   | { type: 'nothing'; reason: NothingReason };
 
-export type PodSyncInput = { virtualPod?: V1Pod; hostPod?: V1Pod; ctx: TranslateContext; now: Date };
+/**
+ * statusOnly: the host pod is a snapshot without its spec (queue/host-pod-state.ts) or the caller only
+ * reports status (`status` jobs): the spec comparison is skipped, so the plan never asks to converge it;
+ * virtual-side spec changes reach `sync` through admission and audit anyway.
+ */
+export type PodSyncInput = { virtualPod?: V1Pod; hostPod?: V1Pod; ctx: TranslateContext; now: Date; statusOnly?: boolean };
 
 /** A host pod still terminating this long after its deadline is force-deleted (its node is gone). */
 export const STUCK_TERMINATING_MS = 5 * 60 * 1000;
@@ -50,7 +65,12 @@ function statusReport(virtualPod: V1Pod, hostPod: V1Pod): StatusReport | undefin
   const hostNode = hostPod.spec?.nodeName;
   const bind = hostNode && !virtualPod.spec?.nodeName ? hostNode : undefined;
   if (!statusDiffers(virtualPod.status, status) && !bind) return undefined;
-  return { status, patch: statusMergePatch(virtualPod.status, status), ...(bind ? { nodeName: bind } : {}) };
+  const hostRv = hostPod.metadata?.resourceVersion;
+  const virtualRv = virtualPod.metadata?.resourceVersion;
+  return {
+    status, patch: statusMergePatch(virtualPod.status, status), ...(bind ? { nodeName: bind } : {}),
+    ...(hostRv ? { hostResourceVersion: hostRv } : {}), ...(virtualRv ? { virtualResourceVersion: virtualRv } : {}),
+  };
 }
 
 function hostOnly(hostPod: V1Pod, ctx: TranslateContext): PodSyncPlan {
@@ -87,7 +107,7 @@ function virtualOnly(virtualPod: V1Pod, ctx: TranslateContext): PodSyncPlan {
   return { type: 'create-host', hostPod, dependencies };
 }
 
-function both(virtualPod: V1Pod, hostPod: V1Pod, ctx: TranslateContext, now: Date): PodSyncPlan {
+function both(virtualPod: V1Pod, hostPod: V1Pod, ctx: TranslateContext, now: Date, statusOnly: boolean): PodSyncPlan {
   if (!isManagedHostPod(hostPod, ctx.vcluster, ctx.hostNamespace)) return { type: 'nothing', reason: 'not-managed' };
   const hostUid = hostPod.metadata?.annotations?.[OBJECT_UID_ANNOTATION];
   const virtualUid = virtualPod.metadata?.uid;
@@ -119,21 +139,22 @@ function both(virtualPod: V1Pod, hostPod: V1Pod, ctx: TranslateContext, now: Dat
       message: 'the host pod is being deleted on the host (eviction, drain or manual delete); the virtual pod is deleted too',
     };
   }
+  const report = statusReport(virtualPod, hostPod);
+  if (statusOnly) return report ? { type: 'report-status', virtual: target(virtualPod), report } : { type: 'nothing', reason: 'in-sync' };
   const desired = translatePod(virtualPod, ctx);
   if (ctx.syncEphemeralContainers) desired.spec!.ephemeralContainers = translateEphemeralContainers(virtualPod, ctx);
   const diff = hostPodDiff(desired, hostPod);
-  const report = statusReport(virtualPod, hostPod);
   if (diff) return { type: 'converge-host', host: target(hostPod), ...diff, ...(report ? { report } : {}) };
   if (report) return { type: 'report-status', virtual: target(virtualPod), report };
   return { type: 'nothing', reason: 'in-sync' };
 }
 
 export function planPodSync(input: PodSyncInput): PodSyncPlan {
-  const { virtualPod, hostPod, ctx, now } = input;
+  const { virtualPod, hostPod, ctx, now, statusOnly = false } = input;
   if (virtualPod && isControlledElsewhere(virtualPod.metadata)) return { type: 'nothing', reason: 'controlled-elsewhere' };
   if (!virtualPod && !hostPod) return { type: 'nothing', reason: 'both-gone' };
   if (!virtualPod) return hostOnly(hostPod!, ctx);
   if (!hostPod) return virtualOnly(virtualPod, ctx);
   if (isControlledElsewhere(hostPod.metadata)) return { type: 'nothing', reason: 'controlled-elsewhere' };
-  return both(virtualPod, hostPod, ctx, now);
+  return both(virtualPod, hostPod, ctx, now, statusOnly);
 }
