@@ -24,7 +24,11 @@ export function latencyFigures(samples: readonly number[], changes: number): Lat
   return { changes, shown: sorted.length, p50: at(0.5), p99: at(0.99), max: sorted.length ? round(sorted[sorted.length - 1]) : Number.NaN };
 }
 
-/** The host statuses after the host pod was first Ready, each with the delay until the virtual pod showed it. */
+/**
+ * Each status the host pod showed after it was first Ready, with the delay until the virtual pod showed it
+ * or a later one (the virtual side reports the newest state; a state that lasted a moment may be skipped,
+ * and is covered once a newer one shows). A state the virtual side never caught up with is not `shown`.
+ */
 export function statusChangeLatencies(virtual: PodTracker, host: PodTracker, names: readonly string[], hostName: (n: string) => string): LatencyFigures {
   const samples: number[] = [];
   let changes = 0;
@@ -32,11 +36,14 @@ export function statusChangeLatencies(virtual: PodTracker, host: PodTracker, nam
     const h = host.pods.get(hostName(name));
     const v = virtual.pods.get(name);
     if (!h?.history || h.readyAt === undefined) continue;
-    for (const [fp, at] of h.history) {
+    const states = [...h.history];
+    for (let i = 0; i < states.length; i++) {
+      const [, at] = states[i];
       if (at <= h.readyAt) continue;
       changes++;
-      const shownAt = v?.history?.get(fp);
-      if (shownAt !== undefined) samples.push(Math.max(0, shownAt - at));
+      let shownAt = Number.POSITIVE_INFINITY;
+      for (let j = i; j < states.length; j++) shownAt = Math.min(shownAt, v?.history?.get(states[j][0]) ?? Number.POSITIVE_INFINITY);
+      if (Number.isFinite(shownAt)) samples.push(Math.max(0, shownAt - at));
     }
   }
   return latencyFigures(samples, changes);

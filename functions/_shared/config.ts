@@ -15,7 +15,7 @@ export interface Config {
   host: { kubeconfig?: string; namespace: string; serviceAccount: string; qps: number };
   worker: { concurrency: number; resyncIntervalSeconds: number };
   /** The host watch: its lease's lifetime (failover time), and how long workers trust it without a sign of life. */
-  hostWatch: { leaseSeconds: number; staleSeconds: number };
+  hostWatch: { leaseSeconds: number; staleSeconds: number; instance?: string };
   /** Where a worker process serves Prometheus /metrics (0: any free port). */
   metrics: { port: number };
   webhook: {
@@ -157,6 +157,9 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     r.problems.push('the webhook has no way to authenticate callers: set CLIENT_CA_FILE or WEBHOOK_TOKENS (or WEBHOOK_ALLOW_UNAUTHENTICATED=true for local development)');
   }
 
+  // Names a host-watch instance in its lease (a pod name through the downward API); default: host name and a suffix.
+  const hostWatchInstance = r.string('HOST_WATCH_INSTANCE', { pattern: /^[^\s:]{1,253}$/, hint: 'up to 253 characters without spaces or ":"' });
+
   let podPolicy: PodPolicy | undefined;
   try {
     podPolicy = parsePodPolicy(env.POD_POLICY?.trim() || undefined);
@@ -183,6 +186,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     hostWatch: {
       leaseSeconds: r.number('HOST_WATCH_LEASE_SECONDS', 10, { min: 2, max: 300, integer: true }),
       staleSeconds: r.number('HOST_WATCH_STALE_SECONDS', 30, { min: 3, max: 3600, integer: true }),
+      ...(hostWatchInstance ? { instance: hostWatchInstance } : {}),
     },
     metrics: { port: r.number('METRICS_PORT', 9464, { min: 0, max: 65_535, integer: true }) },
     webhook: {

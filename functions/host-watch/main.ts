@@ -18,6 +18,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
     hostNamespace: config.host.namespace,
     leaseSeconds: config.hostWatch.leaseSeconds,
     staleSeconds: config.hostWatch.staleSeconds,
+    ...(config.hostWatch.instance ? { instance: config.hostWatch.instance } : {}),
     log,
   });
   log.info({ cluster: config.cluster, hostNamespace: config.host.namespace, instance: runtime.instance, leaseSeconds: config.hostWatch.leaseSeconds }, 'host watch started');
