@@ -3,6 +3,8 @@
 import pino from 'pino';
 import { configOrExit, loadConfig } from '../_shared/config.js';
 import { loggerOptions } from '../_shared/logger.js';
+import { startMetricsServer } from '../_shared/metrics/metrics-server.js';
+import { hostWatchMetrics } from './metrics.js';
 import { startHostWatch } from './run-host-watch.js';
 
 const SHUTDOWN_DEADLINE_MS = 10_000;
@@ -21,7 +23,9 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
     ...(config.hostWatch.instance ? { instance: config.hostWatch.instance } : {}),
     log,
   });
-  log.info({ cluster: config.cluster, hostNamespace: config.host.namespace, instance: runtime.instance, leaseSeconds: config.hostWatch.leaseSeconds }, 'host watch started');
+  const metrics = hostWatchMetrics(runtime);
+  const metricsServer = await startMetricsServer({ host: '0.0.0.0', port: config.metrics.port, render: () => metrics.scrape() });
+  log.info({ cluster: config.cluster, hostNamespace: config.host.namespace, instance: runtime.instance, leaseSeconds: config.hostWatch.leaseSeconds, metrics: metricsServer.url }, 'host watch started');
 
   let closing = false;
   const shutdown = (signal: string) => {
@@ -29,7 +33,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
     closing = true;
     log.info({ signal }, 'stepping down');
     setTimeout(() => process.exit(1), SHUTDOWN_DEADLINE_MS).unref();
-    runtime.close().then(() => process.exit(0), (err) => {
+    runtime.close().then(() => metricsServer.close()).then(() => process.exit(0), (err) => {
       log.error({ err }, 'shutdown failed');
       process.exit(1);
     });

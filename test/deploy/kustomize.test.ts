@@ -66,9 +66,13 @@ t.test('when infra/k8s is rendered with kubectl kustomize', { skip: kubectl ? fa
         t.ok(rule.resources.every((r: string) => ['pods', 'configmaps', 'secrets', 'events'].includes(r)), `only pod-related resources: ${rule.resources}`);
       }
     }
-    const binding = base.find((o) => o.kind === 'RoleBinding') as any;
-    const worker = find(base, 'Deployment', 'podferry-worker')!;
-    t.same(binding.subjects, [{ kind: 'ServiceAccount', name: podSpec(worker).serviceAccountName, namespace: worker.metadata.namespace }]);
+    // Each Role is bound to exactly the service account of the one workload that needs it.
+    for (const [role, workload] of [['podferry-syncer', 'podferry-worker'], ['podferry-host-watch', 'podferry-host-watch']]) {
+      const binding = base.find((o) => o.kind === 'RoleBinding' && (o as any).roleRef.name === role) as any;
+      const deployment = find(base, 'Deployment', workload)!;
+      t.same(binding.subjects, [{ kind: 'ServiceAccount', name: podSpec(deployment).serviceAccountName, namespace: deployment.metadata.namespace }], `${role} is bound to ${workload} only`);
+    }
+    t.equal(base.filter((o) => o.kind === 'RoleBinding').length, 2, 'no other bindings');
     for (const name of ['podferry-webhook', 'podferry-dashboard']) {
       t.equal(podSpec(find(base, 'Deployment', name)!).automountServiceAccountToken, false, `${name} gets no API token`);
     }
