@@ -109,6 +109,7 @@ function summarize(run: SystemRunResult, baseline: BaselineResult, scaleOut: Sca
     api_calls_per_pod: run.api_calls_per_pod,
     worker_rss_mb: run.worker_rss_mb,
     redis_bytes_per_job: run.redis_bytes_per_job,
+    host_watch_redis: run.host_watch_redis,
     host_process: common.hostProcess,
     cpu_ms_per_pod: {
       ...run.cpu_ms_per_pod,

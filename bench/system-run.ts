@@ -16,7 +16,8 @@ import { podCreator } from './load.js';
 import { trackPods, type PodTracker } from './pod-tracker.js';
 import { crashPod, deleteLatencies, deleteOnHost, statusChangeLatencies, waitUpTo, type LatencyFigures } from './change-latency.js';
 import { startProgress } from './progress.js';
-import { redisBytesPerJob } from './redis-memory.js';
+import { hostWatchBytesPerPod, redisBytesPerJob } from './redis-memory.js';
+import { hostWatchKeys } from '../functions/_shared/queue/host-watch-keys.js';
 import { Redis } from 'ioredis';
 import { byVerbResource, parseCommandStats, sumCounterBy, diffCounts, parseRequestCounts, parseSummaryQuantiles, percentiles, totalCalls, withoutOwnCalls, type Percentiles } from './stats.js';
 import { startWorkerFleet, type WorkerFleet } from './worker-processes.js';
@@ -55,6 +56,8 @@ export interface SystemRunResult {
   api_calls_breakdown: { virtual: Record<string, number>; host: Record<string, number> };
   worker_rss_mb: { at_1k: number | null; at_10k: number | null };
   redis_bytes_per_job: number;
+  /** What the host watch keeps in Redis per host pod (snapshot, index, applied mark), after the burst; null without a host watch. */
+  host_watch_redis: { pods: number; bytes_per_pod: number; snapshot_json_bytes: number } | null;
   /** CPU spent per burst pod: the worker processes, and this process (both simulators, webhook, harness). */
   cpu_ms_per_pod: { workers: number; stack: number; host_process?: number };
   /** Redis commands per burst pod (webhook and workers together), and the busiest ones. */
@@ -171,6 +174,7 @@ export async function runSystem(o: SystemRunOptions): Promise<SystemRunResult> {
     commands.delete('info');
     redisInfo.disconnect();
     const hostCpu = hostCpuMs(stack.host);
+    const watchMemory = stack.hostWatch ? await hostWatchBytesPerPod(stack.endpoints.redis.url, hostWatchKeys(stack.endpoints.queuePrefix, cluster)) : null;
     const cpuPerPod = {
       workers: round((fleet.cpuMs() - cpuBefore.workers) / o.pods),
       stack: round((stackCpu.user + stackCpu.system) / 1000 / o.pods),
@@ -230,6 +234,7 @@ export async function runSystem(o: SystemRunOptions): Promise<SystemRunResult> {
       api_calls_breakdown: { virtual: byVerbResource(calls.virtual), host: byVerbResource(calls.host) },
       worker_rss_mb: rss,
       redis_bytes_per_job: Math.round(redisPerJob),
+      host_watch_redis: watchMemory,
       cpu_ms_per_pod: cpuPerPod,
       jobs_per_pod: Object.fromEntries([...jobs].map(([k, v]) => [k, round(v / o.pods)])),
       redis_commands_per_pod: round(totalCalls(commands) / o.pods),

@@ -8,8 +8,8 @@ import type { CoreV1Event } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { KubeSide } from '../_shared/kube/kube-side.js';
 import { listEventsPage } from '../_shared/kube/events.js';
-import { openWatch, type RawObject, type WatchEventType } from '../_shared/kube/watch.js';
-import { enqueueEvent } from '../_shared/queue/enqueue-event.js';
+import { openWatch, type OpenWatch, type RawObject, type WatchEventType } from '../_shared/kube/watch.js';
+import { enqueueEventBulk, type EventJobData } from '../_shared/queue/enqueue-event.js';
 import { LeaseLostError, type HostPodStateWriter } from '../_shared/queue/host-pod-state.js';
 import { pause } from './pause.js';
 
@@ -18,8 +18,6 @@ const POD_EVENTS = 'involvedObject.kind=Pod';
 export const COLD_EVENT_WINDOW_MS = 5 * 60_000;
 /** A relist also hands over events a little older than the last one seen (clocks of reporters differ). */
 const RELIST_MARGIN_MS = 60_000;
-/** The event watch's place is saved at most this often (an event job is idempotent: replaying a few is harmless). */
-const SAVE_EVERY_MS = 1000;
 
 export interface EventWatchDeps {
   cluster: string;
@@ -40,13 +38,18 @@ function lastSeenMs(e: CoreV1Event | RawObject): number {
   return Number.isFinite(ms) ? ms : 0;
 }
 
-async function handOver(deps: EventWatchDeps, e: CoreV1Event | RawObject): Promise<boolean> {
-  const ev = e as CoreV1Event;
-  const hostEvent = ev.metadata?.name;
-  const hostPod = ev.involvedObject?.name;
-  if (!hostEvent || !hostPod || ev.involvedObject?.kind !== 'Pod') return false;
-  await enqueueEvent(deps.queue, { cluster: deps.cluster, hostEvent, hostPod });
-  return true;
+/** The event jobs for a list or a batch of events: one per host event (its last state), in one round trip. */
+async function handOver(deps: EventWatchDeps, events: ReadonlyArray<CoreV1Event | RawObject>): Promise<number> {
+  const jobs = new Map<string, EventJobData>();
+  for (const e of events) {
+    const ev = e as CoreV1Event;
+    const hostEvent = ev.metadata?.name;
+    const hostPod = ev.involvedObject?.name;
+    if (!hostEvent || !hostPod || ev.involvedObject?.kind !== 'Pod') continue;
+    jobs.set(hostEvent, { cluster: deps.cluster, hostEvent, hostPod });
+  }
+  await enqueueEventBulk(deps.queue, [...jobs.values()]);
+  return jobs.size;
 }
 
 export async function runEventWatch(deps: EventWatchDeps, signal: AbortSignal): Promise<void> {
@@ -72,37 +75,46 @@ export async function runEventWatch(deps: EventWatchDeps, signal: AbortSignal): 
 
 async function watchEvents(deps: EventWatchDeps, fromRv: string, signal: AbortSignal): Promise<string> {
   let lastRv = fromRv;
-  let savedAt = 0;
-  let chain: Promise<void> = Promise.resolve();
+  let pending: Array<{ type: WatchEventType; object: RawObject }> = [];
+  let draining: Promise<void> | undefined;
   let failure: unknown;
-  const save = async (force: boolean, seenMs?: number) => {
-    if (!force && Date.now() - savedAt < SAVE_EVERY_MS) return;
-    savedAt = Date.now();
-    await deps.state.eventsProgress(lastRv, seenMs);
+  let watch: OpenWatch | undefined;
+  // A batch: jobs first, then the place (a crash replays the batch; event jobs are idempotent).
+  const drain = async () => {
+    while (pending.length > 0 && !failure) {
+      const batch = pending;
+      pending = [];
+      const changed = batch.filter((e) => e.type === 'ADDED' || e.type === 'MODIFIED');
+      await handOver(deps, changed.map((e) => e.object));
+      lastRv = batch[batch.length - 1].object.metadata?.resourceVersion || lastRv;
+      const seen = changed.reduce((ms, e) => Math.max(ms, lastSeenMs(e.object)), 0);
+      await deps.state.eventsProgress(lastRv, seen || undefined);
+    }
   };
-  const watch = await openWatch(deps.host, {
+  const kick = () => {
+    draining ??= drain().catch((err) => {
+      failure ??= err;
+      watch?.stop();
+    }).finally(() => {
+      draining = undefined;
+      if (pending.length > 0 && !failure) kick();
+    });
+  };
+  watch = await openWatch(deps.host, {
     path: `/api/v1/namespaces/${deps.hostNamespace}/events`,
     query: { fieldSelector: POD_EVENTS, resourceVersion: fromRv, allowWatchBookmarks: true, timeoutSeconds: deps.watchTimeoutSeconds },
     idleMs: deps.idleMs,
     onEvent(type: WatchEventType, object: RawObject) {
-      chain = chain.then(async () => {
-        if (failure) return;
-        if (type === 'ADDED' || type === 'MODIFIED') await handOver(deps, object);
-        lastRv = object.metadata?.resourceVersion || lastRv;
-        await save(false, type === 'BOOKMARK' ? undefined : lastSeenMs(object));
-      }).catch((err) => {
-        failure ??= err;
-        watch.stop();
-      });
+      pending.push({ type, object });
+      kick();
     },
   });
-  const onAbort = () => watch.stop();
+  const onAbort = () => watch?.stop();
   signal.addEventListener('abort', onAbort, { once: true });
   try {
     const end = await watch.ended;
-    await chain;
+    while (draining) await draining;
     if (failure) throw failure;
-    await save(true);
     if (end.how === 'expired') throw Object.assign(new Error('event watch expired'), { expired: true });
     if (end.how === 'failed') throw new Error(`event watch failed: ${end.message}`);
     return lastRv;
@@ -121,12 +133,14 @@ async function relistEvents(deps: EventWatchDeps): Promise<string> {
   do {
     const page = await listEventsPage(deps.host, deps.hostNamespace, { fieldSelector: POD_EVENTS, limit: 500, continueToken: token });
     listRv ??= page.metadata?.resourceVersion;
+    const fresh: CoreV1Event[] = [];
     for (const ev of page.items) {
       const at = lastSeenMs(ev);
       if (at < since) continue;
-      if (await handOver(deps, ev)) handed++;
+      fresh.push(ev);
       newest = Math.max(newest, at);
     }
+    handed += await handOver(deps, fresh);
     token = page.metadata?._continue || undefined;
   } while (token);
   if (!listRv) throw new Error('the host event list carried no resourceVersion');

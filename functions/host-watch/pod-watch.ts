@@ -12,11 +12,11 @@ import { MANAGED_BY_LABEL, isManagedHostPod, virtualRefOf } from '../_shared/cor
 import type { ObjectRef } from '../_shared/core/job-refs.js';
 import type { KubeSide } from '../_shared/kube/kube-side.js';
 import { listPodsPage } from '../_shared/kube/pods.js';
-import { openWatch, type RawObject, type WatchEnd, type WatchEventType } from '../_shared/kube/watch.js';
+import { openWatch, type OpenWatch, type RawObject, type WatchEnd, type WatchEventType } from '../_shared/kube/watch.js';
 import { enqueueResyncNow } from '../_shared/queue/enqueue-resync.js';
-import { enqueueStatusNow } from '../_shared/queue/enqueue-status.js';
-import { enqueueSync } from '../_shared/queue/enqueue-sync.js';
-import { LeaseLostError, type HostPodStateWriter } from '../_shared/queue/host-pod-state.js';
+import { enqueueStatusNowBulk } from '../_shared/queue/enqueue-status.js';
+import { enqueueSyncBulk } from '../_shared/queue/enqueue-sync.js';
+import { LeaseLostError, type HostPodStateWriter, type StateWrite } from '../_shared/queue/host-pod-state.js';
 import { pause } from './pause.js';
 
 export const RELIST_PAGE_SIZE = 500;
@@ -80,53 +80,93 @@ function virtualOf(deps: PodWatchDeps, pod: V1Pod): { namespace: string; name: s
   return ref ? { namespace: ref.namespace, name: ref.name } : undefined;
 }
 
-async function handle(deps: PodWatchDeps, type: WatchEventType, object: RawObject): Promise<void> {
-  const rv = object.metadata?.resourceVersion ?? '';
-  if (type === 'BOOKMARK') return deps.state.progress(rv);
-  const pod = object as V1Pod;
-  const name = pod.metadata?.name ?? '';
-  const virtual = virtualOf(deps, pod);
-  if (!name || !virtual) return deps.state.progress(rv);
-  deps.stats && deps.stats.events++;
-  if (type === 'DELETED') {
-    await deps.state.remove(name, rv);
-    await enqueueSync(deps.queues.sync, podRef(deps.cluster, virtual), 'host-watch');
-  } else if (await deps.state.apply(name, rv, encodeSnapshot(pod), virtual, rv)) {
-    await enqueueStatusNow(deps.queues.status, podRef(deps.cluster, virtual), deps.now());
-  } else return;
-  deps.stats && deps.stats.enqueued++;
+interface Change {
+  type: WatchEventType;
+  object: RawObject;
+}
+
+/**
+ * One batch of events, in server order: what arrived while the previous batch was being written. Per pod
+ * only the newest snapshot matters (jobs are level-triggered), so a pod that changed five times costs one
+ * write and one job. Order of effects: snapshots first (a job must find the state that woke it), then the
+ * jobs, then the stored resourceVersion, so a crash anywhere replays the batch from the last stored place;
+ * on a replay a snapshot write changes nothing, which is why every event queues its job regardless.
+ */
+async function handleBatch(deps: PodWatchDeps, batch: readonly Change[]): Promise<void> {
+  const newest = new Map<string, { object: RawObject; virtual: { namespace: string; name: string }; deleted: boolean; exists: boolean }>();
+  for (const { type, object } of batch) {
+    if (type === 'BOOKMARK') continue;
+    const pod = object as V1Pod;
+    const name = pod.metadata?.name ?? '';
+    const virtual = virtualOf(deps, pod);
+    if (!name || !virtual) continue;
+    const seen = newest.get(name);
+    newest.set(name, { object, virtual, deleted: (seen?.deleted ?? false) || type === 'DELETED', exists: type !== 'DELETED' });
+  }
+  const writes: StateWrite[] = [];
+  const looks: ObjectRef[] = [];
+  const syncs: ObjectRef[] = [];
+  for (const [pod, c] of newest) {
+    if (c.exists) {
+      writes.push({ pod, resourceVersion: c.object.metadata?.resourceVersion ?? '', snapshot: encodeSnapshot(c.object as V1Pod), virtual: c.virtual });
+      looks.push(podRef(deps.cluster, c.virtual));
+    } else writes.push({ pod, remove: true });
+    // A pod deleted (even if re-created since) is sync's to reflect or replace.
+    if (c.deleted) syncs.push(podRef(deps.cluster, c.virtual));
+  }
+  await deps.state.writeMany(writes);
+  await enqueueStatusNowBulk(deps.queues.status, looks, deps.now());
+  await enqueueSyncBulk(deps.queues.sync, syncs, 'host-watch');
+  await deps.state.progress(batch[batch.length - 1].object.metadata?.resourceVersion ?? '');
+  if (deps.stats) {
+    deps.stats.events += batch.length;
+    deps.stats.enqueued += looks.length + syncs.length;
+  }
 }
 
 async function watchFrom(deps: PodWatchDeps, fromRv: string, signal: AbortSignal): Promise<{ end: WatchEnd; lastRv: string }> {
   let lastRv = fromRv;
-  let chain: Promise<void> = Promise.resolve();
+  let pending: Change[] = [];
+  let draining: Promise<void> | undefined;
   let failure: unknown;
-  const watch = await openWatch(deps.host, {
+  let watch: OpenWatch | undefined;
+  const drain = async () => {
+    while (pending.length > 0 && !failure) {
+      const batch = pending;
+      pending = [];
+      await handleBatch(deps, batch);
+      lastRv = batch[batch.length - 1].object.metadata?.resourceVersion || lastRv;
+    }
+  };
+  const kick = () => {
+    draining ??= drain().catch((err) => {
+      failure ??= err;
+      watch?.stop();
+    }).finally(() => {
+      draining = undefined;
+      if (pending.length > 0 && !failure) kick();
+    });
+  };
+  watch = await openWatch(deps.host, {
     path: `/api/v1/namespaces/${deps.hostNamespace}/pods`,
     query: { labelSelector: `${MANAGED_BY_LABEL}=${deps.cluster}`, resourceVersion: fromRv, allowWatchBookmarks: true, timeoutSeconds: deps.watchTimeoutSeconds },
     idleMs: deps.idleMs,
     onEvent(type, object) {
-      chain = chain.then(async () => {
-        if (failure) return;
-        await handle(deps, type, object);
-        lastRv = object.metadata?.resourceVersion || lastRv;
-      }).catch((err) => {
-        failure ??= err;
-        watch.stop();
-      });
+      pending.push({ type, object });
+      kick();
     },
   });
   deps.stats && deps.stats.watches++;
-  const onAbort = () => watch.stop();
+  const onAbort = () => watch?.stop();
   signal.addEventListener('abort', onAbort, { once: true });
   try {
     // The stream is open: the watch is alive even if nothing happens before the next reconnect.
-    chain = chain.then(() => deps.state.progress()).catch((err) => {
+    await deps.state.progress().catch((err) => {
       failure ??= err;
-      watch.stop();
+      watch?.stop();
     });
     const end = await watch.ended;
-    await chain;
+    while (draining) await draining;
     if (failure) throw failure;
     return { end, lastRv };
   } finally {
@@ -136,11 +176,13 @@ async function watchFrom(deps: PodWatchDeps, fromRv: string, signal: AbortSignal
 
 /**
  * Lists every managed host pod and brings the stored snapshots up to date: a pod that changed while nobody
- * watched gets a status look, one that disappeared a sync. From an empty store (first start, Redis lost) no
- * pod can be said to have changed, so one resync is asked for instead of a look at every pod.
+ * watched gets a status look, one that disappeared a sync (queued before it is forgotten). A resync is asked
+ * for first: whatever a crash in the middle of this list would lose, or an empty store cannot tell (first
+ * start, Redis lost: no pod can be said to have changed), the resync's page-by-page comparison finds.
  */
 export async function relist(deps: PodWatchDeps): Promise<string> {
   deps.stats && deps.stats.relists++;
+  await enqueueResyncNow(deps.queues.resync, deps.cluster);
   const known = await deps.state.index();
   const cold = known.size === 0;
   let token: string | undefined;
@@ -149,27 +191,27 @@ export async function relist(deps: PodWatchDeps): Promise<string> {
   do {
     const page = await listPodsPage(deps.host, deps.hostNamespace, { labelSelector: `${MANAGED_BY_LABEL}=${deps.cluster}`, limit: RELIST_PAGE_SIZE, continueToken: token });
     listRv ??= page.metadata?.resourceVersion;
+    const writes: StateWrite[] = [];
+    const refs: ObjectRef[] = [];
     for (const pod of page.items) {
       const name = pod.metadata?.name ?? '';
-      const virtual = virtualOf(deps, pod);
-      const before = known.get(name);
       known.delete(name);
+      const virtual = virtualOf(deps, pod);
       if (!virtual) continue;
-      const updated = await deps.state.apply(name, pod.metadata?.resourceVersion ?? '', encodeSnapshot(pod), virtual);
-      if (updated && (before || !cold)) {
-        changed++;
-        await enqueueStatusNow(deps.queues.status, podRef(deps.cluster, virtual), deps.now());
-      }
+      writes.push({ pod: name, resourceVersion: pod.metadata?.resourceVersion ?? '', snapshot: encodeSnapshot(pod), virtual });
+      refs.push(podRef(deps.cluster, virtual));
     }
+    const updated = await deps.state.writeMany(writes);
+    const looks = cold ? [] : refs.filter((_, i) => updated[i]);
+    changed += looks.length;
+    await enqueueStatusNowBulk(deps.queues.status, looks, deps.now());
     token = page.metadata?._continue || undefined;
   } while (token);
-  for (const [name, entry] of known) {
-    await deps.state.remove(name);
-    await enqueueSync(deps.queues.sync, podRef(deps.cluster, entry.virtual), 'host-watch');
-  }
+  const gone = [...known.entries()];
+  await enqueueSyncBulk(deps.queues.sync, gone.map(([, entry]) => podRef(deps.cluster, entry.virtual)), 'host-watch');
+  await deps.state.writeMany(gone.map(([pod]) => ({ pod, remove: true as const })));
   if (!listRv) throw new Error('the host pod list carried no resourceVersion');
   await deps.state.progress(listRv);
-  if (cold) await enqueueResyncNow(deps.queues.resync, deps.cluster);
-  deps.log.info({ resourceVersion: listRv, changed, gone: known.size, cold }, 'listed host pods');
+  deps.log.info({ resourceVersion: listRv, changed, gone: gone.length, cold }, 'listed host pods');
   return listRv;
 }

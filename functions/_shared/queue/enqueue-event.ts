@@ -21,6 +21,10 @@ export async function enqueueEvent(queue: Queue, data: EventJobData): Promise<vo
   await queue.add(name, clean, opts);
 }
 
+export async function enqueueEventBulk(queue: Queue, jobs: readonly EventJobData[]): Promise<void> {
+  if (jobs.length > 0) await queue.addBulk(jobs.map((d) => eventJob(d)));
+}
+
 export function parseEventJobData(data: unknown): EventJobData {
   const d = (data ?? {}) as Partial<Record<keyof EventJobData, unknown>>;
   for (const key of ['cluster', 'hostEvent', 'hostPod'] as const) {

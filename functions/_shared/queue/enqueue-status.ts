@@ -32,6 +32,14 @@ export async function enqueueStatusNow(queue: Queue, ref: ObjectRef, now: Date):
   await queue.add(name, data, { deduplication: { ...opts.deduplication, reschedule: true } });
 }
 
+export async function enqueueStatusNowBulk(queue: Queue, refs: readonly ObjectRef[], now: Date): Promise<void> {
+  if (refs.length === 0) return;
+  await queue.addBulk(refs.map((ref) => {
+    const { name, data, opts } = statusJob(ref, now);
+    return { name, data, opts: { deduplication: { ...opts.deduplication, reschedule: true } } };
+  }));
+}
+
 export async function enqueueStatusBulk(queue: Queue, refs: readonly ObjectRef[], now: Date): Promise<void> {
   if (refs.length > 0) await queue.addBulk(refs.map((ref) => statusJob(ref, now)));
 }

@@ -95,7 +95,17 @@ export function parseIndexEntry(value: string): IndexEntry | undefined {
   return resourceVersion !== undefined && namespace && name ? { resourceVersion, virtual: { namespace, name } } : undefined;
 }
 
+/** One write of a batch: a pod's newest snapshot, or its removal. */
+export type StateWrite =
+  | { pod: string; resourceVersion: string; snapshot: string; virtual: { namespace: string; name: string } }
+  | { pod: string; remove: true };
+
 export interface HostPodStateWriter {
+  /**
+   * Many writes in one round trip, in order (a pipeline; each write is fenced on its own). Resolves to, per
+   * write, whether it changed anything; throws LeaseLostError when the lease is another's.
+   */
+  writeMany(writes: readonly StateWrite[]): Promise<boolean[]>;
   /** Stores a pod's snapshot; true when it replaced an older one (false: same or older, nothing changed). */
   apply(pod: string, resourceVersion: string, snapshot: string, virtual: { namespace: string; name: string }, watchRv?: string): Promise<boolean>;
   /** Forgets a pod; true when it was known. */
@@ -119,6 +129,19 @@ export function createHostPodStateWriter(redis: Redis, keys: HostWatchKeys, leas
     return Number(result);
   };
   return {
+    async writeMany(writes) {
+      if (writes.length === 0) return [];
+      const pipeline = redis.pipeline() as unknown as StateCommands & { exec(): Promise<Array<[Error | null, unknown]>> };
+      for (const w of writes) {
+        if ('remove' in w) pipeline.podferryWatchRemove(keys.lease, keys.pods, keys.index, keys.rv, keys.heartbeat, keys.applied, leaseValue(), w.pod, stale, '');
+        else pipeline.podferryWatchApply(keys.lease, keys.pods, keys.index, keys.rv, keys.heartbeat, leaseValue(), w.pod, w.resourceVersion, w.snapshot, `${w.resourceVersion}\t${w.virtual.namespace}\t${w.virtual.name}`, stale, '');
+      }
+      const results = await pipeline.exec();
+      return results.map(([err, value]) => {
+        if (err) throw err;
+        return fenced(value as number) === 1;
+      });
+    },
     async apply(pod, resourceVersion, snapshot, virtual, watchRv = '') {
       const index = `${resourceVersion}\t${virtual.namespace}\t${virtual.name}`;
       return fenced(await client.podferryWatchApply(keys.lease, keys.pods, keys.index, keys.rv, keys.heartbeat, leaseValue(), pod, resourceVersion, snapshot, index, stale, watchRv)) === 1;
