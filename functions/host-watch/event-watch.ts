@@ -38,16 +38,26 @@ function lastSeenMs(e: CoreV1Event | RawObject): number {
   return Number.isFinite(ms) ? ms : 0;
 }
 
-/** The event jobs for a list or a batch of events: one per host event (its last state), in one round trip. */
+/** How long a host event stays stashed for its job; a job that runs later reads it from the host API. */
+export const EVENT_STASH_MS = 5 * 60_000;
+
+/**
+ * The event jobs for a list or a batch of events: one per host event (its last state). The events
+ * themselves are stashed in Redis first (an event carries no spec or secret: reason, message, counts), so
+ * the job reads them there instead of from the host API; two round trips for the whole batch.
+ */
 async function handOver(deps: EventWatchDeps, events: ReadonlyArray<CoreV1Event | RawObject>): Promise<number> {
   const jobs = new Map<string, EventJobData>();
+  const stash = new Map<string, { name: string; resourceVersion: string; json: string }>();
   for (const e of events) {
     const ev = e as CoreV1Event;
     const hostEvent = ev.metadata?.name;
     const hostPod = ev.involvedObject?.name;
     if (!hostEvent || !hostPod || ev.involvedObject?.kind !== 'Pod') continue;
     jobs.set(hostEvent, { cluster: deps.cluster, hostEvent, hostPod });
+    stash.set(hostEvent, { name: hostEvent, resourceVersion: ev.metadata?.resourceVersion ?? '', json: JSON.stringify(ev) });
   }
+  await deps.state.stashEvents([...stash.values()], EVENT_STASH_MS);
   await enqueueEventBulk(deps.queue, [...jobs.values()]);
   return jobs.size;
 }

@@ -4,6 +4,7 @@ import t from 'tap';
 import { writeFile } from 'node:fs/promises';
 import type { CoreV1Event, V1Pod } from '@kubernetes/client-node';
 import { hostPodName } from '../../functions/_shared/core/names.js';
+import { parseRequestCounts } from '../../bench/stats.js';
 import { hasKubectl, kubectlIn } from '../helpers/kubectl.js';
 import { eventually, startTestStack, type TestStack } from '../helpers/stack.js';
 
@@ -34,6 +35,8 @@ t.test('when a pod starts on the host, then describe in the virtual cluster show
   t.equal(scheduled[0].source?.component ?? scheduled[0].reportingComponent, 'default-scheduler');
   t.match(scheduled[0].message, /^Successfully assigned default\/story to /);
   for (const e of events) t.notOk(HOST_WORDS.test(JSON.stringify(e)), `${e.reason}: no host name`);
+  const hostEventGets = [...parseRequestCounts(stack.host.metricsText())].filter(([k]) => k.startsWith('GET events ')).reduce((n, [, v]) => n + v, 0);
+  t.equal(hostEventGets, 0, 'event jobs read the events the watch stashed, not the host API');
 
   const kubectl = kubectlIn('podferry-events');
   await writeFile(kubectl.kubeconfig, stack.virtual.kubeconfig);

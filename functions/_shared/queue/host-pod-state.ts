@@ -47,6 +47,18 @@ if ARGV[3] ~= '' then redis.call('SET', KEYS[3], ARGV[3]) end
 return 1
 `;
 
+// KEYS: lease, event key. ARGV: lease value, rv, event JSON, ttl ms. Never replaces a newer copy.
+const STASH_EVENT = `${LUA_COMPARE_RV}
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return -1 end
+local cur = redis.call('GET', KEYS[2])
+if cur then
+  local order = compare_rv(ARGV[2], string.match(cur, '^[^\\t]*'))
+  if order == -1 then return 0 end
+end
+redis.call('SET', KEYS[2], ARGV[2] .. '\\t' .. ARGV[3], 'PX', ARGV[4])
+return 1
+`;
+
 // KEYS: applied. ARGV: pod, host rv. 0 when a newer host state was applied already.
 const MARK_APPLIED = `${LUA_COMPARE_RV}
 local cur = redis.call('HGET', KEYS[1], ARGV[1])
@@ -65,6 +77,7 @@ interface StateCommands {
   podferryWatchProgress(...args: string[]): Promise<number>;
   podferryMarkApplied(...args: string[]): Promise<number>;
   podferryEventsProgress(...args: string[]): Promise<number>;
+  podferryStashEvent(...args: string[]): Promise<number>;
 }
 
 function withCommands(redis: Redis): Redis & StateCommands {
@@ -74,6 +87,7 @@ function withCommands(redis: Redis): Redis & StateCommands {
   if (!r.podferryWatchProgress) redis.defineCommand('podferryWatchProgress', { numberOfKeys: 3, lua: PROGRESS });
   if (!r.podferryMarkApplied) redis.defineCommand('podferryMarkApplied', { numberOfKeys: 1, lua: MARK_APPLIED });
   if (!r.podferryEventsProgress) redis.defineCommand('podferryEventsProgress', { numberOfKeys: 3, lua: EVENTS_PROGRESS });
+  if (!r.podferryStashEvent) redis.defineCommand('podferryStashEvent', { numberOfKeys: 2, lua: STASH_EVENT });
   return redis as Redis & StateCommands;
 }
 
@@ -119,6 +133,8 @@ export interface HostPodStateWriter {
   /** The event watch's place, and when it last saw an event (ms since epoch). */
   eventsProgress(rv?: string, seenMs?: number): Promise<void>;
   eventsPlace(): Promise<{ rv?: string; seenMs?: number }>;
+  /** Keeps recent host events for their jobs (one round trip), so a job needs no host GET. */
+  stashEvents(events: ReadonlyArray<{ name: string; resourceVersion: string; json: string }>, ttlMs: number): Promise<void>;
 }
 
 export function createHostPodStateWriter(redis: Redis, keys: HostWatchKeys, leaseValue: () => string, staleMs: number): HostPodStateWriter {
@@ -166,6 +182,15 @@ export function createHostPodStateWriter(redis: Redis, keys: HostWatchKeys, leas
     async eventsProgress(rv = '', seenMs) {
       fenced(await client.podferryEventsProgress(keys.lease, keys.eventsRv, keys.eventsSeen, leaseValue(), rv, seenMs === undefined ? '' : String(seenMs)));
     },
+    async stashEvents(events, ttlMs) {
+      if (events.length === 0) return;
+      const pipeline = redis.pipeline() as unknown as StateCommands & { exec(): Promise<Array<[Error | null, unknown]>> };
+      for (const e of events) pipeline.podferryStashEvent(keys.lease, keys.event(e.name), leaseValue(), e.resourceVersion, e.json, String(Math.max(1, Math.round(ttlMs))));
+      for (const [err, value] of await pipeline.exec()) {
+        if (err) throw err;
+        fenced(value as number);
+      }
+    },
     async eventsPlace() {
       const [rv, seen] = await redis.mget(keys.eventsRv, keys.eventsSeen);
       return { ...(rv ? { rv } : {}), ...(seen && Number.isFinite(Number(seen)) ? { seenMs: Number(seen) } : {}) };
@@ -186,6 +211,8 @@ export interface HostPodStateReader {
   virtualOf(pod: string): Promise<IndexEntry | undefined>;
   /** Records that the virtual pod now shows host state `resourceVersion`; false when a newer one was shown already. */
   markApplied(pod: string, resourceVersion: string): Promise<boolean>;
+  /** The host event the watch stashed for its job (JSON), if it is still there. */
+  stashedEvent(name: string): Promise<string | undefined>;
 }
 
 export function createHostPodStateReader(redis: Redis, keys: HostWatchKeys): HostPodStateReader {
@@ -201,6 +228,11 @@ export function createHostPodStateReader(redis: Redis, keys: HostWatchKeys): Hos
     },
     async markApplied(pod, resourceVersion) {
       return Number(await client.podferryMarkApplied(keys.applied, pod, resourceVersion)) === 1;
+    },
+    async stashedEvent(name) {
+      const value = await redis.get(keys.event(name));
+      const tab = value ? value.indexOf('\t') : -1;
+      return value && tab >= 0 ? value.slice(tab + 1) : undefined;
     },
   };
 }

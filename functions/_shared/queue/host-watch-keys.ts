@@ -7,6 +7,7 @@
 //   heartbeat  set on every event and bookmark with a TTL: present means the watch is healthy
 //   applied    hash host pod name -> the host resourceVersion last reported to the virtual pod
 //   events-rv  the event watch's last resourceVersion; events-seen: when it last saw an event (ms)
+//   event:<n>  "<resourceVersion>\t<event JSON>" of a recent host event, with a TTL (the event job's copy)
 
 export interface HostWatchKeys {
   lease: string;
@@ -18,6 +19,8 @@ export interface HostWatchKeys {
   applied: string;
   eventsRv: string;
   eventsSeen: string;
+  /** The key of one stashed host event. */
+  event(name: string): string;
 }
 
 export function hostWatchKeys(queuePrefix: string, cluster: string): HostWatchKeys {
@@ -32,6 +35,7 @@ export function hostWatchKeys(queuePrefix: string, cluster: string): HostWatchKe
     applied: `${base}:applied`,
     eventsRv: `${base}:events-rv`,
     eventsSeen: `${base}:events-seen`,
+    event: (name: string) => `${base}:event:${name}`,
   };
 }
 

@@ -1,6 +1,6 @@
 // event: one host event about a managed host pod, told on its virtual pod. Reads the host event (the job
-// carries names only) and the host pod's provenance (the watch's snapshot when it has one, else the host
-// API), translates (core/translate-event.ts) and creates or updates the one virtual event derived from it.
+// carries names only; the watch's stash in Redis, else the host API) and the host pod's provenance (the
+// watch's snapshot when it has one, else the host API), translates (core/translate-event.ts) and creates or updates the one virtual event derived from it.
 // Level-triggered like every job: a repeat finds the virtual event equal and writes nothing.
 import type { Job } from 'bullmq';
 import type { CoreV1Event, V1Pod } from '@kubernetes/client-node';
@@ -21,9 +21,15 @@ async function hostPodOf(deps: WorkerDeps, name: string): Promise<V1Pod | undefi
   return snapshot ? decodeSnapshot(snapshot) : readPod(deps.host, deps.hostNamespace, name);
 }
 
+/** The host event as the watch stashed it (no host API call), else from the host API. */
+async function hostEventOf(deps: WorkerDeps, name: string): Promise<CoreV1Event | undefined> {
+  const stashed = deps.hostState ? await deps.hostState.stashedEvent(name) : undefined;
+  return stashed ? (JSON.parse(stashed) as CoreV1Event) : readEvent(deps.host, deps.hostNamespace, name);
+}
+
 export async function processEvent(job: Job, deps: WorkerDeps): Promise<EventOutcome> {
   const data = parseEventJobData(job.data);
-  const hostEvent = await readEvent(deps.host, deps.hostNamespace, data.hostEvent);
+  const hostEvent = await hostEventOf(deps, data.hostEvent);
   if (!hostEvent) return 'host-event-gone';
   const hostPod = await hostPodOf(deps, data.hostPod);
   if (!hostPod) return 'pod-gone';
