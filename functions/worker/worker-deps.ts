@@ -4,6 +4,7 @@ import type { Queue } from 'bullmq';
 import type { Logger } from 'pino';
 import type { TranslateContext } from '../_shared/core/translate-pod.js';
 import type { KubeSide } from '../_shared/kube/kube-side.js';
+import type { DependencyWaits } from '../_shared/queue/dependency-waits.js';
 import type { HostPodStateReader } from '../_shared/queue/host-pod-state.js';
 
 export interface WorkerQueues {
@@ -26,4 +27,6 @@ export interface WorkerDeps {
   knownVirtualNodes: Set<string>;
   /** What the host watch keeps in Redis (host-watch/): snapshots while it is healthy, and applied marks. */
   hostState?: HostPodStateReader;
+  /** Pods waiting for a ConfigMap or Secret that does not exist yet. */
+  dependencyWaits?: DependencyWaits;
 }

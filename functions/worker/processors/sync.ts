@@ -10,6 +10,7 @@ import { planPodSync, type PodSyncPlan } from '../../_shared/core/plan.js';
 import { translateConfigMap, translateSecret } from '../../_shared/core/translate-pod.js';
 import { readConfigMap, readSecret, upsertConfigMap, upsertSecret } from '../../_shared/kube/cluster-objects.js';
 import { isAlreadyExists, isConflict } from '../../_shared/kube/kube-errors.js';
+import { readNamespaceLabels } from '../../_shared/kube/namespaces.js';
 import { createPod, deletePod, patchPodJson, readPod } from '../../_shared/kube/pods.js';
 import { enqueueStatus } from '../../_shared/queue/enqueue-status.js';
 import { reportToVirtual } from '../report-to-virtual.js';
@@ -24,12 +25,14 @@ export async function processSync(job: Job, deps: WorkerDeps): Promise<string> {
   // The dashboard shows a job's log and progress: each step is a timestamped line, some move the bar.
   const note = (msg: string, progress?: number) => Promise.all([job.log(`${deps.now().toISOString()} ${msg}`), progress !== undefined && job.updateProgress(progress)]);
   let outcome = '';
+  // The namespace's labels are mirrored onto the host pod: read with the pods, no cache.
+  const ctx = { ...deps.translate, namespaceLabels: await readNamespaceLabels(deps.virtual, ref.namespace) };
   for (let round = 0; round < MAX_ROUNDS; round++) {
     const [virtualPod, hostPod] = await Promise.all([
       readPod(deps.virtual, ref.namespace, ref.name),
       readPod(deps.host, deps.hostNamespace, hostPodName(ref.name, ref.namespace, deps.cluster)),
     ]);
-    const plan = planPodSync({ virtualPod, hostPod, ctx: deps.translate, now: deps.now() });
+    const plan = planPodSync({ virtualPod, hostPod, ctx, now: deps.now() });
     const done = await applyPlan(plan, ref, virtualPod, deps, note);
     outcome = plan.type === 'nothing' ? `nothing (${plan.reason})` : plan.type;
     if (done) break;
@@ -54,7 +57,7 @@ async function applyPlan(plan: PodSyncPlan, ref: ObjectRef, virtualPod: V1Pod | 
         if (plan.gracePeriodSeconds > 0) await enqueueStatus(deps.queues.status, ref, deps.now(), deps.statusPoll.firstMs);
         return true;
       }
-      await ensureDependencies(ref.namespace, plan.dependencies, deps);
+      await ensureDependencies(ref.namespace, plan.dependencies, deps, ref.name);
       await note(`translated to host pod ${deps.hostNamespace}/${plan.hostPod.metadata?.name}${plan.dependencies.configMaps.length + plan.dependencies.secrets.length > 0 ? ` (copied ${plan.dependencies.configMaps.length} configmaps, ${plan.dependencies.secrets.length} secrets)` : ''}`, 30);
       try {
         await createPod(deps.host, deps.hostNamespace, plan.hostPod);
@@ -103,15 +106,18 @@ async function applyPlan(plan: PodSyncPlan, ref: ObjectRef, virtualPod: V1Pod | 
 }
 
 /** Copies the configmaps and secrets the pod mounts into the host namespace; a missing one is left missing
- * (the host kubelet reports FailedMount, exactly what the user would see without a syncer). */
-async function ensureDependencies(namespace: string, needed: { configMaps: string[]; secrets: string[] }, deps: WorkerDeps): Promise<void> {
+ * (the host kubelet reports FailedMount, exactly what the user would see without a syncer), and the pod is
+ * recorded as waiting for it, so creating it later copies it then (processors/dependency.ts). */
+async function ensureDependencies(namespace: string, needed: { configMaps: string[]; secrets: string[] }, deps: WorkerDeps, pod: string): Promise<void> {
   const ctx = { vcluster: deps.cluster, hostNamespace: deps.hostNamespace };
   for (const name of needed.configMaps) {
     const virtual = await readConfigMap(deps.virtual, namespace, name);
     if (virtual) await upsertConfigMap(deps.host, deps.hostNamespace, translateConfigMap(virtual, ctx));
+    else await deps.dependencyWaits?.wait('ConfigMap', namespace, name, pod);
   }
   for (const name of needed.secrets) {
     const virtual = await readSecret(deps.virtual, namespace, name);
     if (virtual) await upsertSecret(deps.host, deps.hostNamespace, translateSecret(virtual, ctx));
+    else await deps.dependencyWaits?.wait('Secret', namespace, name, pod);
   }
 }
