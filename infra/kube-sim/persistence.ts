@@ -28,7 +28,7 @@ export interface PersistenceOptions {
 const SNAPSHOT = 'snapshot.ndjson';
 const LOG = 'changes.ndjson';
 const OLD_LOG = 'changes.old.ndjson';
-const CHUNK = 500;
+const CHUNK = 100;
 
 /** Lines of a file; a last line cut short by a crash is dropped. */
 function* lines(path: string): Iterable<Record<string, any>> {
