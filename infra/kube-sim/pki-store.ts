@@ -1,20 +1,22 @@
 // A cluster's credentials: the CA, the serving certificate, the admin client certificate and token, and the
 // service account signing key. Made fresh for an in-memory cluster; with a directory, made once and read
 // back at every later start, so kubeconfigs and tokens written before a restart stay valid after it.
-import { randomBytes } from 'node:crypto';
+import { generateKeyPair, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createTokenSigner } from './service-account-tokens.js';
+import { promisify } from 'node:util';
 import { createCertificateAuthority, type CertPair } from './tls.js';
+
+const generateKeyPairAsync = promisify(generateKeyPair);
 
 export interface ClusterPki {
   ca: CertPair;
   serving: CertPair;
   admin: CertPair;
   adminToken: string;
-  /** PEM of the service account token signing key (--service-account-key-file). */
-  serviceAccountKeyPem: string;
+  /** PEM of the service account token signing key (--service-account-key-file); in memory, made when first used. */
+  serviceAccountKeyPem?: string;
 }
 
 const FILES = {
@@ -22,17 +24,17 @@ const FILES = {
   adminCert: 'admin.crt', adminKey: 'admin.key', adminToken: 'admin.token', saKey: 'sa.key',
 } as const;
 
-async function make(caName: string, hosts: string[], adminUser: string, adminGroups: string[]): Promise<ClusterPki> {
-  const ca = await createCertificateAuthority(caName);
+async function make(caName: string, hosts: string[], adminUser: string, adminGroups: string[], withSigningKey: boolean): Promise<ClusterPki> {
+  const [ca, serviceAccountKeyPem] = await Promise.all([
+    createCertificateAuthority(caName),
+    withSigningKey ? generateKeyPairAsync('rsa', { modulusLength: 2048, publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs1', format: 'pem' } }).then((k) => k.privateKey) : undefined,
+  ]);
   const [serving, admin] = await Promise.all([ca.issueServerCert(hosts), ca.issueClientCert(adminUser, adminGroups)]);
-  return {
-    ca: { certPem: ca.certPem, keyPem: ca.keyPem }, serving, admin,
-    adminToken: randomBytes(24).toString('hex'), serviceAccountKeyPem: createTokenSigner().privateKeyPem,
-  };
+  return { ca: { certPem: ca.certPem, keyPem: ca.keyPem }, serving, admin, adminToken: randomBytes(24).toString('hex'), serviceAccountKeyPem };
 }
 
 export async function loadOrCreatePki(dir: string | undefined, caName: string, hosts: string[], adminUser: string, adminGroups: string[]): Promise<ClusterPki> {
-  if (!dir) return make(caName, hosts, adminUser, adminGroups);
+  if (!dir) return make(caName, hosts, adminUser, adminGroups, false);
   const path = (f: keyof typeof FILES) => join(dir, FILES[f]);
   if (Object.keys(FILES).every((f) => existsSync(path(f as keyof typeof FILES)))) {
     const read = (f: keyof typeof FILES) => readFile(path(f), 'utf8');
@@ -44,7 +46,7 @@ export async function loadOrCreatePki(dir: string | undefined, caName: string, h
       serviceAccountKeyPem: await read('saKey'),
     };
   }
-  const pki = await make(caName, hosts, adminUser, adminGroups);
+  const pki = await make(caName, hosts, adminUser, adminGroups, true);
   await mkdir(dir, { recursive: true, mode: 0o700 });
   await chmod(dir, 0o700);
   const write = (f: keyof typeof FILES, text: string, secret: boolean) => writeFile(path(f), text, { mode: secret ? 0o600 : 0o644 });
@@ -52,7 +54,7 @@ export async function loadOrCreatePki(dir: string | undefined, caName: string, h
     write('caCert', pki.ca.certPem, false), write('caKey', pki.ca.keyPem, true),
     write('servingCert', pki.serving.certPem, false), write('servingKey', pki.serving.keyPem, true),
     write('adminCert', pki.admin.certPem, false), write('adminKey', pki.admin.keyPem, true),
-    write('adminToken', `${pki.adminToken}\n`, true), write('saKey', pki.serviceAccountKeyPem, true),
+    write('adminToken', `${pki.adminToken}\n`, true), write('saKey', pki.serviceAccountKeyPem!, true),
   ]);
   return pki;
 }

@@ -23,8 +23,8 @@ const EXTENDED_SECONDS = 365 * 24 * 3600;
 const LEEWAY_S = 60;
 
 export interface TokenSigner {
-  privateKeyPem: string;
-  keyId: string;
+  readonly privateKeyPem: string;
+  readonly keyId: string;
   sign(claims: Obj): string;
   /** The claims of a token this key signed, or undefined. */
   verify(token: string): Obj | undefined;
@@ -32,27 +32,36 @@ export interface TokenSigner {
 
 const b64url = (b: Buffer) => b.toString('base64url');
 
+/**
+ * Signs with the given key, or with one of its own made on the first signature: a cluster that never issues
+ * a token never pays for an RSA key, and until it does, no token can verify.
+ */
 export function createTokenSigner(privateKeyPem?: string): TokenSigner {
-  const pem = privateKeyPem ?? generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs1', format: 'pem' }).toString();
-  const key: KeyObject = createPrivateKey(pem);
-  const pub = createPublicKey(key);
-  // The key ID kube-apiserver publishes: the base64url SHA-256 of the public key's DER.
-  const keyId = b64url(createHash('sha256').update(pub.export({ type: 'spki', format: 'der' })).digest());
-  const header = b64url(Buffer.from(JSON.stringify({ alg: 'RS256', kid: keyId })));
+  let state: { pem: string; key: KeyObject; pub: KeyObject; keyId: string; header: string } | undefined;
+  const load = (pem: string) => {
+    const key = createPrivateKey(pem);
+    const pub = createPublicKey(key);
+    // The key ID kube-apiserver publishes: the base64url SHA-256 of the public key's DER.
+    const keyId = b64url(createHash('sha256').update(pub.export({ type: 'spki', format: 'der' })).digest());
+    return { pem, key, pub, keyId, header: b64url(Buffer.from(JSON.stringify({ alg: 'RS256', kid: keyId }))) };
+  };
+  const ready = () => (state ??= load(generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs1', format: 'pem' }).toString()));
+  if (privateKeyPem) state = load(privateKeyPem);
   return {
-    privateKeyPem: pem,
-    keyId,
+    get privateKeyPem() { return ready().pem; },
+    get keyId() { return ready().keyId; },
     sign(claims) {
+      const { header, key } = ready();
       const body = `${header}.${b64url(Buffer.from(JSON.stringify(claims)))}`;
       return `${body}.${b64url(sign('sha256', Buffer.from(body), key))}`;
     },
     verify(token) {
       const parts = token.split('.');
-      if (parts.length !== 3) return undefined;
+      if (parts.length !== 3 || !state) return undefined;
       try {
         const head = JSON.parse(Buffer.from(parts[0], 'base64url').toString('utf8')) as Obj;
         if (head.alg !== 'RS256') return undefined;
-        if (!verify('sha256', Buffer.from(`${parts[0]}.${parts[1]}`), pub, Buffer.from(parts[2], 'base64url'))) return undefined;
+        if (!verify('sha256', Buffer.from(`${parts[0]}.${parts[1]}`), state.pub, Buffer.from(parts[2], 'base64url'))) return undefined;
         return JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8')) as Obj;
       } catch {
         return undefined;

@@ -57,9 +57,15 @@ if (hasKubectl) {
   });
   t.teardown(() => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }));
 
+  /** Flags go before a `--` that starts a container command. */
+  const withFlags = (args: string[], ...flags: string[]) => {
+    const at = args.indexOf('--');
+    return at < 0 ? [...args, ...flags] : [...args.slice(0, at), ...flags, ...args.slice(at)];
+  };
+
   /** The object kubectl would send, as its client-side dry run prints it. */
   async function expected(args: string[]): Promise<Record<string, unknown>> {
-    const r = await k.run('create', ...args, '--dry-run=client', '-o', 'json');
+    const r = await k.run('create', ...withFlags(args, '--dry-run=client', '-o', 'json'));
     if (r.code !== 0) throw new Error(r.stderr);
     // An unset creationTimestamp prints as null; protobuf carries no such field to decode.
     return JSON.parse(r.stdout, (key, value) => (key === 'creationTimestamp' && value === null ? undefined : value));
@@ -79,7 +85,7 @@ if (hasKubectl) {
   for (const [what, args] of cases) {
     t.test(`when kubectl creates a ${what}, then its protobuf body decodes to what its dry run prints`, async (t) => {
       bodies = [];
-      const r = await k.run('create', ...args, '--validate=false');
+      const r = await k.run('create', ...withFlags(args, '--validate=false'));
       t.equal(r.code, 0, r.stderr);
       t.equal(bodies.length, 1);
       t.match(bodies[0].type, /^application\/vnd\.kubernetes\.protobuf/);
