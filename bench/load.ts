@@ -8,7 +8,7 @@ export interface PodCreator {
   /** POSTs sent (the harness's own calls). */
   readonly posts: number;
   readonly failures: string[];
-  burst(namespace: string, names: readonly string[], concurrency: number, onCreated?: () => void): Promise<void>;
+  burst(namespace: string, names: readonly string[], concurrency: number, onCreated?: () => void, pod?: (name: string) => V1Pod): Promise<void>;
   steady(namespace: string, names: readonly string[], perSecond: number): Promise<void>;
   close(): void;
 }
@@ -26,12 +26,12 @@ export function podCreator(kubeconfig: string, maxSockets: number): PodCreator {
   const core = kc.makeApiClient(CoreV1Api);
   let posts = 0;
   const failures: string[] = [];
-  const createOne = async (namespace: string, name: string) => {
+  const createOne = async (namespace: string, name: string, pod: (name: string) => V1Pod = benchPod) => {
     // A 429 (the host rate-limit knob on the baseline) is waited out and retried, as client-go would.
     for (let attempt = 0; ; attempt++) {
       posts++;
       try {
-        await core.createNamespacedPod({ namespace, body: benchPod(name) });
+        await core.createNamespacedPod({ namespace, body: pod(name) });
         return;
       } catch (err) {
         if ((err as { code?: number }).code === 429 && attempt < 50) {
@@ -48,11 +48,11 @@ export function podCreator(kubeconfig: string, maxSockets: number): PodCreator {
       return posts;
     },
     failures,
-    async burst(namespace, names, concurrency, onCreated) {
+    async burst(namespace, names, concurrency, onCreated, pod) {
       let next = 0;
       const lane = async () => {
         while (next < names.length) {
-          await createOne(namespace, names[next++]);
+          await createOne(namespace, names[next++], pod);
           onCreated?.();
         }
       };

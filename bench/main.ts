@@ -3,7 +3,7 @@
 // one JSON object). `--scale-out` compares 1, 2 and 4 worker processes at 20 ms host latency.
 //   npm run bench -- [--pods 5000] [--concurrency 64] [--workers 1] [--host-latency-ms 5] [--rate 200]
 //                    [--seconds 10] [--host-qps N] [--host-rate-limit-qps N] [--rss] [--scale-out] [--quick]
-//                    [--host-process]
+//                    [--host-process] [--change-pods N]
 //                    [--json] [--quiet] [--svg-dir docs]
 // Progress goes to stderr (--quiet: none); stdout is only the table or the JSON (`npm run -s bench -- --json`).
 import { parseArgs } from 'node:util';
@@ -28,6 +28,7 @@ const { values: a } = parseArgs({
     rss: { type: 'boolean', default: false },
     'scale-out': { type: 'boolean', default: false },
     'scale-out-pods': { type: 'string', default: '2000' },
+    'change-pods': { type: 'string' },
     quick: { type: 'boolean', default: false },
     quiet: { type: 'boolean', default: false },
     'host-process': { type: 'boolean', default: false },
@@ -71,6 +72,7 @@ async function main(): Promise<void> {
   const run = await runSystem({
     ...common, pods, workers, faults: faultsAt(latencyMs), hostNodes: nodesFor(Math.max(rssPods, pods + steadyPods)),
     steadyRate: rate, steadySeconds: seconds, rssPods, timeoutMs,
+    changePods: num('change-pods', a['change-pods'] ?? (a.quick ? '50' : '200'), 0),
   });
   const scaleOut: ScaleOutRow[] = [];
   if (a['scale-out']) {
@@ -78,7 +80,7 @@ async function main(): Promise<void> {
     for (const w of [1, 2, 4]) {
       const r = await runSystem({
         ...common, pods: soPods, workers: w, faults: faultsAt(20), hostNodes: nodesFor(soPods + 10),
-        steadyRate: 1, steadySeconds: 1, rssPods: 0, timeoutMs: Math.max(120_000, soPods * 100),
+        steadyRate: 1, steadySeconds: 1, rssPods: 0, changePods: 0, timeoutMs: Math.max(120_000, soPods * 100),
       });
       scaleOut.push({ workers: w, pods: soPods, host_created_s: r.host_created_s, virtual_ready_s: r.virtual_ready_s, pods_per_s: Math.round(soPods / r.host_created_s) });
     }
@@ -102,10 +104,12 @@ function summarize(run: SystemRunResult, baseline: BaselineResult, scaleOut: Sca
     ratio_ready: r2(run.virtual_ready_s / baseline.ready_s),
     create_to_host_ms: run.create_to_host_ms,
     host_ready_to_virtual_ready_ms: run.host_ready_to_virtual_ready_ms,
+    host_change: run.host_change,
     admission_ms: run.admission_ms,
     api_calls_per_pod: run.api_calls_per_pod,
     worker_rss_mb: run.worker_rss_mb,
     redis_bytes_per_job: run.redis_bytes_per_job,
+    host_watch_redis: run.host_watch_redis,
     host_process: common.hostProcess,
     cpu_ms_per_pod: {
       ...run.cpu_ms_per_pod,

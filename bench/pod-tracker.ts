@@ -2,11 +2,16 @@
 // first saw it Ready. Every latency and completion time of the benchmark comes from these stamps, taken
 // outside the system under test with the same clock, so no worker internals are trusted.
 import { Watch, type V1Pod } from '@kubernetes/client-node';
+import { statusFingerprint } from '../functions/_shared/core/status-fingerprint.js';
 import { PooledKubeConfig } from '../functions/_shared/kube/pooled-kube-config.js';
 
 export interface PodStamps {
   seenAt?: number;
   readyAt?: number;
+  /** First seen with a deletionTimestamp, or gone (DELETED) without one seen. */
+  deletingAt?: number;
+  /** Only for pods of the history prefixes: each status fingerprint and when it was first seen. */
+  history?: Map<string, number>;
 }
 
 export interface PodTracker {
@@ -24,7 +29,11 @@ function isReady(pod: V1Pod): boolean {
   return pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
 }
 
-export async function trackPods(kubeconfig: string, namespace: string, now: () => number = () => performance.now()): Promise<PodTracker> {
+/**
+ * `historyPrefixes`: pods whose names start with one of these also keep every status fingerprint they show
+ * (change-latency.ts compares the host's and the virtual pod's); the others keep two stamps only.
+ */
+export async function trackPods(kubeconfig: string, namespace: string, now: () => number = () => performance.now(), historyPrefixes: readonly string[] = []): Promise<PodTracker> {
   const kc = new PooledKubeConfig(4);
   kc.loadFromString(kubeconfig);
   const watch = new Watch(kc);
@@ -42,12 +51,19 @@ export async function trackPods(kubeconfig: string, namespace: string, now: () =
   };
   const onEvent = (type: string, obj: V1Pod) => {
     if (obj?.metadata?.resourceVersion) resourceVersion = obj.metadata.resourceVersion;
-    if (type !== 'ADDED' && type !== 'MODIFIED') return;
+    if (type !== 'ADDED' && type !== 'MODIFIED' && type !== 'DELETED') return;
     const name = obj.metadata?.name;
     if (!name) return;
     const t = now();
     let stamps = pods.get(name);
     if (!stamps) pods.set(name, (stamps = {}));
+    if (stamps.deletingAt === undefined && (obj.metadata?.deletionTimestamp || type === 'DELETED')) stamps.deletingAt = t;
+    if (type === 'DELETED') return;
+    if (historyPrefixes.some((p) => name.startsWith(p))) {
+      stamps.history ??= new Map();
+      const fp = statusFingerprint(obj.status);
+      if (!stamps.history.has(fp)) stamps.history.set(fp, t);
+    }
     if (stamps.seenAt === undefined) {
       stamps.seenAt = t;
       bump(counters.seen, name);

@@ -31,3 +31,21 @@ export async function redisBytesPerJob(redisUrl: string, prefix: string, jobs = 
     redis.disconnect();
   }
 }
+
+/**
+ * Redis memory the host watch holds per host pod it knows: MEMORY USAGE (every element counted) of its
+ * snapshot, index and applied-mark hashes, divided by the pods in the index; and the mean snapshot JSON size.
+ */
+export async function hostWatchBytesPerPod(redisUrl: string, keys: { pods: string; index: string; applied: string }): Promise<{ pods: number; bytes_per_pod: number; snapshot_json_bytes: number }> {
+  const redis = new Redis(redisUrl);
+  try {
+    const pods = await redis.hlen(keys.index);
+    let bytes = 0;
+    for (const key of [keys.pods, keys.index, keys.applied]) bytes += Number((await redis.call('MEMORY', 'USAGE', key, 'SAMPLES', '0')) ?? 0);
+    const snapshots = await redis.hvals(keys.pods);
+    const json = snapshots.reduce((n, s) => n + Buffer.byteLength(s), 0);
+    return { pods, bytes_per_pod: pods ? Math.round(bytes / pods) : Number.NaN, snapshot_json_bytes: snapshots.length ? Math.round(json / snapshots.length) : Number.NaN };
+  } finally {
+    redis.disconnect();
+  }
+}

@@ -1,4 +1,5 @@
 // The human table of `npm run bench`: each figure beside its target, so a reader sees at once what holds.
+import type { LatencyFigures } from './change-latency.js';
 import type { Percentiles } from './stats.js';
 
 interface TableInput {
@@ -23,6 +24,7 @@ interface TableInput {
   redis_commands_per_pod: number;
   load_average_1m: number;
   steady: { rate: number; seconds: number };
+  host_change?: { crash_status_ms: LatencyFigures; host_delete_ms: LatencyFigures; api_calls_per_pod: { virtual: number; host: number } } | null;
   admission_source: string;
   scale_out?: Array<{ workers: number; pods: number; host_created_s: number; pods_per_s: number }>;
 }
@@ -41,6 +43,12 @@ export function formatTable(r: TableInput): string {
     ['API calls per pod', `virtual ${r.api_calls_per_pod.virtual}, host ${r.api_calls_per_pod.host}`, '<= 6 each', mark(r.api_calls_per_pod.virtual <= 6 && r.api_calls_per_pod.host <= 6)],
     ['worker RSS (MiB)', `at 1k ${r.worker_rss_mb.at_1k ?? '-'}, at 10k ${r.worker_rss_mb.at_10k ?? '- (use --rss)'}`, '10k within 10% of 1k', mark(rssOk)],
   ];
+  const lat = (f: LatencyFigures) => `p50 ${f.p50}  p99 ${f.p99}  max ${f.max}  (${f.shown}/${f.changes} shown)`;
+  if (r.host_change) {
+    rows.push(['host crash after Ready -> virtual (ms)', lat(r.host_change.crash_status_ms), 'within 1 s', mark(r.host_change.crash_status_ms.shown > 0 ? r.host_change.crash_status_ms.p99 <= 1000 : undefined)]);
+    rows.push(['host pod deleted -> virtual (ms)', lat(r.host_change.host_delete_ms), 'within 1 s', mark(r.host_change.host_delete_ms.shown > 0 ? r.host_change.host_delete_ms.p99 <= 1000 : undefined)]);
+    rows.push(['API calls per changed pod', `virtual ${r.host_change.api_calls_per_pod.virtual}, host ${r.host_change.api_calls_per_pod.host}`, '', '']);
+  }
   if (r.scale_out && r.scale_out.length > 0) {
     const one = r.scale_out[0].pods_per_s;
     for (const s of r.scale_out) rows.push([`scale-out ${s.workers} worker(s), 20 ms`, `${s.pods_per_s} pods/s (${s.host_created_s} s)`, s.workers === 4 ? '>= 3x one worker' : '', s.workers === 4 ? `${(s.pods_per_s / one).toFixed(2)}x ${mark(s.pods_per_s >= 3 * one)}` : `${(s.pods_per_s / one).toFixed(2)}x`]);

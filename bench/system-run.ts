@@ -14,8 +14,10 @@ import { hostCpuMs, startHostProcess } from './host-process.js';
 import { startAdmissionTimer } from './admission-timer.js';
 import { podCreator } from './load.js';
 import { trackPods, type PodTracker } from './pod-tracker.js';
+import { crashPod, deleteLatencies, deleteOnHost, statusChangeLatencies, waitUpTo, type LatencyFigures } from './change-latency.js';
 import { startProgress } from './progress.js';
-import { redisBytesPerJob } from './redis-memory.js';
+import { hostWatchBytesPerPod, redisBytesPerJob } from './redis-memory.js';
+import { hostWatchKeys } from '../functions/_shared/queue/host-watch-keys.js';
 import { Redis } from 'ioredis';
 import { byVerbResource, parseCommandStats, sumCounterBy, diffCounts, parseRequestCounts, parseSummaryQuantiles, percentiles, totalCalls, withoutOwnCalls, type Percentiles } from './stats.js';
 import { startWorkerFleet, type WorkerFleet } from './worker-processes.js';
@@ -33,6 +35,8 @@ export interface SystemRunOptions {
   steadySeconds: number;
   /** Create more pods until this many are synced in all (0: no RSS-at-10k leg). */
   rssPods: number;
+  /** The host-change leg: this many sim-crash pods, and as many burst pods deleted on the host (0: none). */
+  changePods: number;
   /** The host simulator in its own process (faults given at its start) instead of in this one. */
   hostProcess: boolean;
   quiet: boolean;
@@ -52,6 +56,8 @@ export interface SystemRunResult {
   api_calls_breakdown: { virtual: Record<string, number>; host: Record<string, number> };
   worker_rss_mb: { at_1k: number | null; at_10k: number | null };
   redis_bytes_per_job: number;
+  /** What the host watch keeps in Redis per host pod (snapshot, index, applied mark), after the burst; null without a host watch. */
+  host_watch_redis: { pods: number; bytes_per_pod: number; snapshot_json_bytes: number } | null;
   /** CPU spent per burst pod: the worker processes, and this process (both simulators, webhook, harness). */
   cpu_ms_per_pod: { workers: number; stack: number; host_process?: number };
   /** Redis commands per burst pod (webhook and workers together), and the busiest ones. */
@@ -60,6 +66,12 @@ export interface SystemRunResult {
   /** Completed jobs per burst pod by outcome (sync plans, status endings), from podferry_jobs_completed_total. */
   jobs_per_pod: Record<string, number>;
   steady: { rate: number; seconds: number; pods: number; duration_s: number };
+  /**
+   * Host-originated changes, from the harness's watches: each status a crashing host pod shows after Ready
+   * (restarts, CrashLoopBackOff) until the virtual pod shows it, and each host pod deleted on the host until
+   * the virtual pod is deleting. API calls per changed pod during that leg (the harness's own calls left out).
+   */
+  host_change: { crash_status_ms: LatencyFigures; host_delete_ms: LatencyFigures; api_calls_per_pod: { virtual: number; host: number } } | null;
 }
 
 const NS = 'default';
@@ -94,8 +106,8 @@ export async function runSystem(o: SystemRunOptions): Promise<SystemRunResult> {
     });
     fleet = await startWorkerFleet(o.workers, stack.workerEnv);
     const redisPerJob = await redisBytesPerJob(stack.endpoints.redis.url, stack.endpoints.queuePrefix);
-    const virtual = await trackPods(stack.virtual.kubeconfig, NS);
-    const host = await trackPods(stack.host.kubeconfig, hostNamespace);
+    const virtual = await trackPods(stack.virtual.kubeconfig, NS, undefined, ['c-']);
+    const host = await trackPods(stack.host.kubeconfig, hostNamespace, undefined, ['c-']);
     trackers.push(virtual, host);
     const creator = podCreator(stack.virtual.kubeconfig, o.concurrency);
 
@@ -107,6 +119,36 @@ export async function runSystem(o: SystemRunOptions): Promise<SystemRunResult> {
       if (rss.at_1k === null && n >= 1000) rss.at_1k = round(Math.max(...fleet!.rssMb()), 1);
       if (rss.at_10k === null && n >= 10_000) rss.at_10k = round(Math.max(...fleet!.rssMb()), 1);
     }, 100);
+
+    // Host-side changes after Ready: crash loops and deletes on the host, measured until the virtual side shows them.
+    const hostName = (n: string) => hostPodName(n, NS, cluster);
+    const hostChangeLeg = async (n: number) => {
+      const apisBefore = await scrapeApis();
+      const watches = { virtual: virtual.watchRequests, host: host.watchRequests };
+      const crashNames = Array.from({ length: n }, (_, i) => `c-${i}`);
+      const deleteNames = Array.from({ length: Math.min(n, o.pods) }, (_, i) => `b-${i}`);
+      const posts = creator.posts;
+      progress = startProgress('host changes', n, () => ({ done: crashNames.filter((c) => (host.pods.get(hostName(c))?.history?.size ?? 0) >= 6).length, detail: 'crash loops on the host' }), o.quiet);
+      await creator.burst(NS, crashNames, o.concurrency, undefined, crashPod);
+      const hostDeletes = await deleteOnHost(stack!.host.kubeconfig, hostNamespace, cluster, NS, deleteNames);
+      // A few restarts and back-offs on the host (bounded: a status that never shows is counted, not waited for).
+      await waitUpTo(30_000, () => crashNames.every((c) => (host.pods.get(hostName(c))?.history?.size ?? 0) >= 6));
+      await waitUpTo(10_000, () => deleteNames.every((d) => virtual.pods.get(d)?.deletingAt !== undefined));
+      await new Promise((r) => setTimeout(r, 3000)); // the virtual side gets a moment to show the last host states
+      progress.stop();
+      const apisAfter = await scrapeApis();
+      const ownV = new Map([['POST pods', creator.posts - posts], ['WATCH pods', virtual.watchRequests - watches.virtual + 1]]);
+      const ownH = new Map([['DELETE pods', hostDeletes], ['WATCH pods', host.watchRequests - watches.host + 1]]);
+      const changed = crashNames.length + deleteNames.length;
+      return {
+        crash_status_ms: statusChangeLatencies(virtual, host, crashNames, hostName),
+        host_delete_ms: deleteLatencies(virtual, host, deleteNames, hostName),
+        api_calls_per_pod: {
+          virtual: round(totalCalls(withoutOwnCalls(diffCounts(apisBefore.virtual, apisAfter.virtual), ownV)) / changed),
+          host: round(totalCalls(withoutOwnCalls(diffCounts(apisBefore.host, apisAfter.host), ownH)) / changed),
+        },
+      };
+    };
 
     // Burst.
     const before = await scrapeApis();
@@ -132,6 +174,7 @@ export async function runSystem(o: SystemRunOptions): Promise<SystemRunResult> {
     commands.delete('info');
     redisInfo.disconnect();
     const hostCpu = hostCpuMs(stack.host);
+    const watchMemory = stack.hostWatch ? await hostWatchBytesPerPod(stack.endpoints.redis.url, hostWatchKeys(stack.endpoints.queuePrefix, cluster)) : null;
     const cpuPerPod = {
       workers: round((fleet.cpuMs() - cpuBefore.workers) / o.pods),
       stack: round((stackCpu.user + stackCpu.system) / 1000 / o.pods),
@@ -178,6 +221,7 @@ export async function runSystem(o: SystemRunOptions): Promise<SystemRunResult> {
       progress.stop();
     }
     clearInterval(sampler);
+    const hostChange = o.changePods > 0 ? await hostChangeLeg(o.changePods) : null;
     creator.close();
 
     return {
@@ -190,11 +234,13 @@ export async function runSystem(o: SystemRunOptions): Promise<SystemRunResult> {
       api_calls_breakdown: { virtual: byVerbResource(calls.virtual), host: byVerbResource(calls.host) },
       worker_rss_mb: rss,
       redis_bytes_per_job: Math.round(redisPerJob),
+      host_watch_redis: watchMemory,
       cpu_ms_per_pod: cpuPerPod,
       jobs_per_pod: Object.fromEntries([...jobs].map(([k, v]) => [k, round(v / o.pods)])),
       redis_commands_per_pod: round(totalCalls(commands) / o.pods),
       redis_commands_top: Object.fromEntries([...commands].sort((x, y) => y[1] - x[1]).slice(0, 8).map(([k, v]) => [k, round(v / o.pods)])),
       steady: { rate: o.steadyRate, seconds: o.steadySeconds, pods: steadyCount, duration_s: round((steadyDone - s0) / 1000) },
+      host_change: hostChange,
     };
   } finally {
     timer.stop();

@@ -1,9 +1,10 @@
-// One entry for every function: `podferry start | webhook | worker | node-proxy | dashboard | sim`. The command picks the function,
+// One entry for every function: `podferry start | webhook | worker | host-watch | node-proxy | dashboard | sim`. The command picks the function,
 // so one container image serves them all.
 const USAGE = `usage: podferry <command>
   start     the whole system on one machine (simulators, Redis, webhook, workers)
   webhook   the admission and audit webhook (configured by environment)
   worker    the sync, status and resync workers (configured by environment)
+  host-watch the one leader-elected watch of the host namespace, feeding the queue (configured by environment)
   node-proxy the kubelet API of the virtual nodes: logs, exec, attach, port-forward (configured by environment)
   dashboard the BullMQ dashboard at /queues (REDIS_URL, DASHBOARD_USER, DASHBOARD_PASSWORD, DASHBOARD_PORT, DASHBOARD_READ_ONLY)
   sim       one Kubernetes API simulator (see npm run sim -- --help)`;
@@ -17,6 +18,8 @@ async function run(argv: string[]): Promise<void> {
       return (await import('./webhook/main.js')).main();
     case 'worker':
       return (await import('./worker/main.js')).main();
+    case 'host-watch':
+      return (await import('./host-watch/main.js')).main();
     case 'node-proxy':
       return (await import('./node-proxy/main.js')).main();
     case 'dashboard':

@@ -16,6 +16,8 @@ export interface Config {
   /** `kubeconfig` absent means in-cluster config. */
   host: { kubeconfig?: string; namespace: string; serviceAccount: string; qps: number };
   worker: { concurrency: number; resyncIntervalSeconds: number };
+  /** The host watch: its lease's lifetime (failover time), and how long workers trust it without a sign of life. */
+  hostWatch: { leaseSeconds: number; staleSeconds: number; instance?: string };
   /** Where a worker process serves Prometheus /metrics (0: any free port). */
   metrics: { port: number };
   webhook: {
@@ -174,6 +176,9 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     r.problems.push('the webhook has no way to authenticate callers: set CLIENT_CA_FILE or WEBHOOK_TOKENS (or WEBHOOK_ALLOW_UNAUTHENTICATED=true for local development)');
   }
 
+  // Names a host-watch instance in its lease (a pod name through the downward API); default: host name and a suffix.
+  const hostWatchInstance = r.string('HOST_WATCH_INSTANCE', { pattern: /^[^\s:]{1,253}$/, hint: 'up to 253 characters without spaces or ":"' });
+
   let podPolicy: PodPolicy | undefined;
   try {
     podPolicy = parsePodPolicy({ level: env.POD_SECURITY, exceptions: env.POD_POLICY, csiDrivers: env.CSI_DRIVERS });
@@ -203,6 +208,11 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     worker: {
       concurrency: r.number('WORKER_CONCURRENCY', 20, { min: 1, max: 1000, integer: true }),
       resyncIntervalSeconds: r.number('RESYNC_INTERVAL_SECONDS', 60, { min: 10, max: 86_400, integer: true }),
+    },
+    hostWatch: {
+      leaseSeconds: r.number('HOST_WATCH_LEASE_SECONDS', 10, { min: 2, max: 300, integer: true }),
+      staleSeconds: r.number('HOST_WATCH_STALE_SECONDS', 30, { min: 3, max: 3600, integer: true }),
+      ...(hostWatchInstance ? { instance: hostWatchInstance } : {}),
     },
     metrics: { port: r.number('METRICS_PORT', 9464, { min: 0, max: 65_535, integer: true }) },
     webhook: {

@@ -36,6 +36,7 @@ const QUEUE_DESCRIPTIONS: Record<QueueName, string> = {
   sync: 'One job per virtual pod that changed: translate it, create or converge its host pod, hand over to status.',
   status: 'Follows one host pod until it is Ready or finished, reporting its status to the virtual pod.',
   resync: 'The periodic full comparison of virtual and host pods; enqueues a sync for every difference.',
+  event: 'One job per host event about a managed pod: the event, in virtual names, on the virtual pod.',
 };
 
 const HEALTH_TIMEOUT_MS = 1000;

@@ -20,6 +20,7 @@ import { buildDashboard } from '../dashboard/app.js';
 import { startLocalNodeProxy, type LocalNodeProxy } from './local-node-proxy.js';
 import { buildApp } from '../webhook/app.js';
 import { startWorkers, type WorkerRuntime } from '../worker/run-workers.js';
+import { startHostWatch, type HostWatchRuntime } from '../host-watch/run-host-watch.js';
 import { freePort } from './free-port.js';
 import { loadOrCreateStackSecrets, STACK_SECRETS_FILE } from './stack-secrets.js';
 import { startRedisServer, type RedisProcess } from './redis-server.js';
@@ -45,6 +46,11 @@ export interface LocalStackOptions {
   hostNodes?: number;
   /** Run the workers in this process (default); false leaves them to `podferry worker` processes. */
   inProcessWorkers?: boolean;
+  /** Run one host watch in this process (default); false leaves it to `podferry host-watch` processes (or none). */
+  inProcessHostWatch?: boolean;
+  /** The host watch's lease lifetime and stale time (HOST_WATCH_LEASE_SECONDS, HOST_WATCH_STALE_SECONDS). */
+  hostWatchLeaseSeconds?: number;
+  hostWatchStaleSeconds?: number;
   /** Starts the host simulator (default: startCluster in this process; the benchmark runs it in its own). */
   startHost?: (options: StartClusterOptions) => Promise<StartedCluster>;
   /**
@@ -83,6 +89,8 @@ export interface LocalStack {
   host: StartedCluster;
   /** Absent when the workers run in their own processes. */
   workers?: WorkerRuntime;
+  /** Absent when the host watch runs in its own processes. */
+  hostWatch?: HostWatchRuntime;
   webhook: FastifyInstance;
   nodeProxy: LocalNodeProxy;
   dashboard: FastifyInstance;
@@ -169,6 +177,8 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
       HOST_QPS: String(opts.hostQps ?? 2000),
       RESYNC_INTERVAL_SECONDS: String(Math.max(10, opts.resyncIntervalSeconds ?? 60)),
       LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+      ...(opts.hostWatchLeaseSeconds !== undefined ? { HOST_WATCH_LEASE_SECONDS: String(opts.hostWatchLeaseSeconds) } : {}),
+      ...(opts.hostWatchStaleSeconds !== undefined ? { HOST_WATCH_STALE_SECONDS: String(opts.hostWatchStaleSeconds) } : {}),
       // Any free port: several worker processes may run on this one machine.
       METRICS_PORT: '0',
       NODE_PROXY_ADVERTISE_ADDRESS: '127.0.0.1',
@@ -240,6 +250,20 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
       });
       closers.push(() => workers!.close());
     }
+    let hostWatch: HostWatchRuntime | undefined;
+    if (opts.inProcessHostWatch !== false) {
+      hostWatch = await startHostWatch({
+        cluster,
+        redisUrl,
+        queuePrefix: config.queuePrefix,
+        hostKubeconfig,
+        hostNamespace,
+        leaseSeconds: config.hostWatch.leaseSeconds,
+        staleSeconds: config.hostWatch.staleSeconds,
+        log: log.child({ component: 'host-watch' }),
+      });
+      closers.push(() => hostWatch!.close());
+    }
     const workerMetrics = workers
       ? await startMetricsServer({ host: '127.0.0.1', port: 0, render: () => workers!.metrics.scrape() })
       : undefined;
@@ -259,7 +283,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     };
     await writeFile(join(stateDir, 'endpoints.json'), `${JSON.stringify(endpoints, null, 2)}\n`, { mode: 0o600 });
     await chmod(join(stateDir, 'endpoints.json'), 0o600); // an older file keeps its mode through writeFile
-    return { endpoints, virtual, host, workers, webhook: app, nodeProxy, dashboard, workerEnv, restartWebhook, setAuditOutage, close };
+    return { endpoints, virtual, host, workers, hostWatch, webhook: app, nodeProxy, dashboard, workerEnv, restartWebhook, setAuditOutage, close };
   } catch (err) {
     await close();
     throw err;

@@ -1,8 +1,9 @@
 // Which audit events become sync jobs, as a pure function over one EventList's items.
 // Only committed changes count (ResponseComplete with 2xx); podferry's own writes are skipped so its
-// status patches and finalizer removals never come back as work.
+// status patches and finalizer removals never come back as work. Besides pods: ConfigMaps and Secrets (a
+// dependency job keeps their host copies current) and namespace label changes (its pods are synced again).
 import type { ObjectRef } from '../_shared/core/job-refs.js';
-import { isNamespaceName, isPodName } from './object-names.js';
+import { isNamespaceName, isObjectName, isPodName } from './object-names.js';
 
 export interface AuditUser {
   username?: string;
@@ -77,6 +78,43 @@ export function podRefsFromAuditEvents(events: readonly AuditEvent[], cluster: s
   const refs: ObjectRef[] = [];
   for (const event of events) {
     const ref = podRefFromAuditEvent(event, cluster, ownUsers);
+    if (ref) refs.push(ref);
+  }
+  return refs;
+}
+
+/** The dependency kinds by audit resource; their jobs go to the sync queue with the kind in the ref. */
+const DEPENDENCY_KINDS: Readonly<Record<string, 'ConfigMap' | 'Secret'>> = { configmaps: 'ConfigMap', secrets: 'Secret' };
+
+function committed(event: AuditEvent, ownUsers: ReadonlySet<string>): boolean {
+  const code = event.responseStatus?.code ?? 0;
+  if (event.stage !== 'ResponseComplete' || code < 200 || code > 299) return false;
+  if (!event.verb || !VERBS.has(event.verb)) return false;
+  const user = actingUser(event);
+  return user === undefined || !ownUsers.has(user);
+}
+
+/** A ConfigMap or Secret changed (metadata level: names only), or a namespace updated (its labels may have). */
+export function dependencyRefFromAuditEvent(event: AuditEvent, cluster: string, ownUsers: ReadonlySet<string>): ObjectRef | undefined {
+  const ref = event.objectRef;
+  if (!ref || (ref.apiGroup ?? '') !== '' || ref.subresource) return undefined;
+  if (!committed(event, ownUsers)) return undefined;
+  const kind = DEPENDENCY_KINDS[ref.resource ?? ''];
+  if (kind) {
+    if (!ref.name || !ref.namespace || !isNamespaceName(ref.namespace) || !isObjectName(ref.name)) return undefined;
+    return { cluster, kind, namespace: ref.namespace, name: ref.name };
+  }
+  if (ref.resource === 'namespaces' && (event.verb === 'update' || event.verb === 'patch') && ref.name && isNamespaceName(ref.name)) {
+    return { cluster, kind: 'Namespace', namespace: ref.name, name: ref.name };
+  }
+  return undefined;
+}
+
+/** Every ref one EventList asks for: pods, then the objects pods depend on, in event order. */
+export function refsFromAuditEvents(events: readonly AuditEvent[], cluster: string, ownUsers: ReadonlySet<string>): ObjectRef[] {
+  const refs: ObjectRef[] = [];
+  for (const event of events) {
+    const ref = podRefFromAuditEvent(event, cluster, ownUsers) ?? dependencyRefFromAuditEvent(event, cluster, ownUsers);
     if (ref) refs.push(ref);
   }
   return refs;

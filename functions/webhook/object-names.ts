@@ -11,3 +11,8 @@ export function isPodName(name: string): boolean {
 export function isNamespaceName(name: string): boolean {
   return name.length <= 63 && LABEL.test(name);
 }
+
+/** ConfigMap and Secret names follow the same rule as pod names (DNS-1123 subdomains). */
+export function isObjectName(name: string): boolean {
+  return isPodName(name);
+}

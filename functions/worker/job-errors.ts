@@ -4,6 +4,8 @@
 // virtual pod, so `kubectl describe pod` says why the pod is not running.
 import { DelayedError, UnrecoverableError } from 'bullmq';
 import type { ObjectRef } from '../_shared/core/job-refs.js';
+import { hostPodName } from '../_shared/core/names.js';
+import { hostToVirtualText } from '../_shared/core/translate-event.js';
 import { recordPodWarning } from '../_shared/kube/cluster-objects.js';
 import { classifyKubeError } from '../_shared/kube/kube-errors.js';
 import type { HostRateLimit } from '../_shared/queue/host-rate-limit.js';
@@ -20,7 +22,9 @@ export async function withJobErrors<T>(ref: ObjectRef | undefined, deps: WorkerD
     if (failure.transient) throw new Error(text, { cause: err });
     if (ref?.kind === 'Pod') {
       const pod = { metadata: { name: ref.name, namespace: ref.namespace, ...(ref.uid ? { uid: ref.uid } : {}) } };
-      await recordPodWarning(deps.virtual, pod, 'SyncError', `podferry could not sync this pod to the host cluster: ${text}`, deps.now()).catch((e) =>
+      // The host API's words name host objects; the tenant sees its own names only.
+      const told = hostToVirtualText(text, { vcluster: deps.cluster, hostNamespace: deps.hostNamespace, hostPodName: hostPodName(ref.name, ref.namespace, deps.cluster), virtual: { namespace: ref.namespace, name: ref.name } });
+      await recordPodWarning(deps.virtual, pod, 'SyncError', `podferry could not sync this pod to the host cluster: ${told}`, deps.now()).catch((e) =>
         deps.log.warn({ err: e, ref }, 'could not record the SyncError event'),
       );
     }

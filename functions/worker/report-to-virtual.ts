@@ -1,13 +1,26 @@
 // Writing a status report to the virtual pod: bind it to the virtual node named after the host node (made
 // on first use), then patch the status subresource. Shared by `sync` and `status`.
+//
+// The virtual status never goes back to an older host state, whichever job reports: the report's host
+// resourceVersion is first recorded as applied (refused when a newer one was: the report is stale), and the
+// patch is conditional on the virtual pod being unchanged since the report was planned. A report planned
+// before another landed therefore either finds the newer mark or fails its precondition; on that 409 a
+// status look is queued, which plans again from the freshest state.
+import { hostPodName } from '../_shared/core/names.js';
 import type { StatusReport } from '../_shared/core/plan.js';
 import { nodeProxyStatusPatch, virtualNodeFor } from '../_shared/core/virtual-node.js';
 import { ensureNode } from '../_shared/kube/cluster-objects.js';
 import { isConflict } from '../_shared/kube/kube-errors.js';
 import { bindPod, patchPodStatus } from '../_shared/kube/pods.js';
+import { enqueueStatus } from '../_shared/queue/enqueue-status.js';
 import type { WorkerDeps } from './worker-deps.js';
 
-export async function reportToVirtual(virtual: { namespace: string; name: string; uid?: string }, report: StatusReport, deps: WorkerDeps): Promise<void> {
+export type ReportResult = 'applied' | 'stale' | 'conflict';
+
+export async function reportToVirtual(virtual: { namespace: string; name: string; uid?: string }, report: StatusReport, deps: WorkerDeps): Promise<ReportResult> {
+  const hostName = hostPodName(virtual.name, virtual.namespace, deps.cluster);
+  if (deps.hostState && report.hostResourceVersion && !(await deps.hostState.markApplied(hostName, report.hostResourceVersion))) return 'stale';
+  let bound = false;
   if (report.nodeName) {
     if (!deps.knownVirtualNodes.has(report.nodeName)) {
       const proxy = deps.nodeProxy;
@@ -16,12 +29,22 @@ export async function reportToVirtual(virtual: { namespace: string; name: string
     }
     try {
       await bindPod(deps.virtual, virtual.namespace, virtual.name, report.nodeName);
+      bound = true;
     } catch (err) {
       // Bound by a concurrent run already: the node is the same host node, nothing to do.
       if (!isConflict(err)) throw err;
     }
   }
   if (Object.keys(report.patch.status).length > 0) {
-    await patchPodStatus(deps.virtual, virtual.namespace, virtual.name, virtual.uid, report.patch.status);
+    // Our own binding just changed the pod's resourceVersion: that first report goes without the precondition.
+    const precondition = bound ? undefined : report.virtualResourceVersion;
+    try {
+      await patchPodStatus(deps.virtual, virtual.namespace, virtual.name, virtual.uid, report.patch.status, precondition);
+    } catch (err) {
+      if (!precondition || !isConflict(err)) throw err;
+      await enqueueStatus(deps.queues.status, { cluster: deps.cluster, kind: 'Pod', namespace: virtual.namespace, name: virtual.name }, deps.now());
+      return 'conflict';
+    }
   }
+  return 'applied';
 }

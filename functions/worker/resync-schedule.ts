@@ -6,6 +6,7 @@
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { enqueueResyncNow } from '../_shared/queue/enqueue-resync.js';
 
 export const RESYNC_SCHEDULER_ID = 'resync';
 /** How often the schedule is checked besides on reconnect (a flush without a disconnect shows no event). */
@@ -33,7 +34,7 @@ export function createResyncSchedule(opts: ResyncScheduleOptions): ResyncSchedul
   const data = { cluster: opts.cluster };
   const upsert = () => opts.queue.upsertJobScheduler(RESYNC_SCHEDULER_ID, { every: opts.intervalSeconds * 1000 }, { name, data });
   // Deduplicated: many workers starting or reconnecting at once still ask for one resync.
-  const resyncNow = () => opts.queue.add(name, data, { deduplication: { id: `resync-start-${opts.cluster}` } });
+  const resyncNow = () => enqueueResyncNow(opts.queue, opts.cluster);
 
   let checking: Promise<boolean> | undefined;
   const check = async (): Promise<boolean> => {

@@ -11,9 +11,15 @@ import { createKubeSide, type ApiCallCounts } from '../_shared/kube/kube-side.js
 import { createRedisConnection } from '../_shared/queue/connection.js';
 import { parseStatusJobData } from '../_shared/queue/enqueue-status.js';
 import { createHostRateLimit } from '../_shared/queue/host-rate-limit.js';
+import { createDependencyWaits } from '../_shared/queue/dependency-waits.js';
+import { createHostPodStateReader } from '../_shared/queue/host-pod-state.js';
+import { hostWatchKeys } from '../_shared/queue/host-watch-keys.js';
 import { cappedBackoffMs, DEFAULT_JOB_OPTIONS } from '../_shared/queue/job-options.js';
 import { QUEUE_NAMES } from '../_shared/queue/names.js';
 import { withJobErrors } from './job-errors.js';
+import { processDependency } from './processors/dependency.js';
+import { processEvent } from './processors/event.js';
+import { processNamespace } from './processors/namespace.js';
 import { processResync } from './processors/resync.js';
 import { processStatus } from './processors/status.js';
 import { processSync } from './processors/sync.js';
@@ -62,6 +68,7 @@ export async function startWorkers(opts: WorkerRuntimeOptions): Promise<WorkerRu
     sync: new Queue(QUEUE_NAMES.sync, queueOpts),
     status: new Queue(QUEUE_NAMES.status, queueOpts),
     resync: new Queue(QUEUE_NAMES.resync, queueOpts),
+    event: new Queue(QUEUE_NAMES.event, queueOpts),
   };
   for (const q of Object.values(queues)) q.on('error', (err) => opts.log.warn({ err: err.message, queue: q.name }, 'queue error'));
 
@@ -81,6 +88,8 @@ export async function startWorkers(opts: WorkerRuntimeOptions): Promise<WorkerRu
     statusPoll: opts.statusPoll ?? DEFAULT_STATUS_POLL,
     knownVirtualNodes: new Set(),
     ...(opts.nodeProxy ? { nodeProxy: opts.nodeProxy } : {}),
+    hostState: createHostPodStateReader(connection as Redis, hostWatchKeys(opts.queuePrefix, opts.cluster)),
+    dependencyWaits: createDependencyWaits(connection as Redis, opts.queuePrefix, opts.cluster),
     metrics,
   };
 
@@ -102,9 +111,10 @@ export async function startWorkers(opts: WorkerRuntimeOptions): Promise<WorkerRu
     return result;
   };
   const workers = [
-    new Worker(QUEUE_NAMES.sync, logged('sync', (job) => withJobErrors(safeRef(job.data), deps, limit, () => processSync(job, deps))), workerOpts),
+    new Worker(QUEUE_NAMES.sync, logged('sync', (job) => withJobErrors(safeRef(job.data), deps, limit, () => syncByKind(job, deps))), workerOpts),
     new Worker(QUEUE_NAMES.status, logged('status', (job, token) => withJobErrors(parseStatusJobData(job.data).ref, deps, limit, () => processStatus(job, token, deps))), workerOpts),
     new Worker(QUEUE_NAMES.resync, logged('resync', (job) => withJobErrors(undefined, deps, limit, () => processResync(job, deps))), { ...workerOpts, concurrency: 1 }),
+    new Worker(QUEUE_NAMES.event, logged('event', (job) => withJobErrors(undefined, deps, limit, () => processEvent(job, deps))), workerOpts),
   ];
   for (const w of workers) {
     w.on('error', (err) => opts.log.warn({ err: err.message, queue: w.name }, 'worker error'));
@@ -130,6 +140,19 @@ export async function startWorkers(opts: WorkerRuntimeOptions): Promise<WorkerRu
       await closeRedis(connection as Redis);
     },
   };
+}
+
+/** The sync queue carries one job per object: pods, the objects they depend on, and namespaces. */
+function syncByKind(job: Job, deps: WorkerDeps): Promise<unknown> {
+  switch (safeRef(job.data)?.kind) {
+    case 'ConfigMap':
+    case 'Secret':
+      return processDependency(job, deps);
+    case 'Namespace':
+      return processNamespace(job, deps);
+    default:
+      return processSync(job, deps);
+  }
 }
 
 function safeRef(data: unknown) {

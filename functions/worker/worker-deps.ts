@@ -6,6 +6,8 @@ import type { PodPolicy } from '../_shared/core/policy.js';
 import type { TranslateContext } from '../_shared/core/translate-pod.js';
 import type { NodeProxyEndpoint } from '../_shared/core/virtual-node.js';
 import type { KubeSide } from '../_shared/kube/kube-side.js';
+import type { DependencyWaits } from '../_shared/queue/dependency-waits.js';
+import type { HostPodStateReader } from '../_shared/queue/host-pod-state.js';
 
 export interface WorkerQueues {
   sync: Queue;
@@ -29,4 +31,8 @@ export interface WorkerDeps {
   knownVirtualNodes: Set<string>;
   /** Where virtual nodes send logs/exec/attach/port-forward (NODE_PROXY_ADVERTISE_ADDRESS); absent: nowhere. */
   nodeProxy?: NodeProxyEndpoint;
+  /** What the host watch keeps in Redis (host-watch/): snapshots while it is healthy, and applied marks. */
+  hostState?: HostPodStateReader;
+  /** Pods waiting for a ConfigMap or Secret that does not exist yet. */
+  dependencyWaits?: DependencyWaits;
 }

@@ -15,6 +15,11 @@
 //                       period, then the container is killed (exit 137).
 //   anything else       pulls, starts and keeps running; on delete it stops promptly on SIGTERM (exit 0).
 // Init containers run in order before the app containers; one with a long-running image exits 0 after a step.
+// In a long-running image the container's command decides (container-runtime/processes.ts): `sh -c SCRIPT`
+// or a command the simulated shell knows runs there, its output is the log, and the container exits with it
+// (sleep waits, so `sleep 3600` keeps it up); a shell with `stdin: true` reads commands from attach until
+// `exit`; any other program writes fixed start-up lines and runs until stopped. Ephemeral containers
+// (kubectl debug) start when added and are never restarted.
 // A missing non-optional ConfigMap/Secret volume keeps the pod ContainerCreating with FailedMount events; a
 // missing env source (valueFrom, envFrom) leaves the container waiting CreateContainerConfigError, as the real
 // kubelet reports it. Both start once the object appears.

@@ -73,7 +73,7 @@ t.test('when signed in, then bull-board lists every podferry queue with its jobs
   const res = await app.inject({ method: 'GET', url: '/queues/api/queues?activeQueue=sync&status=latest&page=1&jobsPerPage=10', headers: signedIn });
   t.equal(res.statusCode, 200);
   const body = res.json() as { queues: Array<{ name: string; readOnlyMode: boolean; description?: string; jobs: Array<{ id: string; name: string; data: unknown }> }> };
-  t.same(body.queues.map((q) => q.name).sort(), ['resync', 'status', 'sync']);
+  t.same(body.queues.map((q) => q.name).sort(), ['event', 'resync', 'status', 'sync']);
   const sync = body.queues.find((q) => q.name === 'sync')!;
   t.equal(sync.readOnlyMode, false);
   t.match(sync.description, /virtual pod/);

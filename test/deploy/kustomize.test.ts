@@ -66,12 +66,13 @@ t.test('when infra/k8s is rendered with kubectl kustomize', { skip: kubectl ? fa
         t.ok(rule.resources.every((r: string) => ['pods', 'configmaps', 'secrets', 'events'].includes(r.split('/')[0])), `only pod-related resources: ${rule.resources}`);
       }
     }
-    for (const name of ['podferry-worker', 'podferry-node-proxy']) {
-      const workload = find(base, 'Deployment', name)!;
-      const binding = base.find((o) => o.kind === 'RoleBinding' && (o as any).subjects.some((s: any) => s.name === podSpec(workload).serviceAccountName)) as any;
-      t.ok(binding, `${name}'s service account is bound`);
-      t.same(binding.subjects, [{ kind: 'ServiceAccount', name: podSpec(workload).serviceAccountName, namespace: workload.metadata.namespace }], `${name}: its binding names it alone`);
+    // Each Role is bound to exactly the service account of the one workload that needs it.
+    for (const [role, workload] of [['podferry-syncer', 'podferry-worker'], ['podferry-host-watch', 'podferry-host-watch'], ['podferry-node-proxy', 'podferry-node-proxy']]) {
+      const binding = base.find((o) => o.kind === 'RoleBinding' && (o as any).roleRef.name === role) as any;
+      const deployment = find(base, 'Deployment', workload)!;
+      t.same(binding.subjects, [{ kind: 'ServiceAccount', name: podSpec(deployment).serviceAccountName, namespace: deployment.metadata.namespace }], `${role} is bound to ${workload} only`);
     }
+    t.equal(base.filter((o) => o.kind === 'RoleBinding').length, 3, 'no other bindings');
     const proxyRole = find(base, 'Role', 'podferry-node-proxy') as any;
     t.notOk(proxyRole.rules.some((r: any) => r.verbs.some((v: string) => ['delete', 'patch', 'update'].includes(v))), 'the node proxy never writes a pod');
     for (const name of ['podferry-webhook', 'podferry-dashboard']) {

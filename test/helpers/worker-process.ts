@@ -13,8 +13,13 @@ export interface WorkerProcess {
 }
 
 export function spawnWorker(env: Record<string, string>): WorkerProcess {
-  // node itself with tsx as a loader (not the tsx wrapper, which forks): a SIGKILL must hit the worker.
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'functions/cli.ts'), 'worker'], {
+  return spawnPodferry('worker', env);
+}
+
+/** Any `podferry <command>` in a child process (`worker`, `host-watch`). */
+export function spawnPodferry(command: string, env: Record<string, string>): WorkerProcess {
+  // node itself with tsx as a loader (not the tsx wrapper, which forks): a SIGKILL must hit the process.
+  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'functions/cli.ts'), command], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
     stdio: ['ignore', 'ignore', 'pipe'],

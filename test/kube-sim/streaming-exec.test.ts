@@ -221,3 +221,15 @@ t.test('when an upgrade cannot be served, then the refusal is plain HTTP as kube
   const twoNoName = await connectWebSocket(host.kc, `${base}/rich/exec?command=echo&stdout=true`, ['v5.channel.k8s.io']);
   t.match(JSON.parse((twoNoName as { body: string }).body), { code: 400, message: 'a container name must be specified for pod rich, choose one of: [app sidecar]' });
 });
+
+t.test('when client-node Exec opens a shell with a TTY, then input is echoed, lines end in CR LF and the prompt shows', async (t) => {
+  const out = { text: '' };
+  const stdin = new PassThrough();
+  const status = await new Promise<V1Status>((resolve) => {
+    void new Exec(host.kc).exec(ns, 'rich', 'app', ['sh'], sink(out), null, stdin, true, resolve);
+    stdin.write('echo $MODE\r');
+    stdin.write('exit 2\r');
+  });
+  t.equal(out.text, '/ # echo $MODE\r\nexit 2\r\nfast\r\n/ # ');
+  t.match(status, { reason: 'NonZeroExitCode', details: { causes: [{ message: '2' }] } });
+});

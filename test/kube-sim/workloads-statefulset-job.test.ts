@@ -1,9 +1,9 @@
 // The StatefulSet and Job controllers without kubelets (virtual mode): the test reports pods Ready, Succeeded
 // or Failed as a syncer would; ordering, re-creation, completion and back-off follow from those reports.
 import t from 'tap';
-import { jobs, pods, statefulSets } from '../../infra/kube-sim/resources.js';
+import { deployments, jobs, namespaces, pods, statefulSets } from '../../infra/kube-sim/resources.js';
 import type { KubeObject } from '../../infra/kube-sim/types.js';
-import { eventually, imageOf, isReady, jobBody, podsWith, report, startVirtual, statefulSetBody, write, type Virtual } from './workload-harness.js';
+import { deploymentBody, eventually, imageOf, isReady, jobBody, podsWith, report, startVirtual, statefulSetBody, write, type Virtual } from './workload-harness.js';
 
 type Obj = Record<string, any>;
 
@@ -182,4 +182,17 @@ t.test('when the controllers restart after missing pod reports, then StatefulSet
   await eventually('st-1 after the restart', () => podNamed(v, 'st-1'));
   await eventually('the Job complete after the restart', () => ((v.api.get(jobs, 'default', 'jb').status as Obj).conditions ?? []).some((c: Obj) => c.type === 'Complete'));
   t.match(v.api.get(jobs, 'default', 'jb').status, { succeeded: 1 });
+});
+
+t.test('when a namespace holding workloads is deleted, then everything in it goes and so does the namespace', async (t) => {
+  const v = startVirtual();
+  t.teardown(() => v.stop());
+  await v.api.create(namespaces, undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'team' } }, write);
+  await v.api.create(statefulSets, 'team', statefulSetBody('db', 1), write);
+  await v.api.create(jobs, 'team', jobBody('batch'), write);
+  await v.api.create(deployments, 'team', deploymentBody('web', 2), write);
+  await eventually('their pods', () => v.api.list(pods, 'team', {}).items.length === 4);
+  await v.api.delete(namespaces, undefined, 'team', {}, write);
+  await eventually('the namespace gone', () => !v.api.list(namespaces, undefined, {}).items.some((n) => n.metadata.name === 'team'));
+  t.equal(v.api.list(pods, 'team', {}).items.length, 0, 'the Job pod\'s tracking finalizer did not hold it');
 });

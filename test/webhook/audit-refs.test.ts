@@ -54,3 +54,26 @@ t.test('when a batch mixes events, then refs come out in order, one per qualifyi
   const refs = podRefsFromAuditEvents([base, { ...base, stage: 'RequestReceived' }, withRef({ name: 'db' })], 'vc1', own);
   t.same(refs.map((r) => r.name), ['web', 'db']);
 });
+
+t.test('when audit events are about objects pods depend on, then dependency refs; namespace updates give the namespace', async (t) => {
+  const { dependencyRefFromAuditEvent, refsFromAuditEvents } = await import('../../functions/webhook/audit-refs.js');
+  const ev = (objectRef: Record<string, unknown>, over: Partial<AuditEvent> = {}): AuditEvent => ({ ...base, objectRef: objectRef as AuditEvent['objectRef'], ...over });
+  const rows: Array<[string, AuditEvent, object | undefined]> = [
+    ['a ConfigMap update', ev({ resource: 'configmaps', namespace: 'default', name: 'cfg' }), { kind: 'ConfigMap', namespace: 'default', name: 'cfg' }],
+    ['a Secret create', ev({ resource: 'secrets', namespace: 'team-a', name: 'db.creds' }, { verb: 'create' }), { kind: 'Secret', namespace: 'team-a', name: 'db.creds' }],
+    ['a Secret delete', ev({ resource: 'secrets', namespace: 'default', name: 's' }, { verb: 'delete' }), { kind: 'Secret', name: 's' }],
+    ['a namespace label patch', ev({ resource: 'namespaces', name: 'team-a' }, { verb: 'patch' }), { kind: 'Namespace', namespace: 'team-a', name: 'team-a' }],
+    ['a namespace create (no pods yet)', ev({ resource: 'namespaces', name: 'team-a' }, { verb: 'create' }), undefined],
+    ['a ConfigMap get', ev({ resource: 'configmaps', namespace: 'default', name: 'cfg' }, { verb: 'get' }), undefined],
+    ['a ConfigMap refused', ev({ resource: 'configmaps', namespace: 'default', name: 'cfg' }, { responseStatus: { code: 422 } }), undefined],
+    ['podferry\'s own write', ev({ resource: 'configmaps', namespace: 'default', name: 'cfg' }, { user: { username: 'podferry-syncer' } }), undefined],
+    ['a name that is no name', ev({ resource: 'configmaps', namespace: 'default', name: 'Bad_Name' }), undefined],
+    ['a Service', ev({ resource: 'services', namespace: 'default', name: 'svc' }), undefined],
+  ];
+  for (const [what, event, want] of rows) {
+    const got = dependencyRefFromAuditEvent(event, 'vc1', own);
+    if (want === undefined) t.equal(got, undefined, what);
+    else t.match(got, { cluster: 'vc1', ...want }, what);
+  }
+  t.same(refsFromAuditEvents([base, rows[0][1]], 'vc1', own).map((r) => r.kind), ['Pod', 'ConfigMap'], 'pods and dependencies together, in order');
+});

@@ -17,7 +17,7 @@ const event = (over: Record<string, unknown>) => ({
 });
 const eventList = (items: unknown[]) => ({ kind: 'EventList', apiVersion: 'audit.k8s.io/v1', metadata: {}, items });
 
-t.test('when a batch holds committed pod changes among other events, then one job per changed pod is queued', async (t) => {
+t.test('when a batch holds committed pod and ConfigMap changes among other events, then one job per changed object is queued', async (t) => {
   const h = await harness(t, redis.url);
   const res = await h.app.inject({
     method: 'POST',
@@ -31,6 +31,7 @@ t.test('when a batch holds committed pod changes among other events, then one jo
       event({ objectRef: { resource: 'pods', namespace: 'default', name: 'web', subresource: 'status' }, verb: 'patch', user: { username: OWN_USER } }),
       event({ objectRef: { resource: 'pods', namespace: 'default', name: 'mine' }, verb: 'update', user: { username: OWN_USER } }),
       event({ objectRef: { resource: 'configmaps', namespace: 'default', name: 'cfg' } }),
+      event({ objectRef: { resource: 'services', namespace: 'default', name: 'svc' } }),
       event({ objectRef: { resource: 'pods', namespace: 'default', name: 'denied' }, responseStatus: { code: 403 } }),
     ]),
   });
@@ -38,20 +39,21 @@ t.test('when a batch holds committed pod changes among other events, then one jo
   t.same(res.json(), {});
   const jobs = await h.jobsAfterClose();
   t.same(jobs, [
+    { cluster: 'vc1', kind: 'ConfigMap', namespace: 'default', name: 'cfg', reason: 'audit' },
     { cluster: 'vc1', kind: 'Pod', namespace: 'default', name: 'db', reason: 'audit' },
     { cluster: 'vc1', kind: 'Pod', namespace: 'default', name: 'web', uid: 'u-web', reason: 'audit' },
   ]);
   t.notOk(JSON.stringify(jobs).includes('hunter2'));
-  t.equal(h.metrics.get('audit_events_total'), 8);
-  t.equal(h.metrics.get('audit_refs_total'), 3, 'web twice, db once, collapsed to two jobs');
+  t.equal(h.metrics.get('audit_events_total'), 9);
+  t.equal(h.metrics.get('audit_refs_total'), 4, 'web twice, db once, cfg once, collapsed to three jobs');
 });
 
-t.test('when a batch has no pod changes, then it is acknowledged without touching Redis, even when Redis is down', async (t) => {
+t.test('when a batch has no changes podferry follows, then it is acknowledged without touching Redis, even when Redis is down', async (t) => {
   const down = await startRedis();
   t.teardown(() => down.stop());
   const h = await harness(t, down.url);
   await down.goDown();
-  const res = await h.app.inject({ method: 'POST', url: '/audit', headers: AUTH, payload: eventList([event({ objectRef: { resource: 'secrets', namespace: 'default', name: 's' } })]) });
+  const res = await h.app.inject({ method: 'POST', url: '/audit', headers: AUTH, payload: eventList([event({ objectRef: { resource: 'services', namespace: 'default', name: 's' } })]) });
   t.equal(res.statusCode, 200);
   t.same(res.json(), {});
   const empty = await h.app.inject({ method: 'POST', url: '/audit', headers: AUTH, payload: eventList([]) });

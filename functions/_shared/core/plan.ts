@@ -15,8 +15,18 @@ export type { HostPodDiff, JsonPatchOp } from './host-pod-diff.js';
 
 type Target = { namespace: string; name: string; uid?: string };
 
-/** What to write to the virtual pod's status subresource (and the node to bind it to, if not bound). */
-export type StatusReport = { status: V1PodStatus; patch: { status: Record<string, unknown> }; nodeName?: string };
+/**
+ * What to write to the virtual pod's status subresource (and the node to bind it to, if not bound), with the
+ * resourceVersions it was computed from: the host pod's (a report older than one already applied is dropped)
+ * and the virtual pod's (the patch's precondition, so no report lands on a pod that changed since).
+ */
+export type StatusReport = {
+  status: V1PodStatus;
+  patch: { status: Record<string, unknown> };
+  nodeName?: string;
+  hostResourceVersion?: string;
+  virtualResourceVersion?: string;
+};
 
 export type NothingReason =
   | 'in-sync' | 'both-gone' | 'not-managed' | 'controlled-elsewhere'
@@ -43,6 +53,12 @@ export type PodSyncInput = {
   /** The host policy every host write must pass; default: baseline with no exceptions. */
   policy?: PodPolicy;
   now: Date;
+  /**
+   * The host pod is a snapshot without its spec (queue/host-pod-state.ts) or the caller only reports status
+   * (`status` jobs): the spec comparison is skipped, so the plan never asks to converge it; virtual-side spec
+   * changes reach `sync` through admission and audit anyway.
+   */
+  statusOnly?: boolean;
 };
 
 /** A host pod still terminating this long after its deadline is force-deleted (its node is gone). */
@@ -63,7 +79,12 @@ function statusReport(virtualPod: V1Pod, hostPod: V1Pod): StatusReport | undefin
   const hostNode = hostPod.spec?.nodeName;
   const bind = hostNode && !virtualPod.spec?.nodeName ? hostNode : undefined;
   if (!statusDiffers(virtualPod.status, status) && !bind) return undefined;
-  return { status, patch: statusMergePatch(virtualPod.status, status), ...(bind ? { nodeName: bind } : {}) };
+  const hostRv = hostPod.metadata?.resourceVersion;
+  const virtualRv = virtualPod.metadata?.resourceVersion;
+  return {
+    status, patch: statusMergePatch(virtualPod.status, status), ...(bind ? { nodeName: bind } : {}),
+    ...(hostRv ? { hostResourceVersion: hostRv } : {}), ...(virtualRv ? { virtualResourceVersion: virtualRv } : {}),
+  };
 }
 
 function owns(hostPod: V1Pod, ref: { namespace: string; name: string }, ctx: TranslateContext) {
@@ -114,7 +135,7 @@ function virtualOnly(virtualPod: V1Pod, ctx: TranslateContext, policy: PodPolicy
   return { type: 'create-host', hostPod, dependencies };
 }
 
-function both(virtualPod: V1Pod, hostPod: V1Pod, ctx: TranslateContext, policy: PodPolicy, now: Date): PodSyncPlan {
+function both(virtualPod: V1Pod, hostPod: V1Pod, ctx: TranslateContext, policy: PodPolicy, now: Date, statusOnly: boolean): PodSyncPlan {
   const virtual = target(virtualPod);
   const ownership = owns(hostPod, virtual, ctx);
   if (!ownership.owned) return { type: 'conflict', virtual, message: ownership.conflict };
@@ -148,10 +169,11 @@ function both(virtualPod: V1Pod, hostPod: V1Pod, ctx: TranslateContext, policy: 
       message: 'the host pod is being deleted on the host (eviction, drain or manual delete); the virtual pod is deleted too',
     };
   }
+  const report = statusReport(virtualPod, hostPod);
+  if (statusOnly) return report ? { type: 'report-status', virtual: target(virtualPod), report } : { type: 'nothing', reason: 'in-sync' };
   const desired = translatePod(virtualPod, ctx);
   if (ctx.syncEphemeralContainers) desired.spec!.ephemeralContainers = translateEphemeralContainers(virtualPod, ctx);
   const diff = hostPodDiff(desired, hostPod);
-  const report = statusReport(virtualPod, hostPod);
   // A change is written only if the pod passes the policy now; the running host pod stays as it was.
   if (diff) return refusal(virtualPod, policy, report) ?? { type: 'converge-host', host: target(hostPod), ...diff, ...(report ? { report } : {}) };
   if (report) return { type: 'report-status', virtual: target(virtualPod), report };
@@ -159,12 +181,12 @@ function both(virtualPod: V1Pod, hostPod: V1Pod, ctx: TranslateContext, policy: 
 }
 
 export function planPodSync(input: PodSyncInput): PodSyncPlan {
-  const { virtualPod, hostPod, ctx, now } = input;
+  const { virtualPod, hostPod, ctx, now, statusOnly = false } = input;
   const policy = input.policy ?? DEFAULT_POD_POLICY;
   if (virtualPod && isControlledElsewhere(virtualPod.metadata)) return { type: 'nothing', reason: 'controlled-elsewhere' };
   if (!virtualPod && !hostPod) return { type: 'nothing', reason: 'both-gone' };
   if (!virtualPod) return hostOnly(hostPod!, input.ref, ctx);
   if (!hostPod) return virtualOnly(virtualPod, ctx, policy);
   if (isControlledElsewhere(hostPod.metadata)) return { type: 'nothing', reason: 'controlled-elsewhere' };
-  return both(virtualPod, hostPod, ctx, policy, now);
+  return both(virtualPod, hostPod, ctx, policy, now, statusOnly);
 }

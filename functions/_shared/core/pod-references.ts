@@ -141,3 +141,10 @@ export function rewriteFieldRefs(spec: V1PodSpec, vcluster: string): void {
     for (const source of volume.projected?.sources ?? []) for (const item of source.downwardAPI?.items ?? []) fix(item.fieldRef);
   }
 }
+
+/** Every configmap and secret name a spec references, as written (in a host pod's spec: host names). */
+export function referencedNames(spec: V1PodSpec | undefined): { configMaps: Set<string>; secrets: Set<string> } {
+  const found = { configMap: new Set<string>(), secret: new Set<string>() };
+  if (spec) visitSpec(structuredClone(spec), (kind, name) => { if (kind === 'configMap' || kind === 'secret') found[kind].add(name); return name; });
+  return { configMaps: found.configMap, secrets: found.secret };
+}

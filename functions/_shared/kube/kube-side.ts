@@ -17,6 +17,8 @@ export interface ApiCallCounts {
 export interface KubeSide {
   readonly name: SideName;
   readonly core: CoreV1Api;
+  /** The configuration behind `core`, for the few callers that stream (watch.ts). */
+  readonly kubeConfig: PooledKubeConfig;
   /** Runs one API call through the gate and counts it by verb and resulting code. */
   call<T>(verb: string, fn: (core: CoreV1Api) => Promise<T>): Promise<T>;
   close(): void;
@@ -46,6 +48,7 @@ export function createKubeSide(opts: {
   return {
     name: opts.name,
     core,
+    kubeConfig: kc,
     async call<T>(verb: string, fn: (c: CoreV1Api) => Promise<T>): Promise<T> {
       if (gate) await gate();
       try {

@@ -28,10 +28,12 @@ export function patchPodJson(side: KubeSide, namespace: string, name: string, op
 
 /**
  * Replaces the status through the status subresource. The uid in the patch is a precondition: a pod that was
- * deleted and re-created under the same name is never given the old pod's status.
+ * deleted and re-created under the same name is never given the old pod's status. With a resourceVersion it
+ * is also conditional on the pod not having changed since it was read (409 Conflict otherwise).
  */
-export function patchPodStatus(side: KubeSide, namespace: string, name: string, uid: string | undefined, status: V1PodStatus | Record<string, unknown>): Promise<V1Pod> {
-  const body = uid ? { metadata: { uid }, status } : { status };
+export function patchPodStatus(side: KubeSide, namespace: string, name: string, uid: string | undefined, status: V1PodStatus | Record<string, unknown>, resourceVersion?: string): Promise<V1Pod> {
+  const metadata = { ...(uid ? { uid } : {}), ...(resourceVersion ? { resourceVersion } : {}) };
+  const body = Object.keys(metadata).length > 0 ? { metadata, status } : { status };
   return side.call('patch', (core) => core.patchNamespacedPodStatus({ namespace, name, body }, mergePatch));
 }
 

@@ -23,6 +23,23 @@ export async function enqueueStatus(queue: Queue, ref: ObjectRef, now: Date, del
   await queue.add(name, data, delayMs > 0 ? { ...opts, delay: delayMs } : opts);
 }
 
+/**
+ * A look now, from the host watch: like enqueueStatus, and a tracker waiting for its next poll is moved to
+ * now (BullMQ's reschedule, keeping its data) instead of absorbing the event until its delay ends.
+ */
+export async function enqueueStatusNow(queue: Queue, ref: ObjectRef, now: Date): Promise<void> {
+  const { name, data, opts } = statusJob(ref, now);
+  await queue.add(name, data, { deduplication: { ...opts.deduplication, reschedule: true } });
+}
+
+export async function enqueueStatusNowBulk(queue: Queue, refs: readonly ObjectRef[], now: Date): Promise<void> {
+  if (refs.length === 0) return;
+  await queue.addBulk(refs.map((ref) => {
+    const { name, data, opts } = statusJob(ref, now);
+    return { name, data, opts: { deduplication: { ...opts.deduplication, reschedule: true } } };
+  }));
+}
+
 export async function enqueueStatusBulk(queue: Queue, refs: readonly ObjectRef[], now: Date): Promise<void> {
   if (refs.length > 0) await queue.addBulk(refs.map((ref) => statusJob(ref, now)));
 }

@@ -4,7 +4,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { SyncProducer } from '../../_shared/queue/producer.js';
 import { serviceUnavailable } from '../../_shared/core/kube-status.js';
-import { podRefsFromAuditEvents, type AuditEvent } from '../audit-refs.js';
+import { refsFromAuditEvents, type AuditEvent } from '../audit-refs.js';
 import type { WebhookMetrics } from '../metrics.js';
 import { sendStatus, STATUS_SCHEMA } from '../status.js';
 
@@ -62,7 +62,7 @@ export function auditRoute(app: FastifyInstance, deps: AuditRouteDeps): void {
     { bodyLimit: AUDIT_BODY_LIMIT, schema: { body: bodySchema, response: { 200: { type: 'object' }, '4xx': STATUS_SCHEMA, '5xx': STATUS_SCHEMA } } },
     async (request, reply) => {
       const events = request.body.items;
-      const refs = podRefsFromAuditEvents(events, deps.cluster, deps.ownUsers);
+      const refs = refsFromAuditEvents(events, deps.cluster, deps.ownUsers);
       deps.metrics.inc('audit_events_total', {}, events.length);
       deps.metrics.inc('audit_refs_total', {}, refs.length);
       if (refs.length === 0) return {};

@@ -2,7 +2,8 @@
 // pods and the managed host pods and enqueues a job for every difference: a virtual pod without its host
 // pod (a missed webhook), a host pod without its virtual pod (a missed delete: an orphan), a pod being
 // deleted, and a status that drifted after Ready (a container that crashed later). It holds one small entry
-// per host pod (name and fingerprint) for the length of the run, never whole objects.
+// per host pod (name and fingerprint) for the length of the run, never whole objects. On the way it takes the
+// census of configmap and secret copies (dependency-census.ts): missing ones are asked for, unused ones go.
 import type { Job } from 'bullmq';
 import { hostPodName } from '../../_shared/core/names.js';
 import { MANAGED_BY_LABEL, virtualRefOf } from '../../_shared/core/provenance.js';
@@ -13,6 +14,7 @@ import { enqueueStatusBulk } from '../../_shared/queue/enqueue-status.js';
 import { enqueueSyncBulk } from '../../_shared/queue/enqueue-sync.js';
 import type { WorkerDeps } from '../worker-deps.js';
 import { observeResyncDrift } from '../worker-metrics.js';
+import { DependencyCensus, type CensusReport } from './dependency-census.js';
 
 export const RESYNC_PAGE_SIZE = 500;
 
@@ -23,6 +25,7 @@ export interface ResyncReport {
   orphansOnHost: number;
   deleting: number;
   statusDrift: number;
+  dependencies?: CensusReport;
 }
 
 interface HostEntry {
@@ -33,18 +36,21 @@ interface HostEntry {
 export async function processResync(job: Job, deps: WorkerDeps): Promise<ResyncReport> {
   const report: ResyncReport = { virtualPods: 0, hostPods: 0, missingOnHost: 0, orphansOnHost: 0, deleting: 0, statusDrift: 0 };
   const hostPods = new Map<string, HostEntry>();
+  const census = new DependencyCensus(deps);
   let token: string | undefined;
   do {
     const page = await listPodsPage(deps.host, deps.hostNamespace, { labelSelector: `${MANAGED_BY_LABEL}=${deps.cluster}`, limit: RESYNC_PAGE_SIZE, continueToken: token });
     for (const pod of page.items) {
       const virtual = virtualRefOf(pod);
       hostPods.set(pod.metadata!.name!, { fingerprint: statusFingerprint(pod.status), ...(virtual ? { virtual } : {}) });
+      census.addHostPod(pod);
     }
     report.hostPods += page.items.length;
     token = page.metadata?._continue || undefined;
     await job.updateProgress({ phase: 'host', ...report });
   } while (token);
 
+  await census.loadCopies();
   const ref = (namespace: string, name: string): ObjectRef => ({ cluster: deps.cluster, kind: 'Pod', namespace, name });
   do {
     const page = await listPodsPage(deps.virtual, undefined, { limit: RESYNC_PAGE_SIZE, continueToken: token });
@@ -55,6 +61,7 @@ export async function processResync(job: Job, deps: WorkerDeps): Promise<ResyncR
       const hostName = hostPodName(name, namespace, deps.cluster);
       const host = hostPods.get(hostName);
       hostPods.delete(hostName);
+      if (host && !pod.metadata?.deletionTimestamp) census.addVirtualPod(pod);
       if (pod.metadata?.deletionTimestamp) {
         report.deleting++;
         toSync.push(ref(namespace, name));
@@ -82,6 +89,7 @@ export async function processResync(job: Job, deps: WorkerDeps): Promise<ResyncR
     if (entry.virtual) orphans.push(ref(entry.virtual.namespace, entry.virtual.name));
   }
   report.orphansOnHost = orphans.length;
+  report.dependencies = await census.settle();
   for (let i = 0; i < orphans.length; i += RESYNC_PAGE_SIZE) {
     await enqueueSyncBulk(deps.queues.sync, orphans.slice(i, i + RESYNC_PAGE_SIZE), 'resync');
   }

@@ -1,21 +1,28 @@
 // status: follow one host pod until it is Ready or finished (or, while deleting, until it is gone) and keep
-// the virtual pod truthful meanwhile. Each poll reads both pods and plans exactly as `sync` does; a status
-// report is applied here, anything else (create, converge, delete, finalize) is handed to `sync`, which
-// owns those effects. Polls back off from fast to slow, so a pod that starts in a second is Ready in the
-// virtual cluster a moment later, and one stuck in ImagePullBackOff costs little.
+// the virtual pod truthful meanwhile. Each look reads both pods and plans as `sync` does, status only; a
+// status report is applied here, anything else (create, delete, finalize) is handed to `sync`, which owns
+// those effects. While the host watch is healthy (host-watch/) the host pod comes from its snapshot in Redis
+// and one look is all a job does: the watch sends a job for every host change. Otherwise polls back off from
+// fast to slow, so a pod that starts in a second is Ready in the virtual cluster a moment later, and one stuck
+// in ImagePullBackOff costs little.
 import { DelayedError, type Job } from 'bullmq';
 import { hostPodName } from '../../_shared/core/names.js';
 import { planPodSync } from '../../_shared/core/plan.js';
 import { ephemeralContainersSettled, isPodFinished, isPodReady } from '../../_shared/core/translate-status.js';
-import { readPod } from '../../_shared/kube/pods.js';
 import { parseStatusJobData, type StatusJobData } from '../../_shared/queue/enqueue-status.js';
 import { enqueueSync } from '../../_shared/queue/enqueue-sync.js';
+import { readPod } from '../../_shared/kube/pods.js';
+import { viewHostPod } from '../host-pod-view.js';
 import { reportToVirtual } from '../report-to-virtual.js';
 import { hostPodStory } from './job-story.js';
 import type { WorkerDeps } from '../worker-deps.js';
 import { observeVirtualStatusReported } from '../worker-metrics.js';
 
-export type StatusOutcome = 'ready' | 'finished' | 'handed-to-sync' | 'gave-up' | 'polling';
+/** `watched`: looked once, the host watch brings the next change. */
+export type StatusOutcome = 'ready' | 'finished' | 'handed-to-sync' | 'gave-up' | 'polling' | 'watched';
+
+/** A report that lost a race with another writer is planned again at once, a few times. */
+const MAX_LOOKS = 3;
 
 /**
  * The next poll delay: firstMs, growing by factor per poll, capped at fastMaxMs during the first fastPhaseMs
@@ -31,8 +38,11 @@ export async function processStatus(job: Job, token: string | undefined, deps: W
   const data = parseStatusJobData(job.data);
   // The dashboard shows a job's log and progress: each step is a timestamped line, some move the bar.
   const note = (msg: string, progress?: number) => Promise.all([job.log(`${deps.now().toISOString()} ${msg}`), progress !== undefined && job.updateProgress(progress)]);
-  const { outcome, hostResourceVersion } = await lookOnce(data, deps, note);
+  let look = await lookOnce(data, deps, note);
+  for (let i = 1; look.conflict && i < MAX_LOOKS; i++) look = await lookOnce(data, deps, note);
+  const { outcome, hostResourceVersion } = look;
   if (outcome !== 'polling') return outcome;
+  if (look.watched) return 'watched';
   const elapsed = deps.now().getTime() - data.startedAt;
   if (elapsed > deps.statusPoll.giveUpAfterMs) {
     await note(`not settled after ${Math.round(elapsed / 1000)} s; resync keeps it truthful from here`);
@@ -45,39 +55,41 @@ export async function processStatus(job: Job, token: string | undefined, deps: W
 
 interface Look {
   outcome: StatusOutcome;
+  /** The host watch is healthy: no poll needed. */
+  watched?: boolean;
+  /** The report lost a race (the virtual pod changed since it was read): look again. */
+  conflict?: boolean;
   /** The host pod's resourceVersion at this look: an unchanged host pod needs no second look at the virtual one. */
   hostResourceVersion?: string;
 }
 
 async function lookOnce(data: StatusJobData, deps: WorkerDeps, note: (m: string, progress?: number) => Promise<unknown>): Promise<Look> {
   const { ref } = data;
-  const hostPod = await readPod(deps.host, deps.hostNamespace, hostPodName(ref.name, ref.namespace, deps.cluster));
+  const view = await viewHostPod(deps, hostPodName(ref.name, ref.namespace, deps.cluster));
+  const hostPod = view.pod;
+  const watched = view.watched;
   const hostResourceVersion = hostPod?.metadata?.resourceVersion;
   // Nothing moved on the host since the last poll, and virtual-side changes arrive as sync jobs: skip the read.
-  if (hostResourceVersion && hostResourceVersion === data.hostResourceVersion) return { outcome: 'polling', hostResourceVersion };
+  if (hostResourceVersion && hostResourceVersion === data.hostResourceVersion) return { outcome: 'polling', hostResourceVersion, watched };
   const virtualPod = await readPod(deps.virtual, ref.namespace, ref.name);
-  const plan = planPodSync({ virtualPod, hostPod, ref, ctx: deps.translate, policy: deps.policy, now: deps.now() });
+  const plan = planPodSync({ virtualPod, hostPod, ref, ctx: deps.translate, policy: deps.policy, now: deps.now(), statusOnly: true });
   if (plan.type === 'conflict') {
     await note('the host name belongs to another object: nothing to track');
     return { outcome: 'finished' };
   }
-  if (plan.type === 'refuse-host' && !hostPod) {
-    // Nothing runs on the host; sync has said why on the virtual pod.
-    return { outcome: 'finished' };
-  }
-  if (plan.type === 'refuse-host') {
-    // The running host pod stays as it was (a change to it was refused); its status is still the truth.
-    if (plan.report) {
-      await reportToVirtual(plan.virtual, plan.report, deps);
+  // With statusOnly a refusal only comes when there is no host pod: nothing runs, and sync has said why.
+  if (plan.type === 'refuse-host') return { outcome: 'finished' };
+  if (plan.type === 'report-status') {
+    const result = await reportToVirtual(plan.virtual, plan.report, deps);
+    if (result === 'conflict') return { outcome: 'polling', conflict: true };
+    if (result === 'stale') {
+      await note(`host state ${hostResourceVersion ?? '?'} is older than the one already reported: not applied`);
+    } else {
       observeVirtualStatusReported(deps, virtualPod, plan.report.status);
-      await note(`virtual pod status patched: phase ${plan.report.status.phase ?? '?'} (a change to the host pod was refused by the pod policy)`);
+      const story = hostPodStory(hostPod);
+      await note(story.line, story.progress);
+      await note(`virtual pod status patched${view.fromSnapshot ? ' (host state from the watch)' : ''}: phase ${plan.report.status.phase ?? '?'}${plan.report.nodeName ? `, bound to node ${plan.report.nodeName}` : ''}${isPodReady(hostPod) ? ', Ready' : ''}`);
     }
-  } else if (plan.type === 'report-status') {
-    await reportToVirtual(plan.virtual, plan.report, deps);
-    observeVirtualStatusReported(deps, virtualPod, plan.report.status);
-    const story = hostPodStory(hostPod);
-    await note(story.line, story.progress);
-    await note(`virtual pod status patched: phase ${plan.report.status.phase ?? '?'}${plan.report.nodeName ? `, bound to node ${plan.report.nodeName}` : ''}${isPodReady(hostPod) ? ', Ready' : ''}`);
   } else if (plan.type !== 'nothing') {
     await enqueueSync(deps.queues.sync, ref, 'worker');
     await note(`${plan.type} needed: handed to sync`);
@@ -86,8 +98,8 @@ async function lookOnce(data: StatusJobData, deps: WorkerDeps, note: (m: string,
     await note(`nothing to track (${plan.reason})`);
     return { outcome: 'finished' };
   }
-  if (hostPod?.metadata?.deletionTimestamp) return { outcome: 'polling', hostResourceVersion }; // report until gone; then sync finalizes
+  if (hostPod?.metadata?.deletionTimestamp) return { outcome: 'polling', hostResourceVersion, watched }; // report until gone; then sync finalizes
   if (isPodFinished(hostPod)) return { outcome: 'finished' };
   if (isPodReady(hostPod) && ephemeralContainersSettled(hostPod)) return { outcome: 'ready' };
-  return { outcome: 'polling', hostResourceVersion };
+  return { outcome: 'polling', hostResourceVersion, watched };
 }

@@ -13,6 +13,7 @@ import { hostObjectName } from '../../_shared/core/names.js';
 import type { Ownership } from '../../_shared/core/ownership.js';
 import { hostClaimExists, hostNameOwnership, readConfigMap, readSecret, recordPodWarning, upsertConfigMap, upsertSecret } from '../../_shared/kube/cluster-objects.js';
 import { isAlreadyExists, isConflict } from '../../_shared/kube/kube-errors.js';
+import { readNamespaceLabels } from '../../_shared/kube/namespaces.js';
 import { addEphemeralContainers, createPod, deletePod, patchPodJson, readPod } from '../../_shared/kube/pods.js';
 import { enqueueStatus } from '../../_shared/queue/enqueue-status.js';
 import { reportToVirtual } from '../report-to-virtual.js';
@@ -27,12 +28,14 @@ export async function processSync(job: Job, deps: WorkerDeps): Promise<string> {
   // The dashboard shows a job's log and progress: each step is a timestamped line, some move the bar.
   const note = (msg: string, progress?: number) => Promise.all([job.log(`${deps.now().toISOString()} ${msg}`), progress !== undefined && job.updateProgress(progress)]);
   let outcome = '';
+  // The namespace's labels are mirrored onto the host pod: read with the pods, no cache.
+  const ctx = { ...deps.translate, namespaceLabels: await readNamespaceLabels(deps.virtual, ref.namespace) };
   for (let round = 0; round < MAX_ROUNDS; round++) {
     const [virtualPod, hostPod] = await Promise.all([
       readPod(deps.virtual, ref.namespace, ref.name),
       readPod(deps.host, deps.hostNamespace, hostPodName(ref.name, ref.namespace, deps.cluster)),
     ]);
-    const plan = planPodSync({ virtualPod, hostPod, ref, ctx: deps.translate, policy: deps.policy, now: deps.now() });
+    const plan = planPodSync({ virtualPod, hostPod, ref, ctx, policy: deps.policy, now: deps.now() });
     const done = await applyPlan(plan, ref, virtualPod, deps, note);
     outcome = plan.type === 'nothing' ? `nothing (${plan.reason})` : plan.type;
     if (done) break;
@@ -58,7 +61,7 @@ async function applyPlan(plan: PodSyncPlan, ref: ObjectRef, virtualPod: V1Pod | 
         return true;
       }
       {
-        const dependencies = await ensureDependencies(ref.namespace, plan.dependencies, deps);
+        const dependencies = await ensureDependencies(ref.namespace, plan.dependencies, deps, ref.name);
         if (!dependencies.owned) {
           await refuseForConflict(virtualPod, dependencies.conflict, deps, note);
           return true;
@@ -162,10 +165,11 @@ async function refuseForConflict(virtualPod: V1Pod | undefined, conflict: string
 /**
  * Copies the configmaps and secrets the pod mounts into the host namespace, each only over a copy that is
  * provably its own. A missing one is left missing (the host kubelet reports FailedMount, exactly what the
- * user would see without a syncer), but its host name must not belong to another object either: the host
- * pod would mount that object instead. The first conflict stops the pod.
+ * user would see without a syncer, and the pod is recorded as waiting for it, so creating it later copies it
+ * then: processors/dependency.ts), but its host name must not belong to another object either: the host pod
+ * would mount that object instead. The first conflict stops the pod.
  */
-async function ensureDependencies(namespace: string, needed: { configMaps: string[]; secrets: string[] }, deps: WorkerDeps): Promise<Ownership> {
+async function ensureDependencies(namespace: string, needed: { configMaps: string[]; secrets: string[] }, deps: WorkerDeps, pod: string): Promise<Ownership> {
   const ctx = { vcluster: deps.cluster, hostNamespace: deps.hostNamespace, metadataFilter: deps.translate.metadataFilter };
   const want = (kind: 'ConfigMap' | 'Secret', name: string) => ({ kind, vcluster: deps.cluster, hostNamespace: deps.hostNamespace, namespace, name });
   for (const name of needed.configMaps) {
@@ -174,6 +178,7 @@ async function ensureDependencies(namespace: string, needed: { configMaps: strin
       ? await upsertConfigMap(deps.host, deps.hostNamespace, translateConfigMap(virtual, ctx), want('ConfigMap', name))
       : await hostNameOwnership(deps.host, 'ConfigMap', hostObjectName(name, namespace, deps.cluster), want('ConfigMap', name));
     if (!ownership.owned) return ownership;
+    if (!virtual) await deps.dependencyWaits?.wait('ConfigMap', namespace, name, pod);
   }
   for (const name of needed.secrets) {
     const virtual = await readSecret(deps.virtual, namespace, name);
@@ -181,6 +186,7 @@ async function ensureDependencies(namespace: string, needed: { configMaps: strin
       ? await upsertSecret(deps.host, deps.hostNamespace, translateSecret(virtual, ctx), want('Secret', name))
       : await hostNameOwnership(deps.host, 'Secret', hostObjectName(name, namespace, deps.cluster), want('Secret', name));
     if (!ownership.owned) return ownership;
+    if (!virtual) await deps.dependencyWaits?.wait('Secret', namespace, name, pod);
   }
   return { owned: true };
 }

@@ -17,11 +17,21 @@ export interface LogFollower {
   end(): void;
 }
 
-// Wall clock in ms plus the sub-millisecond part of the monotonic clock: distinct, ordered nanoseconds.
-const nowNs = (now: Date) => BigInt(now.getTime()) * 1_000_000n + (process.hrtime.bigint() % 1_000_000n);
+// Wall clock in ms plus the sub-millisecond part of the monotonic clock, never going back: distinct, ordered
+// nanoseconds across every log of the process.
+let lastNs = 0n;
+function nowNs(now: Date): bigint {
+  const ns = BigInt(now.getTime()) * 1_000_000n + (process.hrtime.bigint() % 1_000_000n);
+  lastNs = ns > lastNs ? ns : lastNs + 1n;
+  return lastNs;
+}
+
+/** The kubelet's containerLogMaxSize default: older lines are rotated away beyond it. */
+export const LOG_MAX_BYTES = 10 * 1024 * 1024;
 
 export class ContainerLog {
   readonly lines: LogLine[] = [];
+  private bytes = 0;
   private partial: Partial<Record<LogStream, LogLine>> = {};
   private readonly followers = new Set<LogFollower>();
   ended = false;
@@ -52,6 +62,8 @@ export class ContainerLog {
 
   private push(line: LogLine): void {
     this.lines.push(line);
+    this.bytes += line.text.length;
+    while (this.bytes > LOG_MAX_BYTES && this.lines.length > 1) this.bytes -= this.lines.shift()!.text.length;
     for (const f of this.followers) f.line(line);
   }
 

@@ -79,7 +79,10 @@ export async function execInContainer(c: ContainerInstance, argv: string[], io: 
     return { error: `failed to exec in container: failed to start exec "${id}": OCI runtime exec failed: exec failed: unable to start container process: exec: "${argv[0]}": executable file not found in $PATH: unknown` };
   }
   const env: Array<[string, string]> = io.tty && !c.env.some(([k]) => k === 'TERM') ? [...c.env, ['TERM', 'xterm']] : c.env;
-  const shell = shellFor(c, signal, 'not-found', env);
+  // An exec'd process dies with its container (SIGKILL, 137).
+  const died = new AbortController();
+  const unExit = c.onExit(() => died.abort());
+  const shell = shellFor(c, AbortSignal.any([signal, died.signal]), 'not-found', env);
   let stdin: ByteSource = io.stdin ?? EMPTY_SOURCE;
   let terminal: Terminal | undefined;
   const write = (sink: (b: Buffer) => void) => (d: Buffer | string) => sink(io.tty ? Buffer.from(toTerminal(d)) : Buffer.from(d));
@@ -96,5 +99,13 @@ export async function execInContainer(c: ContainerInstance, argv: string[], io: 
     stdin, stdout: write(io.stdout), stderr: write(io.tty ? io.stdout : io.stderr),
     interactive: !!terminal, onInterrupt: terminal ? (l) => terminal!.onInterrupt(l) : undefined,
   };
-  return { exitCode: await shell.exec(argv, shellIO) };
+  try {
+    const exitCode = await shell.exec(argv, shellIO).catch((err) => {
+      if (died.signal.aborted) return 137;
+      throw err;
+    });
+    return { exitCode: died.signal.aborted ? 137 : exitCode };
+  } finally {
+    unExit();
+  }
 }

@@ -70,6 +70,7 @@ export class SimRuntime {
   private readonly sandboxes = new Map<string, Sandbox>(); // by pod uid
   private readonly byName = new Map<string, string>(); // `${ns}/${name}` -> uid
   private readonly tokenKey = randomBytes(32);
+  private readonly allocatables = new Map<string, Record<string, string>>();
 
   constructor(private readonly api: Api, private readonly now: () => Date = () => new Date()) {}
 
@@ -108,12 +109,18 @@ export class SimRuntime {
     return [...this.api.list(services, 'default', { fieldSelector: 'metadata.name=kubernetes' }).items, ...own];
   }
 
+  /** A node's allocatable (what unset limits fall back to); fixed for a simulated node, so read once. */
   private allocatable(nodeName: string): Record<string, string> {
-    try {
-      return ((this.api.get(nodes, undefined, nodeName).status as Obj | undefined)?.allocatable ?? {}) as Record<string, string>;
-    } catch {
-      return {};
+    let found = this.allocatables.get(nodeName);
+    if (!found) {
+      try {
+        found = ((this.api.get(nodes, undefined, nodeName).status as Obj | undefined)?.allocatable ?? {}) as Record<string, string>;
+        this.allocatables.set(nodeName, found);
+      } catch {
+        return {};
+      }
     }
+    return found;
   }
 
   /** Creates and starts a container: files, environment, log, main process. */

@@ -1,0 +1,238 @@
+// What the host watch knows, shared through Redis (keys in host-watch-keys.ts). The watcher writes with its
+// lease value as proof (a fenced write: refused once the lease is another's) and never replaces a snapshot
+// with an older or the same one; workers read a pod's snapshot together with the heartbeat, and use it only
+// while the watch is healthy. `markApplied` keeps the virtual status from ever going back to an older host
+// state, whichever job reports it (worker/report-to-virtual.ts).
+import type { Redis } from 'ioredis';
+import { LUA_COMPARE_RV, type HostWatchKeys } from './host-watch-keys.js';
+
+// KEYS: lease, pods, index, rv, heartbeat. ARGV: lease value, pod, pod rv, snapshot, index value, stale ms, watch rv ('' keeps it).
+const APPLY = `${LUA_COMPARE_RV}
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return -1 end
+if ARGV[7] ~= '' then redis.call('SET', KEYS[4], ARGV[7]) end
+redis.call('SET', KEYS[5], ARGV[7], 'PX', ARGV[6])
+local cur = redis.call('HGET', KEYS[3], ARGV[2])
+if cur then
+  local order = compare_rv(ARGV[3], string.match(cur, '^[^\\t]*'))
+  if order == 0 or order == -1 then return 0 end
+end
+redis.call('HSET', KEYS[2], ARGV[2], ARGV[4])
+redis.call('HSET', KEYS[3], ARGV[2], ARGV[5])
+return 1
+`;
+
+// KEYS: lease, pods, index, rv, heartbeat, applied. ARGV: lease value, pod, stale ms, watch rv ('' keeps it).
+const REMOVE = `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return -1 end
+if ARGV[4] ~= '' then redis.call('SET', KEYS[4], ARGV[4]) end
+redis.call('SET', KEYS[5], ARGV[4], 'PX', ARGV[3])
+redis.call('HDEL', KEYS[2], ARGV[2])
+redis.call('HDEL', KEYS[6], ARGV[2])
+return redis.call('HDEL', KEYS[3], ARGV[2])
+`;
+
+// KEYS: lease, rv key, heartbeat. ARGV: lease value, rv ('' keeps it), stale ms.
+const PROGRESS = `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return -1 end
+if ARGV[2] ~= '' then redis.call('SET', KEYS[2], ARGV[2]) end
+redis.call('SET', KEYS[3], '1', 'PX', ARGV[3])
+return 1
+`;
+
+// KEYS: lease, events-rv, events-seen. ARGV: lease value, rv ('' keeps it), seen ms ('' keeps it).
+const EVENTS_PROGRESS = `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return -1 end
+if ARGV[2] ~= '' then redis.call('SET', KEYS[2], ARGV[2]) end
+if ARGV[3] ~= '' then redis.call('SET', KEYS[3], ARGV[3]) end
+return 1
+`;
+
+// KEYS: lease, event key. ARGV: lease value, rv, event JSON, ttl ms. Never replaces a newer copy.
+const STASH_EVENT = `${LUA_COMPARE_RV}
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return -1 end
+local cur = redis.call('GET', KEYS[2])
+if cur then
+  local order = compare_rv(ARGV[2], string.match(cur, '^[^\\t]*'))
+  if order == -1 then return 0 end
+end
+redis.call('SET', KEYS[2], ARGV[2] .. '\\t' .. ARGV[3], 'PX', ARGV[4])
+return 1
+`;
+
+// KEYS: applied. ARGV: pod, host rv. 0 when a newer host state was applied already.
+const MARK_APPLIED = `${LUA_COMPARE_RV}
+local cur = redis.call('HGET', KEYS[1], ARGV[1])
+if cur then
+  local order = compare_rv(ARGV[2], cur)
+  if order == -1 then return 0 end
+  if order == 0 then return 1 end
+end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+return 1
+`;
+
+interface StateCommands {
+  podferryWatchApply(...args: string[]): Promise<number>;
+  podferryWatchRemove(...args: string[]): Promise<number>;
+  podferryWatchProgress(...args: string[]): Promise<number>;
+  podferryMarkApplied(...args: string[]): Promise<number>;
+  podferryEventsProgress(...args: string[]): Promise<number>;
+  podferryStashEvent(...args: string[]): Promise<number>;
+}
+
+function withCommands(redis: Redis): Redis & StateCommands {
+  const r = redis as Redis & Partial<StateCommands>;
+  if (!r.podferryWatchApply) redis.defineCommand('podferryWatchApply', { numberOfKeys: 5, lua: APPLY });
+  if (!r.podferryWatchRemove) redis.defineCommand('podferryWatchRemove', { numberOfKeys: 6, lua: REMOVE });
+  if (!r.podferryWatchProgress) redis.defineCommand('podferryWatchProgress', { numberOfKeys: 3, lua: PROGRESS });
+  if (!r.podferryMarkApplied) redis.defineCommand('podferryMarkApplied', { numberOfKeys: 1, lua: MARK_APPLIED });
+  if (!r.podferryEventsProgress) redis.defineCommand('podferryEventsProgress', { numberOfKeys: 3, lua: EVENTS_PROGRESS });
+  if (!r.podferryStashEvent) redis.defineCommand('podferryStashEvent', { numberOfKeys: 2, lua: STASH_EVENT });
+  return redis as Redis & StateCommands;
+}
+
+/** The lease was another's: the caller must stop watching. */
+export class LeaseLostError extends Error {
+  constructor() {
+    super('the host watch lease is held by another instance');
+    this.name = 'LeaseLostError';
+  }
+}
+
+export interface IndexEntry {
+  resourceVersion: string;
+  virtual: { namespace: string; name: string };
+}
+
+export function parseIndexEntry(value: string): IndexEntry | undefined {
+  const [resourceVersion, namespace, name] = value.split('\t');
+  return resourceVersion !== undefined && namespace && name ? { resourceVersion, virtual: { namespace, name } } : undefined;
+}
+
+/** One write of a batch: a pod's newest snapshot, or its removal. */
+export type StateWrite =
+  | { pod: string; resourceVersion: string; snapshot: string; virtual: { namespace: string; name: string } }
+  | { pod: string; remove: true };
+
+export interface HostPodStateWriter {
+  /**
+   * Many writes in one round trip, in order (a pipeline; each write is fenced on its own). Resolves to, per
+   * write, whether it changed anything; throws LeaseLostError when the lease is another's.
+   */
+  writeMany(writes: readonly StateWrite[]): Promise<boolean[]>;
+  /** Stores a pod's snapshot; true when it replaced an older one (false: same or older, nothing changed). */
+  apply(pod: string, resourceVersion: string, snapshot: string, virtual: { namespace: string; name: string }, watchRv?: string): Promise<boolean>;
+  /** Forgets a pod; true when it was known. */
+  remove(pod: string, watchRv?: string): Promise<boolean>;
+  /** A bookmark, a (re)connect, the end of a relist: the watch is alive, and where it resumes. */
+  progress(watchRv?: string): Promise<void>;
+  /** Every known pod (a relist compares the host with it). */
+  index(): Promise<Map<string, IndexEntry>>;
+  /** Where the last watch stopped, or undefined (start with a list). */
+  watchRv(): Promise<string | undefined>;
+  /** The event watch's place, and when it last saw an event (ms since epoch). */
+  eventsProgress(rv?: string, seenMs?: number): Promise<void>;
+  eventsPlace(): Promise<{ rv?: string; seenMs?: number }>;
+  /** Keeps recent host events for their jobs (one round trip), so a job needs no host GET. */
+  stashEvents(events: ReadonlyArray<{ name: string; resourceVersion: string; json: string }>, ttlMs: number): Promise<void>;
+}
+
+export function createHostPodStateWriter(redis: Redis, keys: HostWatchKeys, leaseValue: () => string, staleMs: number): HostPodStateWriter {
+  const client = withCommands(redis);
+  const stale = String(Math.max(1, Math.round(staleMs)));
+  const fenced = (result: number) => {
+    if (Number(result) === -1) throw new LeaseLostError();
+    return Number(result);
+  };
+  return {
+    async writeMany(writes) {
+      if (writes.length === 0) return [];
+      const pipeline = redis.pipeline() as unknown as StateCommands & { exec(): Promise<Array<[Error | null, unknown]>> };
+      for (const w of writes) {
+        if ('remove' in w) pipeline.podferryWatchRemove(keys.lease, keys.pods, keys.index, keys.rv, keys.heartbeat, keys.applied, leaseValue(), w.pod, stale, '');
+        else pipeline.podferryWatchApply(keys.lease, keys.pods, keys.index, keys.rv, keys.heartbeat, leaseValue(), w.pod, w.resourceVersion, w.snapshot, `${w.resourceVersion}\t${w.virtual.namespace}\t${w.virtual.name}`, stale, '');
+      }
+      const results = await pipeline.exec();
+      return results.map(([err, value]) => {
+        if (err) throw err;
+        return fenced(value as number) === 1;
+      });
+    },
+    async apply(pod, resourceVersion, snapshot, virtual, watchRv = '') {
+      const index = `${resourceVersion}\t${virtual.namespace}\t${virtual.name}`;
+      return fenced(await client.podferryWatchApply(keys.lease, keys.pods, keys.index, keys.rv, keys.heartbeat, leaseValue(), pod, resourceVersion, snapshot, index, stale, watchRv)) === 1;
+    },
+    async remove(pod, watchRv = '') {
+      return fenced(await client.podferryWatchRemove(keys.lease, keys.pods, keys.index, keys.rv, keys.heartbeat, keys.applied, leaseValue(), pod, stale, watchRv)) === 1;
+    },
+    async progress(watchRv = '') {
+      fenced(await client.podferryWatchProgress(keys.lease, keys.rv, keys.heartbeat, leaseValue(), watchRv, stale));
+    },
+    async index() {
+      const out = new Map<string, IndexEntry>();
+      for (const [pod, value] of Object.entries(await redis.hgetall(keys.index))) {
+        const entry = parseIndexEntry(value);
+        if (entry) out.set(pod, entry);
+      }
+      return out;
+    },
+    async watchRv() {
+      return (await redis.get(keys.rv)) ?? undefined;
+    },
+    async eventsProgress(rv = '', seenMs) {
+      fenced(await client.podferryEventsProgress(keys.lease, keys.eventsRv, keys.eventsSeen, leaseValue(), rv, seenMs === undefined ? '' : String(seenMs)));
+    },
+    async stashEvents(events, ttlMs) {
+      if (events.length === 0) return;
+      const pipeline = redis.pipeline() as unknown as StateCommands & { exec(): Promise<Array<[Error | null, unknown]>> };
+      for (const e of events) pipeline.podferryStashEvent(keys.lease, keys.event(e.name), leaseValue(), e.resourceVersion, e.json, String(Math.max(1, Math.round(ttlMs))));
+      for (const [err, value] of await pipeline.exec()) {
+        if (err) throw err;
+        fenced(value as number);
+      }
+    },
+    async eventsPlace() {
+      const [rv, seen] = await redis.mget(keys.eventsRv, keys.eventsSeen);
+      return { ...(rv ? { rv } : {}), ...(seen && Number.isFinite(Number(seen)) ? { seenMs: Number(seen) } : {}) };
+    },
+  };
+}
+
+export interface HostPodView {
+  /** The watch saw an event or bookmark within the stale time. */
+  healthy: boolean;
+  /** The snapshot JSON, when the watch knows the pod. */
+  snapshot?: string;
+}
+
+export interface HostPodStateReader {
+  read(pod: string): Promise<HostPodView>;
+  /** The virtual pod a host pod stands for, as the watch last saw it. */
+  virtualOf(pod: string): Promise<IndexEntry | undefined>;
+  /** Records that the virtual pod now shows host state `resourceVersion`; false when a newer one was shown already. */
+  markApplied(pod: string, resourceVersion: string): Promise<boolean>;
+  /** The host event the watch stashed for its job (JSON), if it is still there. */
+  stashedEvent(name: string): Promise<string | undefined>;
+}
+
+export function createHostPodStateReader(redis: Redis, keys: HostWatchKeys): HostPodStateReader {
+  const client = withCommands(redis);
+  return {
+    async read(pod) {
+      const [[, snapshot], [, alive]] = (await redis.multi().hget(keys.pods, pod).exists(keys.heartbeat).exec()) as [[unknown, string | null], [unknown, number]];
+      return { healthy: Number(alive) === 1, ...(snapshot ? { snapshot } : {}) };
+    },
+    async virtualOf(pod) {
+      const value = await redis.hget(keys.index, pod);
+      return value ? parseIndexEntry(value) : undefined;
+    },
+    async markApplied(pod, resourceVersion) {
+      return Number(await client.podferryMarkApplied(keys.applied, pod, resourceVersion)) === 1;
+    },
+    async stashedEvent(name) {
+      const value = await redis.get(keys.event(name));
+      const tab = value ? value.indexOf('\t') : -1;
+      return value && tab >= 0 ? value.slice(tab + 1) : undefined;
+    },
+  };
+}

@@ -1,0 +1,53 @@
+// The Redis keys of one cluster's host watch, in one place: the watcher writes them, workers read them.
+//   lease      "<fencing token>:<instance>" with a TTL: who watches now (host-watch-lease.ts)
+//   fence      the fencing-token counter, bumped on every acquisition
+//   pods       hash host pod name -> snapshot JSON (core/host-pod-snapshot.ts)
+//   index      hash host pod name -> "<resourceVersion>\t<virtual namespace>\t<virtual name>"
+//   rv         the pod watch's last resourceVersion, where a new watch resumes
+//   heartbeat  set on every event and bookmark with a TTL: present means the watch is healthy
+//   applied    hash host pod name -> the host resourceVersion last reported to the virtual pod
+//   events-rv  the event watch's last resourceVersion; events-seen: when it last saw an event (ms)
+//   event:<n>  "<resourceVersion>\t<event JSON>" of a recent host event, with a TTL (the event job's copy)
+
+export interface HostWatchKeys {
+  lease: string;
+  fence: string;
+  pods: string;
+  index: string;
+  rv: string;
+  heartbeat: string;
+  applied: string;
+  eventsRv: string;
+  eventsSeen: string;
+  /** The key of one stashed host event. */
+  event(name: string): string;
+}
+
+export function hostWatchKeys(queuePrefix: string, cluster: string): HostWatchKeys {
+  const base = `${queuePrefix}:host-watch:${cluster}`;
+  return {
+    lease: `${base}:lease`,
+    fence: `${base}:fence`,
+    pods: `${base}:pods`,
+    index: `${base}:index`,
+    rv: `${base}:rv`,
+    heartbeat: `${base}:heartbeat`,
+    applied: `${base}:applied`,
+    eventsRv: `${base}:events-rv`,
+    eventsSeen: `${base}:events-seen`,
+    event: (name: string) => `${base}:event:${name}`,
+  };
+}
+
+/** The Lua twin of core/resource-version.ts: 1 newer, 0 same, -1 older, nil when they cannot be ordered. */
+export const LUA_COMPARE_RV = `
+local function comparable(rv)
+  return rv == '0' or string.match(rv, '^[1-9]%d*$') ~= nil
+end
+local function compare_rv(a, b)
+  if a == b then return 0 end
+  if not comparable(a) or not comparable(b) then return nil end
+  if #a ~= #b then if #a > #b then return 1 else return -1 end end
+  if a > b then return 1 else return -1 end
+end
+`;

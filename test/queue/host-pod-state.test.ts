@@ -1,0 +1,96 @@
+// The host watch's state in Redis: one lease holder at a time, writes fenced by the lease (a deposed holder
+// writes nothing), snapshots never replaced by older ones, and applied marks that refuse an older host state.
+import t from 'tap';
+import { Redis } from 'ioredis';
+import { createHostPodStateReader, createHostPodStateWriter, LeaseLostError } from '../../functions/_shared/queue/host-pod-state.js';
+import { createLeaseStore } from '../../functions/_shared/queue/host-watch-lease.js';
+import { hostWatchKeys } from '../../functions/_shared/queue/host-watch-keys.js';
+import { startRedis, uniquePrefix, type RedisHandle } from '../helpers/redis.js';
+
+let redis: RedisHandle;
+let client: Redis;
+t.before(async () => {
+  redis = await startRedis();
+  client = new Redis(redis.url);
+});
+t.teardown(async () => {
+  client?.disconnect();
+  await redis?.stop();
+});
+
+const virtual = { namespace: 'default', name: 'web' };
+
+t.test('when two instances ask for the lease, then one holds it until it lapses, and the next holds a higher token', async (t) => {
+  const keys = hostWatchKeys(uniquePrefix('hw'), 'demo');
+  const a = createLeaseStore(client, keys, 'a', 300);
+  const b = createLeaseStore(client, keys, 'b', 300);
+  const held = await a.tryAcquire();
+  t.ok(held, 'a holds it');
+  t.equal(await b.tryAcquire(), undefined, 'b does not while it is held');
+  t.equal(await a.renew(held!), true, 'a renews');
+  await new Promise((r) => setTimeout(r, 450)); // a stops renewing: the lease lapses
+  const next = await b.tryAcquire();
+  t.ok(next && next.token > held!.token, 'b holds it with a higher fencing token');
+  t.equal(await a.renew(held!), false, 'a can no longer renew');
+  await b.release(next!);
+  t.equal(await b.holder(), undefined, 'released');
+});
+
+t.test('when a deposed holder writes, then the write is refused and the successor\'s state stands', async (t) => {
+  const keys = hostWatchKeys(uniquePrefix('hw'), 'demo');
+  const leases = createLeaseStore(client, keys, 'old', 200);
+  const old = (await leases.tryAcquire())!;
+  const oldWriter = createHostPodStateWriter(client, keys, () => old.value, 5000);
+  t.equal(await oldWriter.apply('web-x', '10', '{"v":10}', virtual, '10'), true);
+  await new Promise((r) => setTimeout(r, 300));
+  const successor = (await createLeaseStore(client, keys, 'new', 5000).tryAcquire())!;
+  const newWriter = createHostPodStateWriter(client, keys, () => successor.value, 5000);
+  t.equal(await newWriter.apply('web-x', '12', '{"v":12}', virtual, '12'), true);
+  await t.rejects(oldWriter.apply('web-x', '13', '{"v":13}', virtual, '13'), LeaseLostError);
+  await t.rejects(oldWriter.remove('web-x'), LeaseLostError);
+  const reader = createHostPodStateReader(client, keys);
+  t.same(await reader.read('web-x'), { healthy: true, snapshot: '{"v":12}' });
+  t.equal(await newWriter.watchRv(), '12');
+});
+
+t.test('when snapshots arrive out of order, then an older or repeated one never replaces a newer one', async (t) => {
+  const keys = hostWatchKeys(uniquePrefix('hw'), 'demo');
+  const lease = (await createLeaseStore(client, keys, 'a', 5000).tryAcquire())!;
+  const writer = createHostPodStateWriter(client, keys, () => lease.value, 5000);
+  const reader = createHostPodStateReader(client, keys);
+  t.equal(await writer.apply('p', '20', 's20', virtual), true);
+  t.equal(await writer.apply('p', '19', 's19', virtual), false, 'older: refused');
+  t.equal(await writer.apply('p', '20', 's20b', virtual), false, 'same: refused');
+  t.equal((await reader.read('p')).snapshot, 's20');
+  t.same(await reader.virtualOf('p'), { resourceVersion: '20', virtual });
+  // Opaque RVs cannot be ordered: the later arrival on the (single, ordered) watch wins.
+  t.equal(await writer.apply('q', 'x1', 'sx1', virtual), true);
+  t.equal(await writer.apply('q', 'a0', 'sa0', virtual), true);
+  t.equal((await reader.read('q')).snapshot, 'sa0');
+  t.equal(await writer.remove('p'), true);
+  t.equal(await writer.remove('p'), false, 'already gone');
+  t.same([...(await writer.index()).keys()], ['q']);
+});
+
+t.test('when host states are marked as applied, then an older one is refused and the same or a newer one accepted', async (t) => {
+  const keys = hostWatchKeys(uniquePrefix('hw'), 'demo');
+  const reader = createHostPodStateReader(client, keys);
+  t.equal(await reader.markApplied('p', '100'), true);
+  t.equal(await reader.markApplied('p', '99'), false, 'older than what the virtual pod shows');
+  t.equal(await reader.markApplied('p', '100'), true, 'the same state again (a retry)');
+  t.equal(await reader.markApplied('p', '101'), true);
+  t.equal(await reader.markApplied('p', '100'), false);
+});
+
+t.test('when no event or bookmark came within the stale time, then readers see the watch as unhealthy', async (t) => {
+  const keys = hostWatchKeys(uniquePrefix('hw'), 'demo');
+  const lease = (await createLeaseStore(client, keys, 'a', 5000).tryAcquire())!;
+  const writer = createHostPodStateWriter(client, keys, () => lease.value, 150);
+  const reader = createHostPodStateReader(client, keys);
+  await writer.apply('p', '1', 's1', virtual);
+  t.equal((await reader.read('p')).healthy, true);
+  await new Promise((r) => setTimeout(r, 250));
+  t.same(await reader.read('p'), { healthy: false, snapshot: 's1' }, 'the snapshot stays, but is not trusted');
+  await writer.progress('2');
+  t.equal((await reader.read('p')).healthy, true, 'a bookmark shows life again');
+});
