@@ -195,7 +195,7 @@ t.test('when kubectl debug adds an ephemeral container, then the host pod gets i
   t.equal(inDebugger.stdout, 'from the debugger\n');
 
   // kubectl debug -i: kubectl waits for the status to come back, then attaches to the debug shell.
-  const child = spawn('kubectl', [...kubectl.baseArgs, 'debug', '-i', 'shell', '--image=busybox:1.36', '-c', 'debugger-i', '--profile=general'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn('kubectl', [...kubectl.baseArgs, 'debug', '-i', 'shell', '--image=busybox:1.36', '-c', 'debugger-i', '--profile=baseline'], { stdio: ['pipe', 'pipe', 'pipe'] });
   let out = '';
   child.stdout.on('data', (d) => (out += d));
   child.stderr.on('data', (d) => (out += d));
