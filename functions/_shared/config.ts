@@ -147,7 +147,8 @@ function deepFreeze<T>(o: T): T {
   return o;
 }
 
-export function loadConfig(env: Env = process.env): Readonly<Config> {
+/** `fn`: the function loading it; only the webhook must know how to authenticate its callers. */
+export function loadConfig(env: Env = process.env, fn: 'webhook' | 'worker' | 'host-watch' | 'node-proxy' | 'start' = 'webhook'): Readonly<Config> {
   const r = new Reader(env);
   const dnsLabel = 'a lowercase DNS label (a-z, 0-9, "-", at most 63 characters)';
 
@@ -172,7 +173,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
   const virtualUser = r.string('PODFERRY_VIRTUAL_USER');
   const tokens = r.tokens();
   const allowUnauthenticated = r.boolean('WEBHOOK_ALLOW_UNAUTHENTICATED', false);
-  if (!clientCaFile && tokens.length === 0 && !allowUnauthenticated) {
+  if (fn === 'webhook' && !clientCaFile && tokens.length === 0 && !allowUnauthenticated) {
     r.problems.push('the webhook has no way to authenticate callers: set CLIENT_CA_FILE or WEBHOOK_TOKENS (or WEBHOOK_ALLOW_UNAUTHENTICATED=true for local development)');
   }
 

@@ -10,7 +10,7 @@ import { startHostWatch } from './run-host-watch.js';
 const SHUTDOWN_DEADLINE_MS = 10_000;
 
 export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> {
-  const config = configOrExit('host-watch', () => loadConfig(env));
+  const config = configOrExit('host-watch', () => loadConfig(env, 'host-watch'));
   const log = pino(loggerOptions(config.logLevel, 'podferry-host-watch'));
   const runtime = await startHostWatch({
     cluster: config.cluster,

@@ -10,7 +10,7 @@ import { buildNodeProxy } from './app.js';
 const SHUTDOWN_DEADLINE_MS = 10_000;
 
 export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> {
-  const config = configOrExit('node-proxy', () => loadConfig(env));
+  const config = configOrExit('node-proxy', () => loadConfig(env, 'node-proxy'));
   const serving = configOrExit('node-proxy', () => nodeProxyServing(config));
   const log = pino(loggerOptions(config.logLevel, 'podferry-node-proxy'));
   const proxy = buildNodeProxy({

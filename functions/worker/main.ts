@@ -9,7 +9,7 @@ import { startWorkers } from './run-workers.js';
 const SHUTDOWN_DEADLINE_MS = 25_000;
 
 export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> {
-  const config = configOrExit('worker', () => loadConfig(env));
+  const config = configOrExit('worker', () => loadConfig(env, 'worker'));
   const log = pino(loggerOptions(config.logLevel, 'podferry-worker'));
   const runtime = await startWorkers({
     cluster: config.cluster,

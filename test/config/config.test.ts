@@ -148,3 +148,9 @@ t.test('when the node proxy keys are set, then they are parsed; a bad address or
   })();
   t.match(missing, [/NODE_PROXY_TLS_CERT_FILE and NODE_PROXY_TLS_KEY_FILE are required/, /NODE_PROXY_CLIENT_CA_FILE is required/]);
 });
+
+t.test('when a worker, host watch or node proxy loads the config without webhook credentials, then only the webhook refuses it', async (t) => {
+  const { WEBHOOK_TOKENS: _unused, ...noAuth } = minimal as Record<string, string>;
+  for (const fn of ['worker', 'host-watch', 'node-proxy'] as const) t.doesNotThrow(() => loadConfig(noAuth, fn), fn);
+  t.throws(() => loadConfig(noAuth, 'webhook'), { message: /the webhook has no way to authenticate callers/ });
+});
