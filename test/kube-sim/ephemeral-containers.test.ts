@@ -83,6 +83,24 @@ for (const mode of ['virtual', 'host'] as const) {
       t.match(main, { code: 422, message: /pod updates may not change fields other than/ });
     });
 
+    t.test('when discovery is read, then the pods entry lists the streaming and ephemeral subresources as kube-apiserver does', async (t) => {
+      const opts: Record<string, unknown> = {};
+      await kc.applyToHTTPSOptions(opts);
+      const url = new URL('/api/v1', cluster.url);
+      const list = await new Promise<{ resources: Array<{ name: string; kind: string; verbs: string[] }> }>((resolve, reject) => {
+        request({ ...opts, hostname: url.hostname, port: url.port, path: url.pathname }, (res) => {
+          let text = '';
+          res.on('data', (d) => (text += d));
+          res.on('end', () => resolve(JSON.parse(text)));
+        }).on('error', reject).end();
+      });
+      const pods = list.resources.filter((r) => r.name.startsWith('pods/')).map((r) => `${r.name} ${r.kind} ${r.verbs.join(',')}`);
+      t.same(pods, [
+        'pods/attach PodAttachOptions create,get', 'pods/binding Binding create', 'pods/ephemeralcontainers Pod get,patch,update',
+        'pods/exec PodExecOptions create,get', 'pods/log Pod get', 'pods/portforward PodPortForwardOptions create,get', 'pods/status Pod get,patch,update',
+      ]);
+    });
+
     t.test('when the pod or the path does not exist, then the 404 Status carries details, as kubectl debug needs', async (t) => {
       const missing = await statusOf(core.readNamespacedPodEphemeralcontainers({ namespace, name: 'none' }));
       t.match(missing, { code: 404, reason: 'NotFound', message: 'pods "none" not found', details: { name: 'none', kind: 'pods' } });
