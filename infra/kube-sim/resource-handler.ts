@@ -13,6 +13,7 @@ import { checkStrictFields } from './field-validation.js';
 import { tableTransform, wantsTable } from './table-output.js';
 import type { AuditObjectRef, AuditStage, KubeObject, UserInfo, WriteOptions } from './types.js';
 import { serveWatch, type OpenWatch } from './watch-stream.js';
+import { STREAM_SUBRESOURCES } from './streaming/pod-streams.js';
 
 /** Per-request bookkeeping shared with http.ts: who, which verb, and the audit/metrics hooks. */
 export interface Exchange {
@@ -94,7 +95,8 @@ export async function serveResource(deps: HttpDeps, req: IncomingMessage, res: S
   // Namespaced types are addressed with a namespace except for the all-namespaces list/watch; cluster types never.
   if (resource.namespaced ? !path.namespace && (path.name || method !== 'GET') : path.namespace !== undefined) throw NOT_FOUND();
   if (path.subresource) {
-    if (!resource.subresources.includes(path.subresource)) throw NOT_FOUND();
+    // log, exec, attach and portforward reach here only when no PodStreams serves them (see http.ts).
+    if (!resource.subresources.includes(path.subresource) || STREAM_SUBRESOURCES.has(path.subresource)) throw NOT_FOUND();
     if (!SUBRESOURCE_METHODS[path.subresource]?.includes(method)) throw methodNotAllowed(method);
   }
   if (!ex.verb || (!path.name && (method === 'PUT' || method === 'PATCH')) || (path.name && method === 'POST' && !POST_SUBRESOURCES[path.subresource ?? ''])) {

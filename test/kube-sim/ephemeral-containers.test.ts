@@ -16,6 +16,13 @@ async function statusOf(call: Promise<unknown>): Promise<Record<string, any>> {
 }
 
 const strategic = setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch);
+
+/** The pod as read, for an unconditional PUT: in host mode the kubelet writes status between read and write. */
+function unconditional(pod: V1Pod): V1Pod {
+  const copy = structuredClone(pod);
+  delete copy.metadata!.resourceVersion;
+  return copy;
+}
 const pod = (name: string): V1Pod => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name }, spec: { containers: [{ name: 'app', image: 'nginx:1.27' }] } });
 
 for (const mode of ['virtual', 'host'] as const) {
@@ -36,7 +43,7 @@ for (const mode of ['virtual', 'host'] as const) {
       t.equal(patched.kind, 'Pod');
       t.match(patched.spec?.ephemeralContainers, [{ name: 'debugger-abcde', image: 'busybox', imagePullPolicy: 'Always', terminationMessagePath: '/dev/termination-log', stdin: true, tty: true }]);
       t.equal(patched.spec?.containers.length, 1, 'the rest of the spec is untouched');
-      const read = await core.readNamespacedPodEphemeralcontainers({ namespace, name: 'dbg' });
+      const read = unconditional(await core.readNamespacedPodEphemeralcontainers({ namespace, name: 'dbg' }));
       t.equal(read.spec?.ephemeralContainers?.[0]?.name, 'debugger-abcde');
 
       const second = { ...read, spec: { ...read.spec!, ephemeralContainers: [...read.spec!.ephemeralContainers!, { name: 'two', image: 'alpine' }] } };
@@ -45,7 +52,7 @@ for (const mode of ['virtual', 'host'] as const) {
     });
 
     t.test('when an existing ephemeral container is changed or removed, then the update is refused with the real messages', async (t) => {
-      const current = await core.readNamespacedPodEphemeralcontainers({ namespace, name: 'dbg' });
+      const current = unconditional(await core.readNamespacedPodEphemeralcontainers({ namespace, name: 'dbg' }));
       const removed = await statusOf(core.replaceNamespacedPodEphemeralcontainers({ namespace, name: 'dbg', body: { ...current, spec: { ...current.spec!, ephemeralContainers: [current.spec!.ephemeralContainers![1]!] } } }));
       t.match(removed, { code: 422, reason: 'Invalid', message: /^Pod "dbg" is invalid: spec.ephemeralContainers: Forbidden: existing ephemeral containers "debugger-abcde" may not be removed/ });
       const changed = structuredClone(current);
@@ -81,6 +88,24 @@ for (const mode of ['virtual', 'host'] as const) {
       await core.createNamespacedPod({ namespace, body: pod('plain') });
       const main = await statusOf(core.patchNamespacedPod({ namespace, name: 'plain', body: { spec: { ephemeralContainers: [{ name: 'x', image: 'busybox' }] } } }, strategic));
       t.match(main, { code: 422, message: /pod updates may not change fields other than/ });
+    });
+
+    t.test('when discovery is read, then the pods entry lists the streaming and ephemeral subresources as kube-apiserver does', async (t) => {
+      const opts: Record<string, unknown> = {};
+      await kc.applyToHTTPSOptions(opts);
+      const url = new URL('/api/v1', cluster.url);
+      const list = await new Promise<{ resources: Array<{ name: string; kind: string; verbs: string[] }> }>((resolve, reject) => {
+        request({ ...opts, hostname: url.hostname, port: url.port, path: url.pathname }, (res) => {
+          let text = '';
+          res.on('data', (d) => (text += d));
+          res.on('end', () => resolve(JSON.parse(text)));
+        }).on('error', reject).end();
+      });
+      const pods = list.resources.filter((r) => r.name.startsWith('pods/')).map((r) => `${r.name} ${r.kind} ${r.verbs.join(',')}`);
+      t.same(pods, [
+        'pods/attach PodAttachOptions create,get', 'pods/binding Binding create', 'pods/ephemeralcontainers Pod get,patch,update',
+        'pods/exec PodExecOptions create,get', 'pods/log Pod get', 'pods/portforward PodPortForwardOptions create,get', 'pods/status Pod get,patch,update',
+      ]);
     });
 
     t.test('when the pod or the path does not exist, then the 404 Status carries details, as kubectl debug needs', async (t) => {
