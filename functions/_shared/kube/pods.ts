@@ -6,6 +6,7 @@ import type { KubeSide } from './kube-side.js';
 
 const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 const jsonPatch = setHeaderOptions('Content-Type', PatchStrategy.JsonPatch);
+const strategicPatch = setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch);
 
 export function readPod(side: KubeSide, namespace: string, name: string): Promise<V1Pod | undefined> {
   return unlessNotFound(side.call('get', (core) => core.readNamespacedPod({ namespace, name })));
@@ -34,6 +35,11 @@ export function patchPodStatus(side: KubeSide, namespace: string, name: string, 
   const metadata = { ...(uid ? { uid } : {}), ...(resourceVersion ? { resourceVersion } : {}) };
   const body = Object.keys(metadata).length > 0 ? { metadata, status } : { status };
   return side.call('patch', (core) => core.patchNamespacedPodStatus({ namespace, name, body }, mergePatch));
+}
+
+/** A strategic merge patch on the status subresource (conditions merge by type, as the kubelet writes them). */
+export function patchPodStatusStrategic(side: KubeSide, namespace: string, name: string, body: object): Promise<V1Pod> {
+  return side.call('patch', (core) => core.patchNamespacedPodStatus({ namespace, name, body }, strategicPatch));
 }
 
 export async function bindPod(side: KubeSide, namespace: string, name: string, nodeName: string): Promise<void> {

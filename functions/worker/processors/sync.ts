@@ -13,6 +13,7 @@ import { isAlreadyExists, isConflict } from '../../_shared/kube/kube-errors.js';
 import { readNamespaceLabels } from '../../_shared/kube/namespaces.js';
 import { createPod, deletePod, patchPodJson, readPod } from '../../_shared/kube/pods.js';
 import { enqueueStatus } from '../../_shared/queue/enqueue-status.js';
+import { pushReadinessGates } from '../readiness-gates.js';
 import { reportToVirtual } from '../report-to-virtual.js';
 import type { WorkerDeps } from '../worker-deps.js';
 import { observeHostPodCreated, observeVirtualStatusReported } from '../worker-metrics.js';
@@ -34,6 +35,7 @@ export async function processSync(job: Job, deps: WorkerDeps): Promise<string> {
     ]);
     const plan = planPodSync({ virtualPod, hostPod, ctx, now: deps.now() });
     const done = await applyPlan(plan, ref, virtualPod, deps, note);
+    if (done && (await pushReadinessGates(plan.type, virtualPod, hostPod, deps)) > 0) await note('readiness-gate conditions carried to the host pod');
     outcome = plan.type === 'nothing' ? `nothing (${plan.reason})` : plan.type;
     if (done) break;
   }
