@@ -36,7 +36,7 @@ export async function redisBytesPerJob(redisUrl: string, prefix: string, jobs = 
  * Redis memory the host watch holds per host pod it knows: MEMORY USAGE (every element counted) of its
  * snapshot, index and applied-mark hashes, divided by the pods in the index; and the mean snapshot JSON size.
  */
-export async function hostWatchBytesPerPod(redisUrl: string, keys: { pods: string; index: string; applied: string }): Promise<{ pods: number; bytes_per_pod: number; snapshot_json_bytes: number }> {
+export async function hostWatchBytesPerPod(redisUrl: string, keys: { pods: string; index: string; applied: string; event(name: string): string }): Promise<{ pods: number; bytes_per_pod: number; snapshot_json_bytes: number; stashed_events: number; bytes_per_stashed_event: number }> {
   const redis = new Redis(redisUrl);
   try {
     const pods = await redis.hlen(keys.index);
@@ -44,7 +44,21 @@ export async function hostWatchBytesPerPod(redisUrl: string, keys: { pods: strin
     for (const key of [keys.pods, keys.index, keys.applied]) bytes += Number((await redis.call('MEMORY', 'USAGE', key, 'SAMPLES', '0')) ?? 0);
     const snapshots = await redis.hvals(keys.pods);
     const json = snapshots.reduce((n, s) => n + Buffer.byteLength(s), 0);
-    return { pods, bytes_per_pod: pods ? Math.round(bytes / pods) : Number.NaN, snapshot_json_bytes: snapshots.length ? Math.round(json / snapshots.length) : Number.NaN };
+    // Stashed host events (each its own key with a TTL): counted, and a sample of them measured.
+    const eventKeys: string[] = [];
+    let cursor = '0';
+    do {
+      const [next, found] = await redis.scan(cursor, 'MATCH', keys.event('*'), 'COUNT', 1000);
+      cursor = next;
+      eventKeys.push(...found);
+    } while (cursor !== '0');
+    let eventBytes = 0;
+    const sample = eventKeys.slice(0, 500);
+    for (const key of sample) eventBytes += Number((await redis.call('MEMORY', 'USAGE', key, 'SAMPLES', '0')) ?? 0);
+    return {
+      pods, bytes_per_pod: pods ? Math.round(bytes / pods) : Number.NaN, snapshot_json_bytes: snapshots.length ? Math.round(json / snapshots.length) : Number.NaN,
+      stashed_events: eventKeys.length, bytes_per_stashed_event: sample.length ? Math.round(eventBytes / sample.length) : Number.NaN,
+    };
   } finally {
     redis.disconnect();
   }

@@ -57,7 +57,7 @@ export interface SystemRunResult {
   worker_rss_mb: { at_1k: number | null; at_10k: number | null };
   redis_bytes_per_job: number;
   /** What the host watch keeps in Redis per host pod (snapshot, index, applied mark), after the burst; null without a host watch. */
-  host_watch_redis: { pods: number; bytes_per_pod: number; snapshot_json_bytes: number } | null;
+  host_watch_redis: { pods: number; bytes_per_pod: number; snapshot_json_bytes: number; stashed_events: number; bytes_per_stashed_event: number } | null;
   /** CPU spent per burst pod: the worker processes, and this process (both simulators, webhook, harness). */
   cpu_ms_per_pod: { workers: number; stack: number; host_process?: number };
   /** Redis commands per burst pod (webhook and workers together), and the busiest ones. */

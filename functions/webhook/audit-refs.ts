@@ -33,11 +33,13 @@ const VERBS = new Set(['create', 'update', 'patch', 'delete']);
 /**
  * Pod subresources that change what the host must run or whether the pod lives:
  * - '' (the pod itself), 'ephemeralcontainers' and 'resize' change the spec;
- * - 'eviction' deletes the pod without a separate pods delete event.
- * Left out: 'status' (podferry owns it; echoing its own patches would loop), 'binding' (podferry binds),
- * and read-style ones (log, exec, attach, portforward, proxy) that never change the object.
+ * - 'eviction' deletes the pod without a separate pods delete event;
+ * - 'status' written by someone else than podferry: a readiness-gate condition the host kubelet must see
+ *   (podferry's own status patches are skipped by user, so they never loop).
+ * Left out: 'binding' (podferry binds), and read-style ones (log, exec, attach, portforward, proxy) that
+ * never change the object.
  */
-export const SYNCED_POD_SUBRESOURCES: ReadonlySet<string> = new Set(['', 'ephemeralcontainers', 'resize', 'eviction']);
+export const SYNCED_POD_SUBRESOURCES: ReadonlySet<string> = new Set(['', 'status', 'ephemeralcontainers', 'resize', 'eviction']);
 
 function podMeta(obj: unknown): { name?: string; namespace?: string; uid?: string } | undefined {
   if (!obj || typeof obj !== 'object' || Array.isArray(obj)) return undefined;

@@ -114,7 +114,8 @@ export async function startWorkers(opts: WorkerRuntimeOptions): Promise<WorkerRu
     new Worker(QUEUE_NAMES.sync, logged('sync', (job) => withJobErrors(safeRef(job.data), deps, limit, () => syncByKind(job, deps))), workerOpts),
     new Worker(QUEUE_NAMES.status, logged('status', (job, token) => withJobErrors(parseStatusJobData(job.data).ref, deps, limit, () => processStatus(job, token, deps))), workerOpts),
     new Worker(QUEUE_NAMES.resync, logged('resync', (job) => withJobErrors(undefined, deps, limit, () => processResync(job, deps))), { ...workerOpts, concurrency: 1 }),
-    new Worker(QUEUE_NAMES.event, logged('event', (job) => withJobErrors(undefined, deps, limit, () => processEvent(job, deps))), workerOpts),
+    // Events tell the story; status and sync are the story: under load they get the worker first.
+    new Worker(QUEUE_NAMES.event, logged('event', (job) => withJobErrors(undefined, deps, limit, () => processEvent(job, deps))), { ...workerOpts, concurrency: Math.max(1, Math.floor(opts.concurrency / 4)) }),
   ];
   for (const w of workers) {
     w.on('error', (err) => opts.log.warn({ err: err.message, queue: w.name }, 'worker error'));

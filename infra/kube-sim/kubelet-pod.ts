@@ -17,6 +17,14 @@ import type { KubeObject } from './types.js';
 const stamp = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 const rvNumber = (o: KubeObject) => Number(o.metadata.resourceVersion ?? 0);
 
+/** The pod's readiness-gate conditions as one comparable string ('' without gates). */
+function gateConditions(pod: KubeObject): string {
+  const gates = new Set((((pod.spec ?? {}) as { readinessGates?: Array<{ conditionType: string }> }).readinessGates ?? []).map((g) => g.conditionType));
+  if (gates.size === 0) return '';
+  const conditions = ((pod.status as { conditions?: Array<{ type: string; status: string }> } | undefined)?.conditions ?? []).filter((c) => gates.has(c.type));
+  return JSON.stringify(conditions.map((c) => [c.type, c.status]).sort());
+}
+
 export class PodWorker implements PodHost {
   readonly uid: string;
   pod: KubeObject;
@@ -85,7 +93,10 @@ export class PodWorker implements PodHost {
   /** A newer view of the pod from the watch or from a write. */
   observe(pod: KubeObject): void {
     if (pod.metadata.uid !== this.uid || rvNumber(pod) < rvNumber(this.pod)) return;
+    const gatesBefore = gateConditions(this.pod);
     this.pod = pod;
+    // A readiness-gate condition set by someone else: the status manager recomputes Ready (as the kubelet does).
+    if (this.runtime && !this.deleting && !pod.metadata.deletionTimestamp && gateConditions(pod) !== gatesBefore) this.enqueue(() => this.writeStatus());
     if (this.closed) return;
     if (!pod.metadata.deletionTimestamp) {
       if (this.runtime && newEphemeralContainers(this).length) this.enqueue(() => startEphemeral(this));

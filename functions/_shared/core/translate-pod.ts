@@ -9,6 +9,7 @@ import { rewriteFieldRefs, rewriteReferences } from './pod-references.js';
 import { translateScheduling } from './pod-scheduling.js';
 import { translateServiceAccountToken, type ServiceAccountTokenMode } from './service-account-token.js';
 import { isReservedKey, isTenantAnnotationAllowed, isTenantLabelAllowed, type MetadataFilter } from './host-metadata-filter.js';
+import { withoutHostOwned } from './host-metadata.js';
 import { hostAnnotations, hostLabels, labelsAnnotation } from './translate-metadata.js';
 
 export { podDependencies } from './pod-references.js';
@@ -102,7 +103,9 @@ function translateDns(spec: V1PodSpec, virtualNamespace: string, ctx: TranslateC
  * them through the subresource), enableServiceLinks (false: the host namespace's services are not the
  * virtual cluster's; virtual service link variables are not generated).
  */
-export function translatePod(virtualPod: V1Pod, ctx: TranslateContext): V1Pod {
+export function translatePod(input: V1Pod, ctx: TranslateContext): V1Pod {
+  // Labels and annotations the virtual pod has from the host are the host's: never sent back as its own.
+  const virtualPod = withoutHostOwned(input);
   const meta = virtualPod.metadata ?? {};
   const virtualNamespace = meta.namespace ?? '';
   const name = hostPodName(meta.name ?? '', virtualNamespace, ctx.vcluster);

@@ -47,6 +47,11 @@ export function addEphemeralContainers(side: KubeSide, namespace: string, name: 
   );
 }
 
+/** A strategic merge patch on the status subresource (conditions merge by type, as the kubelet writes them). */
+export function patchPodStatusStrategic(side: KubeSide, namespace: string, name: string, body: object): Promise<V1Pod> {
+  return side.call('patch', (core) => core.patchNamespacedPodStatus({ namespace, name, body }, strategicPatch));
+}
+
 export async function bindPod(side: KubeSide, namespace: string, name: string, nodeName: string): Promise<void> {
   await side.call('create', (core) =>
     core.createNamespacedPodBinding({

@@ -11,7 +11,11 @@ import { planPodSync } from '../../_shared/core/plan.js';
 import { ephemeralContainersSettled, isPodFinished, isPodReady } from '../../_shared/core/translate-status.js';
 import { parseStatusJobData, type StatusJobData } from '../../_shared/queue/enqueue-status.js';
 import { enqueueSync } from '../../_shared/queue/enqueue-sync.js';
-import { readPod } from '../../_shared/kube/pods.js';
+import type { V1Pod } from '@kubernetes/client-node';
+import { hostMetadataPatch, virtualKeysDrifted } from '../../_shared/core/host-metadata.js';
+import { isManagedHostPod } from '../../_shared/core/provenance.js';
+import { isConflict } from '../../_shared/kube/kube-errors.js';
+import { patchPod, readPod } from '../../_shared/kube/pods.js';
 import { viewHostPod } from '../host-pod-view.js';
 import { reportToVirtual } from '../report-to-virtual.js';
 import { hostPodStory } from './job-story.js';
@@ -98,8 +102,29 @@ async function lookOnce(data: StatusJobData, deps: WorkerDeps, note: (m: string,
     await note(`nothing to track (${plan.reason})`);
     return { outcome: 'finished' };
   }
+  if (await copyHostMetadata(hostPod, virtualPod, deps, note) === 'conflict') return { outcome: 'polling', conflict: true };
   if (hostPod?.metadata?.deletionTimestamp) return { outcome: 'polling', hostResourceVersion, watched }; // report until gone; then sync finalizes
   if (isPodFinished(hostPod)) return { outcome: 'finished' };
   if (isPodReady(hostPod) && ephemeralContainersSettled(hostPod)) return { outcome: 'ready' };
   return { outcome: 'polling', hostResourceVersion, watched };
+}
+
+/** Labels and annotations host components added to the host pod, onto the virtual pod (core/host-metadata.ts). */
+async function copyHostMetadata(hostPod: V1Pod | undefined, virtualPod: V1Pod | undefined, deps: WorkerDeps, note: (m: string) => Promise<unknown>): Promise<'copied' | 'none' | 'conflict'> {
+  if (!hostPod || !virtualPod?.metadata?.name || virtualPod.metadata.deletionTimestamp || !isManagedHostPod(hostPod, deps.cluster, deps.hostNamespace)) return 'none';
+  // A key the virtual pod owns changed on the host: the virtual value wins, through sync.
+  if (virtualKeysDrifted(hostPod, virtualPod, deps.cluster)) {
+    await enqueueSync(deps.queues.sync, { cluster: deps.cluster, kind: 'Pod', namespace: virtualPod.metadata.namespace!, name: virtualPod.metadata.name }, 'worker');
+  }
+  const patch = hostMetadataPatch(hostPod, virtualPod);
+  if (!patch) return 'none';
+  try {
+    // Conditional on the virtual pod as read: a label the user set meanwhile is never overwritten blindly.
+    await patchPod(deps.virtual, virtualPod.metadata.namespace!, virtualPod.metadata.name, { metadata: { ...patch.metadata, resourceVersion: virtualPod.metadata.resourceVersion } });
+  } catch (err) {
+    if (isConflict(err)) return 'conflict';
+    throw err;
+  }
+  await note(`host labels and annotations copied to the virtual pod: ${[...Object.keys(patch.metadata.labels ?? {}), ...Object.keys(patch.metadata.annotations ?? {})].join(', ')}`);
+  return 'copied';
 }

@@ -16,6 +16,7 @@ import { isAlreadyExists, isConflict } from '../../_shared/kube/kube-errors.js';
 import { readNamespaceLabels } from '../../_shared/kube/namespaces.js';
 import { addEphemeralContainers, createPod, deletePod, patchPodJson, readPod } from '../../_shared/kube/pods.js';
 import { enqueueStatus } from '../../_shared/queue/enqueue-status.js';
+import { pushReadinessGates } from '../readiness-gates.js';
 import { reportToVirtual } from '../report-to-virtual.js';
 import type { WorkerDeps } from '../worker-deps.js';
 import { observeHostPodCreated, observeHostWriteRefused, observeVirtualStatusReported } from '../worker-metrics.js';
@@ -37,6 +38,7 @@ export async function processSync(job: Job, deps: WorkerDeps): Promise<string> {
     ]);
     const plan = planPodSync({ virtualPod, hostPod, ref, ctx, policy: deps.policy, now: deps.now() });
     const done = await applyPlan(plan, ref, virtualPod, deps, note);
+    if (done && (await pushReadinessGates(plan.type, virtualPod, hostPod, deps)) > 0) await note('readiness-gate conditions carried to the host pod');
     outcome = plan.type === 'nothing' ? `nothing (${plan.reason})` : plan.type;
     if (done) break;
   }
