@@ -4,8 +4,9 @@
 import type { LocalStack } from '../functions/start/local-stack.js';
 import type { RedisHandle } from '../test/helpers/redis.js';
 import type { WorkerPool } from './worker-pool.js';
+import { hostChanges } from './host-changes.js';
 
-export const FAULT_NAMES = ['worker-kill', 'redis-restart', 'host-errors', 'webhook-restart', 'audit-drop'] as const;
+export const FAULT_NAMES = ['worker-kill', 'redis-restart', 'host-errors', 'webhook-restart', 'audit-drop', 'host-changes'] as const;
 export type FaultName = (typeof FAULT_NAMES)[number];
 
 export interface FaultContext {
@@ -93,6 +94,7 @@ const FAULTS: Record<FaultName, Fault> = {
     ctx.stack.setAuditOutage(false);
     return { audit_outage_ms: AUDIT_OUTAGE_FOR_MS };
   },
+  'host-changes': (ctx) => hostChanges(ctx),
 };
 
 export function runFault(name: FaultName, ctx: FaultContext): Promise<FaultReport> {

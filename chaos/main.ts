@@ -8,7 +8,7 @@ import { pickScenarios } from './scenarios.js';
 import { CONVERGE_TARGET_S, totals } from './totals.js';
 
 
-const USAGE = `usage: npm run chaos -- [--pods N] [--scenario each|all|worker-kill|redis-restart|host-errors|webhook-restart|audit-drop]
+const USAGE = `usage: npm run chaos -- [--pods N] [--scenario each|all|worker-kill|redis-restart|host-errors|webhook-restart|audit-drop|host-changes]
                        [--workers N] [--resync SECONDS] [--json] [--fuzz [--bodies N]]`;
 
 function num(value: string | undefined, fallback: number, what: string): number {

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CoreV1Api, type V1Pod } from '@kubernetes/client-node';
 import pino from 'pino';
-import { MANAGED_BY_LABEL } from '../functions/_shared/core/provenance.js';
+import { MANAGED_BY_LABEL, NAMESPACE_LABEL } from '../functions/_shared/core/provenance.js';
 import { PooledKubeConfig } from '../functions/_shared/kube/pooled-kube-config.js';
 import { startLocalStack, type LocalStack } from '../functions/start/local-stack.js';
 import { startRedis } from '../test/helpers/redis.js';
@@ -150,7 +150,8 @@ export async function runScenario(opts: ScenarioOptions): Promise<ScenarioResult
     log(`${opts.name}: faults over after ${((faultsOver - started) / 1000).toFixed(1)} s`);
 
     const hostNamespace = stack.endpoints.hostNamespace;
-    const selector = `${MANAGED_BY_LABEL}=${stack.endpoints.cluster}`;
+    // The burst's own host pods: other namespaces (the host-changes fault's) are not this verdict's.
+    const selector = `${MANAGED_BY_LABEL}=${stack.endpoints.cluster},${NAMESPACE_LABEL}=${NAMESPACE}`;
     const until = faultsOver + (opts.convergeTimeoutMs ?? 120_000);
     let last: Verdict = { pods: 0, lost: opts.pods, duplicates: 0, orphans: 0, not_ready: opts.pods };
     let convergeS: number | null = null;
