@@ -233,7 +233,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
         leaseSeconds: config.hostWatch.leaseSeconds,
         staleSeconds: config.hostWatch.staleSeconds,
         // Leading, listing: facts for operators, not for the terminal `npm start` prints its banner to.
-        log: log.child({ component: 'host-watch' }, { level: 'warn' }),
+        log: log.child({ component: 'host-watch' }, { level: log.levelVal < 40 ? 'warn' : log.level }),
       });
       closers.push(() => hostWatch!.close());
     }
