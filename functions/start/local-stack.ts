@@ -260,7 +260,8 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
         hostNamespace,
         leaseSeconds: config.hostWatch.leaseSeconds,
         staleSeconds: config.hostWatch.staleSeconds,
-        log: log.child({ component: 'host-watch' }),
+        // Leading, listing: facts for operators, not for the terminal `npm start` prints its banner to.
+        log: log.child({ component: 'host-watch' }, { level: log.levelVal < 40 ? 'warn' : log.level }),
       });
       closers.push(() => hostWatch!.close());
     }
