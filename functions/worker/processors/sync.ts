@@ -4,12 +4,11 @@
 // next run plans from afresh.
 import type { Job } from 'bullmq';
 import type { V1Pod } from '@kubernetes/client-node';
-import { hostPodName } from '../../_shared/core/names.js';
+import { hostObjectName, hostPodName } from '../../_shared/core/names.js';
 import { jobTitle, parseObjectRef, type ObjectRef } from '../../_shared/core/job-refs.js';
 import { planPodSync, type PodSyncPlan } from '../../_shared/core/plan.js';
 import { podReferences } from '../../_shared/core/pod-references.js';
 import { translateConfigMap, translateSecret } from '../../_shared/core/translate-pod.js';
-import { hostObjectName } from '../../_shared/core/names.js';
 import type { Ownership } from '../../_shared/core/ownership.js';
 import { hostClaimExists, hostNameOwnership, readConfigMap, readSecret, recordPodWarning, upsertConfigMap, upsertSecret } from '../../_shared/kube/cluster-objects.js';
 import { isAlreadyExists, isConflict } from '../../_shared/kube/kube-errors.js';
