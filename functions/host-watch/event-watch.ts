@@ -121,6 +121,8 @@ async function watchEvents(deps: EventWatchDeps, fromRv: string, signal: AbortSi
   });
   const onAbort = () => watch?.stop();
   signal.addEventListener('abort', onAbort, { once: true });
+  // A stop that came while the watch was opening must not wait for the server to end it.
+  if (signal.aborted) watch.stop();
   try {
     const end = await watch.ended;
     while (draining) await draining;

@@ -31,6 +31,8 @@ export function startLeaderLoop(opts: LeaderOptions): LeaderLoop {
     const stepDown = new AbortController();
     const onStop = () => stepDown.abort();
     stopping.signal.addEventListener('abort', onStop, { once: true });
+    // stop() may have come while the lease was being acquired: an abort listener added late never fires.
+    if (stopping.signal.aborted) stepDown.abort();
     let renewedAt = Date.now();
     const renewer = setInterval(() => {
       opts.lease.renew(held).then((ok) => {

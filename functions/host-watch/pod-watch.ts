@@ -159,6 +159,8 @@ async function watchFrom(deps: PodWatchDeps, fromRv: string, signal: AbortSignal
   deps.stats && deps.stats.watches++;
   const onAbort = () => watch?.stop();
   signal.addEventListener('abort', onAbort, { once: true });
+  // A stop that came while the watch was opening must not wait for the server to end it.
+  if (signal.aborted) watch.stop();
   try {
     // The stream is open: the watch is alive even if nothing happens before the next reconnect.
     await deps.state.progress().catch((err) => {

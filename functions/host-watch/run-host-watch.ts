@@ -75,6 +75,7 @@ export async function startHostWatch(opts: HostWatchOptions): Promise<HostWatchR
       const both = new AbortController();
       const onAbort = () => both.abort();
       signal.addEventListener('abort', onAbort, { once: true });
+      if (signal.aborted) both.abort();
       const guard = (p: Promise<void>) => p.finally(() => both.abort());
       try {
         const results = await Promise.allSettled([
