@@ -93,6 +93,46 @@ export function upsertSecret(side: KubeSide, namespace: string, desired: V1Secre
   }, desired, want);
 }
 
+/** A write through the ownership check: the object written, or the conflict that kept it from being written. */
+export type OwnedWrite<T> = { owned: true; object: T } | { owned: false; conflict: string };
+
+/**
+ * A secret podferry derives rather than copies (a pod's token secret), written fresh: created, or, when
+ * the name is held by one whose provenance is exactly `want`, that one is deleted at the version read and
+ * a new one created. The new uid matters: a host garbage collector about to delete the old secret (its
+ * owner, an earlier host pod, is gone) deletes by uid, so it cannot take the new one.
+ */
+export async function recreateOwnedSecret(side: KubeSide, namespace: string, desired: V1Secret, want: OwnerWanted): Promise<OwnedWrite<V1Secret>> {
+  const name = desired.metadata!.name!;
+  const create = () => side.call('create', (core) => core.createNamespacedSecret({ namespace, body: desired }));
+  try {
+    return { owned: true, object: await create() };
+  } catch (err) {
+    if (!isAlreadyExists(err)) throw err;
+  }
+  const existing = await readSecret(side, namespace, name);
+  if (existing) {
+    const ownership = checkOwnership(existing.metadata, want);
+    if (!ownership.owned) return ownership;
+    const preconditions = { uid: existing.metadata?.uid, resourceVersion: existing.metadata?.resourceVersion };
+    await unlessNotFound(side.call('delete', (core) => core.deleteNamespacedSecret({ namespace, name, body: { preconditions } })));
+  }
+  // Taken again in between: a 409 the job retries, reading afresh.
+  return { owned: true, object: await create() };
+}
+
+/**
+ * Replaces a secret podferry owns (`current`, as read: checked here) with `desired`, at the version read:
+ * anything written in between is a 409 the job retries, never overwritten.
+ */
+export async function replaceOwnedSecret(side: KubeSide, namespace: string, current: V1Secret, desired: V1Secret, want: OwnerWanted): Promise<OwnedWrite<V1Secret>> {
+  const ownership = checkOwnership(current.metadata, want);
+  if (!ownership.owned) return ownership;
+  const name = desired.metadata!.name!;
+  const body = { ...desired, metadata: { ...desired.metadata, resourceVersion: current.metadata?.resourceVersion } };
+  return { owned: true, object: await side.call('update', (core) => core.replaceNamespacedSecret({ namespace, name, body })) };
+}
+
 /**
  * A Warning event on the virtual pod, so `kubectl describe pod` tells the user why a sync gave up. The
  * name is derived from the pod, reason and message, so the same warning again raises the count of one
