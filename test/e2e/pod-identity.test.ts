@@ -133,6 +133,14 @@ t.test('when the token nears its expiry, then it is renewed in the same secret, 
   }
 });
 
+t.test('when a second pod of the namespace starts, then it gets a token of its own', async (t) => {
+  const second = await readyPod('second');
+  const key = second.spec!.volumes!.find((v) => v.name.startsWith('kube-api-access-'))!.name;
+  const token = tokenIn(await stack.hostCore.readNamespacedSecret({ namespace: hostNs(), name: tokenSecretName('second') }), key)!;
+  const user = await whoami(inClusterClient(stack.virtual.url, stack.virtual.caPem, token));
+  t.same(user?.extra?.['authentication.kubernetes.io/pod-name'], ['second'], 'bound to its own pod');
+});
+
 t.test('when the host name of a pod\'s token secret is someone else\'s secret, then it is never overwritten and the pod says why', async (t) => {
   const name = tokenSecretName('taken');
   const theirs = await stack.hostCore.createNamespacedSecret({ namespace: hostNs(), body: { metadata: { name }, stringData: { owner: 'the host admin' } } });
@@ -149,7 +157,7 @@ t.test('when the host name of a pod\'s token secret is someone else\'s secret, t
   t.equal(await readOrUndefined(() => stack.hostCore.readNamespacedPod({ namespace: hostNs(), name: hostPodName('taken', ns, stack.endpoints.cluster) })), undefined, 'no host pod without its token');
 });
 
-t.test('when the virtual pod is deleted, then its host pod takes the token secret along and the token stops working', async (t) => {
+t.test('when the virtual pod is deleted, then the token secret goes with its host pod and the token stops working', async (t) => {
   const virtualPod = await stack.virtualCore.readNamespacedPod({ namespace: ns, name: 'who' });
   const key = virtualPod.spec!.volumes!.find((v) => v.name.startsWith('kube-api-access-'))!.name;
   const token = tokenIn(await stack.hostCore.readNamespacedSecret({ namespace: hostNs(), name: tokenSecretName('who') }), key)!;

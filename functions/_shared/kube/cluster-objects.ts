@@ -3,6 +3,7 @@
 import type { CoreV1Event, V1ConfigMap, V1Node, V1ObjectMeta, V1Pod, V1Secret } from '@kubernetes/client-node';
 import { sha256Hex } from '../core/names.js';
 import { checkOwnership, type OwnerWanted, type Ownership } from '../core/ownership.js';
+import { semanticEqual } from '../core/translate-status.js';
 import { isAlreadyExists, isConflict, unlessNotFound } from './kube-errors.js';
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import type { KubeSide } from './kube-side.js';
@@ -64,8 +65,20 @@ async function upsertOwned<T extends { metadata?: V1ObjectMeta }>(ops: OwnedWrit
   if (!existing) throw Object.assign(new Error(`${want.kind} host copy vanished between create and read; retrying`), { code: 'ECONFLICT' });
   const ownership = checkOwnership(existing.metadata, want);
   if (!ownership.owned) return ownership;
+  // Shared copies (every pod of a namespace mounts kube-root-ca.crt) are mostly current: no write then.
+  if (sameCopy(existing, desired)) return ownership;
   await ops.replace({ ...desired, metadata: { ...desired.metadata, resourceVersion: existing.metadata?.resourceVersion } });
   return ownership;
+}
+
+const COPY_PAYLOAD = ['data', 'binaryData', 'stringData', 'type', 'immutable'] as const;
+
+/** The existing copy already holds what `desired` would write: payload, labels and annotations alike. */
+function sameCopy(existing: { metadata?: V1ObjectMeta }, desired: { metadata?: V1ObjectMeta }): boolean {
+  const payload = (o: object) => Object.fromEntries(COPY_PAYLOAD.map((k) => [k, (o as Record<string, unknown>)[k]]));
+  return semanticEqual(payload(existing), payload(desired))
+    && semanticEqual(existing.metadata?.labels ?? {}, desired.metadata?.labels ?? {})
+    && semanticEqual(existing.metadata?.annotations ?? {}, desired.metadata?.annotations ?? {});
 }
 
 /** Whether the host name is free or ours for `want`: a missing virtual dependency must not resolve to someone else's copy. */
