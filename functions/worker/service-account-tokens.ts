@@ -88,7 +88,10 @@ export async function prepareServiceAccountTokens(virtualPod: V1Pod | undefined,
   };
 }
 
-/** The `token` job: renew, adopt, wait or clean up one pod's token secret, from what is there now. */
+/**
+ * The `token` job: renew, adopt, wait or clean up one pod's token secret, from what is there now. The
+ * result is one of a few fixed outcomes (a metric label); the reason is in the job's log.
+ */
 export async function processTokenRefresh(job: Job, deps: WorkerDeps): Promise<string> {
   const ref = parseObjectRef(job.data);
   const note = (msg: string) => job.log(`${deps.now().toISOString()} ${msg}`);
@@ -104,39 +107,43 @@ export async function processTokenRefresh(job: Job, deps: WorkerDeps): Promise<s
   const again = (at: Date) => enqueueTokenRefresh(deps.queues.sync, tokenRefreshRef(deps.cluster, { ...pod, uid: virtualPod?.metadata?.uid }), at, deps.now());
   const want = tokenSecretOwner(pod, ctx);
   const where = `${deps.hostNamespace}/${secretName}`;
+  const notOurs = async (conflict: string) => {
+    await note(`not written: ${conflict}`);
+    return 'token-not-ours';
+  };
   switch (plan.type) {
     case 'nothing':
       await note(`nothing to do (${plan.reason})`);
-      return `nothing (${plan.reason})`;
+      return 'token-nothing';
     case 'wait':
       await again(plan.at);
       await note(`${plan.reason}: looking again at ${when(plan.at)}`);
-      return 'wait';
+      return 'token-waiting';
     case 'delete':
       await deleteCopy(deps.host, 'Secret', deps.hostNamespace, secretName, plan.uid, plan.resourceVersion);
       await note(`token secret ${where} deleted: ${plan.reason}`);
-      return 'deleted';
+      return 'token-deleted';
     case 'adopt': {
       const adopted = await replaceOwnedSecret(deps.host, deps.hostNamespace, secret!, withOwner(secret!, plan.hostPod), want);
-      if (!adopted.owned) return `nothing (not ours: ${adopted.conflict})`;
+      if (!adopted.owned) return notOurs(adopted.conflict);
       if (plan.next) await again(plan.next);
       await note(`token secret ${where} now owned by its host pod (${plan.reason})${plan.next ? `; renewal at ${when(plan.next)}` : ''}`);
-      return 'adopted';
+      return 'token-adopted';
     }
     case 'renew': {
       const issued = await issueTokens(virtualPod!, deps);
       if (!issued) {
         await note('the virtual pod asks for no token any more; the secret is left to go with its host pod');
-        return 'nothing (no token sources)';
+        return 'token-nothing';
       }
       const desired = withOwner(tokenSecret(virtualPod!, ctx, issued.tokens, issued.refreshAt), plan.hostPod);
       const written = secret
         ? await replaceOwnedSecret(deps.host, deps.hostNamespace, secret, desired, want)
         : await recreateOwnedSecret(deps.host, deps.hostNamespace, desired, want);
-      if (!written.owned) return `nothing (not ours: ${written.conflict})`;
+      if (!written.owned) return notOurs(written.conflict);
       await again(issued.refreshAt);
       await note(`${issued.tokens.length} token(s) renewed in ${where} (${plan.reason}); next renewal at ${when(issued.refreshAt)}`);
-      return 'renewed';
+      return 'token-renewed';
     }
   }
 }
