@@ -16,7 +16,7 @@ import {
 } from '../_shared/core/service-account-token.js';
 import { DEFAULT_TOKEN_REFRESH_FRACTION, hostPodOwnerReference, planTokenRefresh, tokenRefreshAt } from '../_shared/core/token-refresh.js';
 import { readSecret, recreateOwnedSecret, replaceOwnedSecret } from '../_shared/kube/cluster-objects.js';
-import { isConflict } from '../_shared/kube/kube-errors.js';
+import { classifyKubeError, isConflict } from '../_shared/kube/kube-errors.js';
 import { deleteCopy } from '../_shared/kube/object-copies.js';
 import { readPod } from '../_shared/kube/pods.js';
 import { requestServiceAccountToken } from '../_shared/kube/service-account-tokens.js';
@@ -76,14 +76,17 @@ export async function prepareServiceAccountTokens(virtualPod: V1Pod | undefined,
   await note(`${issued.tokens.length} service account token(s) for ${virtualPod.spec?.serviceAccountName || 'default'} in host secret ${deps.hostNamespace}/${secretName}, renewed from ${when(issued.refreshAt)}`);
   return {
     owned: true,
+    // Never fails the sync: the host pod exists now, and the renewal job adopts whatever is left unowned.
     async adopt(hostPod) {
+      let why: string;
       try {
         const adopted = await replaceOwnedSecret(deps.host, deps.hostNamespace, written.object, withOwner(written.object, hostPod), want);
         if (adopted.owned) return;
+        why = adopted.conflict;
       } catch (err) {
-        if (!isConflict(err)) throw err;
+        why = isConflict(err) ? 'it changed since it was written' : classifyKubeError(err).message;
       }
-      await note(`token secret ${deps.hostNamespace}/${secretName} changed since it was written: its renewal job makes the host pod its owner`);
+      await note(`token secret ${deps.hostNamespace}/${secretName} not made the host pod's yet (${why}): its renewal job does it`);
     },
   };
 }
