@@ -66,7 +66,7 @@ export interface LocalStackOptions {
 }
 
 /** What a run leaves in the state dir, and --fresh removes (the Redis data included). */
-export const STATE_ENTRIES = ['virtual', 'host', 'redis', STACK_SECRETS_FILE, 'webhook.crt', 'webhook.key', 'audit-webhook.kubeconfig',
+export const STATE_ENTRIES = ['virtual', 'host', 'redis', STACK_SECRETS_FILE, 'webhook.crt', 'webhook-ca.crt', 'webhook.key', 'audit-webhook.kubeconfig',
   'virtual.kubeconfig', 'podferry-virtual.kubeconfig', 'host.kubeconfig', 'endpoints.json'];
 
 export interface Endpoints {
@@ -142,6 +142,8 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     const tlsKeyFile = join(stateDir, 'webhook.key');
     await writeFile(tlsCertFile, serving.certPem);
     await writeFile(tlsKeyFile, serving.keyPem, { mode: 0o600 });
+    // The CA that signed it, for clients that scrape the webhook by hand (curl --cacert).
+    await writeFile(join(stateDir, 'webhook-ca.crt'), webhookCa.certPem);
     const webhookPort = await port('webhook');
     const webhookUrl = `https://127.0.0.1:${webhookPort}`;
 

@@ -43,6 +43,14 @@ t.test('when a pod is created before its ConfigMap and Secret, then they are cop
     return events.items.some((e) => e.reason === 'FailedMount' && e.message?.includes('"late-config"'));
   }, 30_000);
   t.notOk(isReady(await readVirtual('early')), 'not Ready without its ConfigMap');
+  // podferry says what the pod waits for, in the virtual cluster's names only.
+  const waiting = await eventually('podferry\'s DependencyNotFound event', async () => {
+    const events = await stack.virtualCore.listNamespacedEvent({ namespace: ns, fieldSelector: 'involvedObject.name=early' });
+    return events.items.find((e) => e.reason === 'DependencyNotFound');
+  }, 30_000);
+  t.equal(waiting.type, 'Warning');
+  t.match(waiting.message, /configmap "late-config", secret "late-secret" not found in namespace/, 'both missing objects named');
+  t.notOk(waiting.message?.includes(hostNs()) || waiting.message?.includes(copyName('late-config')), 'no host name in it');
   await stack.virtualCore.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'late-config' }, data: { a: '1' } } });
   await eventually('the ConfigMap copied', () => hostConfigMap('late-config'), 30_000);
   await eventually('waiting for its Secret now', async () => (await readVirtual('early')).status?.containerStatuses?.[0]?.state?.waiting?.reason === 'CreateContainerConfigError', 30_000);

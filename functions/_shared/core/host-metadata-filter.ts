@@ -1,7 +1,7 @@
 // Which tenant labels and annotations may reach a host object. Host components read pod metadata as
 // instructions (an IAM role, an extra network, a sidecar opt-out, a node pinned forever), so a key they act
 // on is dropped, and keys in podferry's own prefixes are never taken from the tenant: provenance would lie.
-// Sources for each key: ../shared/facts/pod-security.md section 6 (kube2iam, Azure Workload Identity,
+// Sources for each key: the documentation of the component that reads it (kube2iam, Azure Workload Identity,
 // Multus, Calico, Cilium, Istio, Linkerd, Vault, cluster-autoscaler, Karpenter) and the runtimes' own docs
 // (CRI-O and Kata read pod annotations for devices and sandbox settings; CDI injects devices by annotation).
 

@@ -14,7 +14,8 @@ import {
 export type RefKind =
   | 'configMap' | 'secret' | 'persistentVolumeClaim' | 'volumeSnapshot' | 'resourceClaim' | 'resourceClaimTemplate'
   | 'secretProviderClass' | 'endpoints';
-type Visit = (kind: RefKind, name: string) => string;
+/** `optional` is true where the reference says so: the pod starts without that object. */
+type Visit = (kind: RefKind, name: string, optional?: boolean) => string;
 
 /** Data sources of an ephemeral claim that name an object in the pod's namespace, by (apiGroup, kind). */
 export const CLAIM_DATA_SOURCE_KINDS: Readonly<Record<string, RefKind>> = Object.freeze({
@@ -32,11 +33,11 @@ export const SECRET_PROVIDER_CLASS_ATTRIBUTE = 'secretProviderClass';
 const SECRET_REF_VOLUMES = ['iscsi', 'rbd', 'flexVolume', 'cinder', 'cephfs', 'scaleIO', 'storageos'] as const;
 
 function visitVolume(volume: V1Volume, visit: Visit): void {
-  if (volume.configMap?.name) volume.configMap.name = visit('configMap', volume.configMap.name);
-  if (volume.secret?.secretName) volume.secret.secretName = visit('secret', volume.secret.secretName);
+  if (volume.configMap?.name) volume.configMap.name = visit('configMap', volume.configMap.name, volume.configMap.optional);
+  if (volume.secret?.secretName) volume.secret.secretName = visit('secret', volume.secret.secretName, volume.secret.optional);
   for (const source of volume.projected?.sources ?? []) {
-    if (source.configMap?.name) source.configMap.name = visit('configMap', source.configMap.name);
-    if (source.secret?.name) source.secret.name = visit('secret', source.secret.name);
+    if (source.configMap?.name) source.configMap.name = visit('configMap', source.configMap.name, source.configMap.optional);
+    if (source.secret?.name) source.secret.name = visit('secret', source.secret.name, source.secret.optional);
   }
   for (const key of SECRET_REF_VOLUMES) {
     const ref = (volume[key] as { secretRef?: { name?: string } } | undefined)?.secretRef;
@@ -59,13 +60,13 @@ function visitVolume(volume: V1Volume, visit: Visit): void {
 function visitContainer(container: V1Container | V1EphemeralContainer, visit: Visit): void {
   for (const env of container.env ?? []) {
     const cm = env.valueFrom?.configMapKeyRef;
-    if (cm?.name) cm.name = visit('configMap', cm.name);
+    if (cm?.name) cm.name = visit('configMap', cm.name, cm.optional);
     const secret = env.valueFrom?.secretKeyRef;
-    if (secret?.name) secret.name = visit('secret', secret.name);
+    if (secret?.name) secret.name = visit('secret', secret.name, secret.optional);
   }
   for (const from of container.envFrom ?? []) {
-    if (from.configMapRef?.name) from.configMapRef.name = visit('configMap', from.configMapRef.name);
-    if (from.secretRef?.name) from.secretRef.name = visit('secret', from.secretRef.name);
+    if (from.configMapRef?.name) from.configMapRef.name = visit('configMap', from.configMapRef.name, from.configMapRef.optional);
+    if (from.secretRef?.name) from.secretRef.name = visit('secret', from.secretRef.name, from.secretRef.optional);
   }
 }
 
@@ -97,18 +98,26 @@ export function podDependencies(virtualPod: V1Pod, ctx: { serviceAccountTokens?:
   return { configMaps: [...found.configMap].sort(), secrets: [...found.secret].sort() };
 }
 
-/** Every namespaced object the host pod will name, by kind (virtual names, in visit order, unique). */
-export function podReferences(virtualPod: V1Pod, ctx: { serviceAccountTokens?: ServiceAccountTokenMode } = {}): Array<{ kind: RefKind; name: string }> {
-  const seen = new Set<string>();
-  const out: Array<{ kind: RefKind; name: string }> = [];
+/**
+ * Every namespaced object the host pod will name, by kind (virtual names, in visit order, unique).
+ * `required` is false when every reference to it is marked optional: the pod starts without it.
+ */
+export function podReferences(virtualPod: V1Pod, ctx: { serviceAccountTokens?: ServiceAccountTokenMode } = {}): Array<{ kind: RefKind; name: string; required: boolean }> {
+  const seen = new Map<string, { kind: RefKind; name: string; required: boolean }>();
+  const out: Array<{ kind: RefKind; name: string; required: boolean }> = [];
   if (virtualPod.spec) {
     const spec = structuredClone(virtualPod.spec);
     // In secret mode the token secret is not a virtual object (the adapter builds it from TokenRequests),
     // and serviceAccountToken sources are not secret references, so only 'remove' changes the answer.
     if ((ctx.serviceAccountTokens ?? DEFAULT_SERVICE_ACCOUNT_TOKEN_MODE) === 'remove') translateServiceAccountToken(spec, virtualPod, '', 'remove');
-    visitSpec(spec, (kind, name) => {
-      if (!seen.has(`${kind}/${name}`)) out.push({ kind, name });
-      seen.add(`${kind}/${name}`);
+    visitSpec(spec, (kind, name, optional) => {
+      const known = seen.get(`${kind}/${name}`);
+      if (known) known.required ||= optional !== true;
+      else {
+        const ref = { kind, name, required: optional !== true };
+        seen.set(`${kind}/${name}`, ref);
+        out.push(ref);
+      }
       return name;
     });
   }

@@ -52,7 +52,8 @@ async function applyPlan(plan: PodSyncPlan, ref: ObjectRef, virtualPod: V1Pod | 
       await note(`nothing to do (${plan.reason})`, 100);
       return true;
     case 'create-host':
-    case 'recreate-or-reflect':
+    case 'recreate-or-reflect': {
+      const missing: Array<{ kind: 'configMap' | 'secret'; name: string }> = [];
       if (plan.type === 'recreate-or-reflect' && plan.decision === 'reflect') {
         if (plan.report) await reportToVirtual(plan.virtual, plan.report, deps);
         await deletePod(deps.virtual, plan.virtual.namespace, plan.virtual.name, { gracePeriodSeconds: plan.gracePeriodSeconds, uid: plan.virtual.uid });
@@ -63,7 +64,7 @@ async function applyPlan(plan: PodSyncPlan, ref: ObjectRef, virtualPod: V1Pod | 
         return true;
       }
       {
-        const dependencies = await ensureDependencies(ref.namespace, plan.dependencies, deps, ref.name);
+        const dependencies = await ensureDependencies(ref.namespace, plan.dependencies, deps, ref.name, missing);
         if (!dependencies.owned) {
           await refuseForConflict(virtualPod, dependencies.conflict, deps, note);
           return true;
@@ -83,10 +84,12 @@ async function applyPlan(plan: PodSyncPlan, ref: ObjectRef, virtualPod: V1Pod | 
       }
       await note(`host pod ${deps.hostNamespace}/${plan.hostPod.metadata?.name} created`, 70);
       if (virtualPod) await warnOfUnsyncedClaims(virtualPod, deps);
+      if (virtualPod && missing.length > 0) await warnOfMissingDependencies(virtualPod, missing, deps);
       if (plan.type === 'create-host') observeHostPodCreated(deps, virtualPod);
       await enqueueStatus(deps.queues.status, ref, deps.now(), deps.statusPoll.firstMs);
       await note(`scheduling and readiness are followed by job "${jobTitle('status', ref)}"`, 100);
       return true;
+    }
     case 'converge-host':
       if (plan.patch.length > 0) {
         try {
@@ -156,6 +159,21 @@ async function warnOfUnsyncedClaims(virtualPod: V1Pod, deps: WorkerDeps): Promis
   }
 }
 
+/**
+ * A pod that mounts a configmap or secret that does not exist waits in ContainerCreating (the host kubelet
+ * retries the mount). Its host FailedMount events name host objects; this one says, in virtual names only,
+ * what the pod waits for and that creating it is enough (processors/dependency.ts copies it then).
+ */
+async function warnOfMissingDependencies(virtualPod: V1Pod, absent: ReadonlyArray<{ kind: 'configMap' | 'secret'; name: string }>, deps: WorkerDeps): Promise<void> {
+  const namespace = virtualPod.metadata?.namespace ?? '';
+  // Only what the pod cannot start without: an optional reference to a missing object is no reason to wait.
+  const required = new Set(podReferences(virtualPod, deps.translate).filter((r) => r.required).map((r) => `${r.kind}/${r.name}`));
+  const missing = absent.filter((r) => required.has(`${r.kind}/${r.name}`)).map((r) => `${r.kind === 'configMap' ? 'configmap' : 'secret'} "${r.name}"`);
+  if (missing.length === 0) return;
+  await recordPodWarning(deps.virtual, virtualPod, 'DependencyNotFound',
+    `${missing.join(', ')} not found in namespace "${namespace}": the pod waits for ${missing.length === 1 ? 'it' : 'them'}, and podferry copies ${missing.length === 1 ? 'it' : 'them'} to the host cluster as soon as ${missing.length === 1 ? 'it is' : 'they are'} created`, deps.now());
+}
+
 /** Events stay readable (and under events.k8s.io's 1 kB note limit); the full list is in the job's log. */
 const MAX_EVENT_MESSAGE = 1024;
 function eventMessage(text: string): string {
@@ -176,7 +194,7 @@ async function refuseForConflict(virtualPod: V1Pod | undefined, conflict: string
  * then: processors/dependency.ts), but its host name must not belong to another object either: the host pod
  * would mount that object instead. The first conflict stops the pod.
  */
-async function ensureDependencies(namespace: string, needed: { configMaps: string[]; secrets: string[] }, deps: WorkerDeps, pod: string): Promise<Ownership> {
+async function ensureDependencies(namespace: string, needed: { configMaps: string[]; secrets: string[] }, deps: WorkerDeps, pod: string, missing: Array<{ kind: 'configMap' | 'secret'; name: string }>): Promise<Ownership> {
   const ctx = { vcluster: deps.cluster, hostNamespace: deps.hostNamespace, metadataFilter: deps.translate.metadataFilter };
   const want = (kind: 'ConfigMap' | 'Secret', name: string) => ({ kind, vcluster: deps.cluster, hostNamespace: deps.hostNamespace, namespace, name });
   for (const name of needed.configMaps) {
@@ -185,7 +203,10 @@ async function ensureDependencies(namespace: string, needed: { configMaps: strin
       ? await upsertConfigMap(deps.host, deps.hostNamespace, translateConfigMap(virtual, ctx), want('ConfigMap', name))
       : await hostNameOwnership(deps.host, 'ConfigMap', hostObjectName(name, namespace, deps.cluster), want('ConfigMap', name));
     if (!ownership.owned) return ownership;
-    if (!virtual) await deps.dependencyWaits?.wait('ConfigMap', namespace, name, pod);
+    if (!virtual) {
+      missing.push({ kind: 'configMap', name });
+      await deps.dependencyWaits?.wait('ConfigMap', namespace, name, pod);
+    }
   }
   for (const name of needed.secrets) {
     const virtual = await readSecret(deps.virtual, namespace, name);
@@ -193,7 +214,10 @@ async function ensureDependencies(namespace: string, needed: { configMaps: strin
       ? await upsertSecret(deps.host, deps.hostNamespace, translateSecret(virtual, ctx), want('Secret', name))
       : await hostNameOwnership(deps.host, 'Secret', hostObjectName(name, namespace, deps.cluster), want('Secret', name));
     if (!ownership.owned) return ownership;
-    if (!virtual) await deps.dependencyWaits?.wait('Secret', namespace, name, pod);
+    if (!virtual) {
+      missing.push({ kind: 'secret', name });
+      await deps.dependencyWaits?.wait('Secret', namespace, name, pod);
+    }
   }
   return { owned: true };
 }
