@@ -3,10 +3,11 @@ import { hostObjectName } from './names.js';
 import type { OwnerWanted } from './ownership.js';
 import { hostAnnotations, hostLabels } from './translate-metadata.js';
 
-// What happens to the virtual service account token on the host (facts 3.1). The host never mounts its
-// own SA token (automountServiceAccountToken=false, done in translate-pod). For the virtual token there are
-// two modes:
-// - 'secret' (default, as vCluster's default useSecretsForSATokens layout): each serviceAccountToken source
+// What happens to the virtual service account token on the host (vCluster: pods/translate/translator.go and
+// pods/token/sa_token_secret.go). The host never mounts its own SA token (automountServiceAccountToken=false,
+// done in translate-pod). For the virtual token there are two modes:
+// - 'secret' (default; vCluster's useSecretsForSATokens layout, where vCluster's own default puts the same
+//   token in a host-pod annotation, which any reader of the host pod could see): each serviceAccountToken source
 //   becomes an item of the host Secret `hostObjectName(<pod>-sa-token)`, keyed by volume name; the worker
 //   (functions/worker/service-account-tokens.ts) fills that Secret from `serviceAccountTokenRequests`
 //   (TokenRequest against the virtual API server) before the host pod is created, and renews it. The
