@@ -1,10 +1,10 @@
 import { isIP } from 'node:net';
 import type { V1EnvVar, V1PodSpec } from '@kubernetes/client-node';
 
-// Pointing in-cluster clients at the virtual API server (facts 3.2, 3.3). The kubelet always injects the
-// host's KUBERNETES_* variables; explicit container env wins over them, so the virtual API server's
-// address (as host pods reach it) is written into every container, and the kubernetes.default names
-// resolve to it. vCluster's address is its Service's ClusterIP on 443; podferry's is configured
+// Pointing in-cluster clients at the virtual API server (vCluster: pods/translate/envvars.go, translator.go).
+// The kubelet always injects the host's KUBERNETES_* variables; explicit container env wins over them, so the
+// virtual API server's address (as host pods reach it) is written into every container, and the
+// kubernetes.default names resolve to it. vCluster's address is its Service's ClusterIP on 443; podferry's is configured
 // (VIRTUAL_API_SERVICE_HOST / _PORT), and may be a DNS name, which then gets no hostAliases entry.
 
 export function kubernetesEnv(kubeIP: string, port = 443): V1EnvVar[] {
