@@ -4,6 +4,9 @@ import { existsSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { parseMetadataFilter, type MetadataFilter } from './core/host-metadata-filter.js';
 import { parsePodPolicy, type PodPolicy } from './core/policy.js';
+import { DEFAULT_SERVICE_ACCOUNT_TOKEN_MODE, type ServiceAccountTokenMode } from './core/service-account-token.js';
+import { DEFAULT_TOKEN_REFRESH_FRACTION } from './core/token-refresh.js';
+import type { TranslateContext } from './core/translate-pod.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
@@ -32,6 +35,18 @@ export interface Config {
   /** Tenant labels and annotations never copied to host objects (the defaults plus HOST_*_DENY). */
   hostMetadata: MetadataFilter;
   nodeProxy: NodeProxyConfig;
+  podIdentity: PodIdentityConfig;
+}
+
+/**
+ * What a host pod gets to talk to the virtual API server: the virtual service account tokens (requested by
+ * the worker, renewed after `tokenRefreshFraction` of their lifetime) and where it reaches that server.
+ */
+export interface PodIdentityConfig {
+  serviceAccountTokens: ServiceAccountTokenMode;
+  tokenRefreshFraction: number;
+  /** The virtual API server as host pods reach it (KUBERNETES_SERVICE_HOST/PORT, hostAliases); absent: not rewritten. */
+  virtualApi?: { host: string; port: number };
 }
 
 /**
@@ -227,6 +242,7 @@ export function loadConfig(env: Env = process.env, fn: 'webhook' | 'worker' | 'h
     podPolicy: podPolicy as PodPolicy,
     hostMetadata: hostMetadata as MetadataFilter,
     nodeProxy: readNodeProxy(r, env),
+    podIdentity: readPodIdentity(r, env),
   } satisfies Config;
 
   if (r.problems.length > 0) throw new ConfigError(r.problems);
@@ -251,6 +267,35 @@ function readNodeProxy(r: Reader, env: Env): NodeProxyConfig {
     ...(advertiseAddress ? { advertiseAddress } : {}),
     ...(certFile && keyFile ? { tls: { certFile, keyFile } } : {}),
     ...(clientCaFile ? { clientCaFile } : {}),
+  };
+}
+
+function readPodIdentity(r: Reader, env: Env): PodIdentityConfig {
+  const mode = r.string('SERVICE_ACCOUNT_TOKENS', { fallback: DEFAULT_SERVICE_ACCOUNT_TOKEN_MODE, pattern: /^(secret|remove)$/, hint: 'secret (tokens for the virtual API in a host Secret) or remove (no token)' }) as ServiceAccountTokenMode;
+  const tokenRefreshFraction = r.number('SERVICE_ACCOUNT_TOKEN_REFRESH_FRACTION', DEFAULT_TOKEN_REFRESH_FRACTION, { min: 0.0001, max: 1 });
+  let host = r.string('VIRTUAL_API_SERVICE_HOST');
+  if (host !== undefined && isIP(host) === 0 && !DNS_SUBDOMAIN.test(host)) {
+    r.problems.push(`VIRTUAL_API_SERVICE_HOST=${JSON.stringify(host)} is invalid: expected an IP address or a DNS name`);
+    host = undefined;
+  }
+  const port = r.number('VIRTUAL_API_SERVICE_PORT', 443, { min: 1, max: 65_535, integer: true });
+  if (env.VIRTUAL_API_SERVICE_PORT?.trim() && !env.VIRTUAL_API_SERVICE_HOST?.trim()) {
+    r.problems.push('VIRTUAL_API_SERVICE_PORT needs VIRTUAL_API_SERVICE_HOST: the address host pods reach the virtual API server at');
+  }
+  return { serviceAccountTokens: mode, tokenRefreshFraction, ...(host ? { virtualApi: { host, port } } : {}) };
+}
+
+/** How the worker translates pods, from the configuration: one place for `podferry worker` and `npm start`. */
+export function translateContext(config: Readonly<Config>): TranslateContext {
+  const api = config.podIdentity.virtualApi;
+  return {
+    vcluster: config.cluster,
+    hostNamespace: config.host.namespace,
+    hostServiceAccount: config.host.serviceAccount,
+    metadataFilter: config.hostMetadata,
+    syncEphemeralContainers: true,
+    serviceAccountTokens: config.podIdentity.serviceAccountTokens,
+    ...(api ? { kubeIP: api.host, kubePort: api.port } : {}),
   };
 }
 

@@ -12,7 +12,7 @@ import pino, { type Logger } from 'pino';
 import { parse as parseYaml } from 'yaml';
 import { renderKubeconfig } from '../../infra/kube-sim/kubeconfig.js';
 import { startCluster, type StartClusterOptions, type StartedCluster } from '../../infra/kube-sim/server.js';
-import { loadConfig } from '../_shared/config.js';
+import { loadConfig, translateContext } from '../_shared/config.js';
 import { loggerOptions } from '../_shared/logger.js';
 import { startMetricsServer } from '../_shared/metrics/metrics-server.js';
 import { createSyncProducer, type SyncProducer } from '../_shared/queue/producer.js';
@@ -51,6 +51,8 @@ export interface LocalStackOptions {
   /** The host watch's lease lifetime and stale time (HOST_WATCH_LEASE_SECONDS, HOST_WATCH_STALE_SECONDS). */
   hostWatchLeaseSeconds?: number;
   hostWatchStaleSeconds?: number;
+  /** SERVICE_ACCOUNT_TOKEN_REFRESH_FRACTION: tests renew tokens within a second. */
+  tokenRefreshFraction?: number;
   /** Starts the host simulator (default: startCluster in this process; the benchmark runs it in its own). */
   startHost?: (options: StartClusterOptions) => Promise<StartedCluster>;
   /**
@@ -185,6 +187,10 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
       METRICS_PORT: '0',
       NODE_PROXY_ADVERTISE_ADDRESS: '127.0.0.1',
       NODE_PROXY_PORT: String(nodeProxy.port),
+      // Pod identity: host pods run on this machine, so they reach the virtual API server where it listens.
+      VIRTUAL_API_SERVICE_HOST: new URL(virtual.url).hostname,
+      VIRTUAL_API_SERVICE_PORT: new URL(virtual.url).port,
+      ...(opts.tokenRefreshFraction !== undefined ? { SERVICE_ACCOUNT_TOKEN_REFRESH_FRACTION: String(opts.tokenRefreshFraction) } : {}),
     };
     const config = loadConfig({
       ...workerEnv,
@@ -242,7 +248,8 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
         virtualKubeconfig: podferryKubeconfig,
         hostKubeconfig,
         hostNamespace,
-        translate: { vcluster: cluster, hostNamespace, hostServiceAccount: config.host.serviceAccount, metadataFilter: config.hostMetadata, syncEphemeralContainers: true },
+        translate: translateContext(config),
+        tokenRefreshFraction: config.podIdentity.tokenRefreshFraction,
         policy: config.podPolicy,
         concurrency: config.worker.concurrency,
         hostQps: config.host.qps,

@@ -1,7 +1,7 @@
 // The worker process: config, the worker runtime, and a graceful close on SIGTERM/SIGINT (stop taking jobs,
 // finish the active ones, close connections), bounded so a dead Redis cannot hang the shutdown.
 import pino from 'pino';
-import { configOrExit, loadConfig } from '../_shared/config.js';
+import { configOrExit, loadConfig, translateContext } from '../_shared/config.js';
 import { loggerOptions } from '../_shared/logger.js';
 import { startMetricsServer } from '../_shared/metrics/metrics-server.js';
 import { startWorkers } from './run-workers.js';
@@ -18,7 +18,8 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
     virtualKubeconfig: config.virtual.kubeconfig,
     ...(config.host.kubeconfig ? { hostKubeconfig: config.host.kubeconfig } : {}),
     hostNamespace: config.host.namespace,
-    translate: { vcluster: config.cluster, hostNamespace: config.host.namespace, hostServiceAccount: config.host.serviceAccount, metadataFilter: config.hostMetadata, syncEphemeralContainers: true },
+    translate: translateContext(config),
+    tokenRefreshFraction: config.podIdentity.tokenRefreshFraction,
     policy: config.podPolicy,
     concurrency: config.worker.concurrency,
     hostQps: config.host.qps,
@@ -28,6 +29,9 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
   });
   const metricsServer = await startMetricsServer({ host: '0.0.0.0', port: config.metrics.port, render: () => runtime.metrics.scrape() });
   log.info({ cluster: config.cluster, hostNamespace: config.host.namespace, concurrency: config.worker.concurrency, metrics: metricsServer.url }, 'worker started');
+  if (config.podIdentity.serviceAccountTokens === 'secret' && !config.podIdentity.virtualApi) {
+    log.warn('SERVICE_ACCOUNT_TOKENS=secret without VIRTUAL_API_SERVICE_HOST: pods get virtual tokens, but KUBERNETES_SERVICE_HOST stays the host API server\'s, which refuses them');
+  }
 
   let closing = false;
   const shutdown = (signal: string) => {

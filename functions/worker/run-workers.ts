@@ -23,6 +23,7 @@ import { processNamespace } from './processors/namespace.js';
 import { processResync } from './processors/resync.js';
 import { processStatus } from './processors/status.js';
 import { processSync } from './processors/sync.js';
+import { processTokenRefresh } from './service-account-tokens.js';
 import { createResyncSchedule } from './resync-schedule.js';
 import type { WorkerDeps } from './worker-deps.js';
 import { WorkerMetrics, type WithWorkerMetrics } from './worker-metrics.js';
@@ -49,6 +50,8 @@ export interface WorkerRuntimeOptions {
   now?: () => Date;
   /** The node proxy the virtual nodes advertise. */
   nodeProxy?: NodeProxyEndpoint;
+  /** SERVICE_ACCOUNT_TOKEN_REFRESH_FRACTION. */
+  tokenRefreshFraction?: number;
 }
 
 export interface WorkerRuntime {
@@ -90,6 +93,7 @@ export async function startWorkers(opts: WorkerRuntimeOptions): Promise<WorkerRu
     ...(opts.nodeProxy ? { nodeProxy: opts.nodeProxy } : {}),
     hostState: createHostPodStateReader(connection as Redis, hostWatchKeys(opts.queuePrefix, opts.cluster)),
     dependencyWaits: createDependencyWaits(connection as Redis, opts.queuePrefix, opts.cluster),
+    ...(opts.tokenRefreshFraction !== undefined ? { tokenRefreshFraction: opts.tokenRefreshFraction } : {}),
     metrics,
   };
 
@@ -151,6 +155,8 @@ function syncByKind(job: Job, deps: WorkerDeps): Promise<unknown> {
       return processDependency(job, deps);
     case 'Namespace':
       return processNamespace(job, deps);
+    case 'ServiceAccountToken':
+      return processTokenRefresh(job, deps);
     default:
       return processSync(job, deps);
   }

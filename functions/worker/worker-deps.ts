@@ -35,4 +35,6 @@ export interface WorkerDeps {
   hostState?: HostPodStateReader;
   /** Pods waiting for a ConfigMap or Secret that does not exist yet. */
   dependencyWaits?: DependencyWaits;
+  /** Virtual service account tokens are renewed after this fraction of their lifetime (default 0.8, as the kubelet). */
+  tokenRefreshFraction?: number;
 }

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { join } from 'node:path';
-import { ConfigError, loadConfig, nodeProxyServing } from '../../functions/_shared/config.js';
+import { ConfigError, loadConfig, nodeProxyServing, translateContext } from '../../functions/_shared/config.js';
 import { DEFAULT_POD_POLICY } from '../../functions/_shared/core/policy.js';
 
 const dir = t.testdir({ 'virtual.kubeconfig': 'kind: Config\n', 'tls.crt': 'x', 'tls.key': 'x', 'ca.crt': 'x' });
@@ -153,4 +153,24 @@ t.test('when a worker, host watch or node proxy loads the config without webhook
   const { WEBHOOK_TOKENS: _unused, ...noAuth } = minimal as Record<string, string>;
   for (const fn of ['worker', 'host-watch', 'node-proxy'] as const) t.doesNotThrow(() => loadConfig(noAuth, fn), fn);
   t.throws(() => loadConfig(noAuth, 'webhook'), { message: /the webhook has no way to authenticate callers/ });
+});
+
+t.test('when pod identity is not configured, then tokens go in secrets, renewed at 80 %, and the API address is not rewritten', async (t) => {
+  const c = loadConfig(minimal);
+  t.same(c.podIdentity, { serviceAccountTokens: 'secret', tokenRefreshFraction: 0.8 });
+  t.match(translateContext(c), { vcluster: 'vc1', hostNamespace: 'vc1-pods', serviceAccountTokens: 'secret', syncEphemeralContainers: true });
+  t.equal(translateContext(c).kubeIP, undefined);
+  const set = loadConfig({ ...minimal, SERVICE_ACCOUNT_TOKENS: 'remove', SERVICE_ACCOUNT_TOKEN_REFRESH_FRACTION: '0.5', VIRTUAL_API_SERVICE_HOST: '10.96.0.1', VIRTUAL_API_SERVICE_PORT: '6443' });
+  t.same(set.podIdentity, { serviceAccountTokens: 'remove', tokenRefreshFraction: 0.5, virtualApi: { host: '10.96.0.1', port: 6443 } });
+  t.match(translateContext(set), { serviceAccountTokens: 'remove', kubeIP: '10.96.0.1', kubePort: 6443 });
+  t.same(loadConfig({ ...minimal, VIRTUAL_API_SERVICE_HOST: 'vc-api.vc-ns.svc' }).podIdentity.virtualApi, { host: 'vc-api.vc-ns.svc', port: 443 });
+});
+
+t.test('when pod identity keys are wrong, then each is named', async (t) => {
+  t.same(problems({ ...minimal, SERVICE_ACCOUNT_TOKENS: 'annotation', SERVICE_ACCOUNT_TOKEN_REFRESH_FRACTION: '1.5', VIRTUAL_API_SERVICE_HOST: 'not a host' }), [
+    'SERVICE_ACCOUNT_TOKENS="annotation" is invalid: expected secret (tokens for the virtual API in a host Secret) or remove (no token)',
+    'SERVICE_ACCOUNT_TOKEN_REFRESH_FRACTION="1.5" is invalid: expected a number from 0.0001 to 1',
+    'VIRTUAL_API_SERVICE_HOST="not a host" is invalid: expected an IP address or a DNS name',
+  ]);
+  t.same(problems({ ...minimal, VIRTUAL_API_SERVICE_PORT: '6443' }), ['VIRTUAL_API_SERVICE_PORT needs VIRTUAL_API_SERVICE_HOST: the address host pods reach the virtual API server at']);
 });

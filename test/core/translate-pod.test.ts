@@ -5,6 +5,8 @@ import { podDependencies, serviceAccountTokenRequests, translateConfigMap, trans
 import { webPod } from './fixtures/virtual-pods.js';
 
 const ctx: TranslateContext = { vcluster: 'my-vcluster', hostNamespace: 'vc-my-vcluster', namespaceLabels: { team: 'checkout' } };
+/** The 'remove' token mode (no token for the virtual API), which the older golden files show. */
+const removing: TranslateContext = { ...ctx, serviceAccountTokens: 'remove' };
 
 // Golden files: reviewed by hand; `UPDATE_GOLDEN=1 npx tap test/core/translate-pod.test.ts` rewrites them.
 function golden(file: string, actual: unknown): [found: string, wanted: string, message: string] {
@@ -15,7 +17,7 @@ function golden(file: string, actual: unknown): [found: string, wanted: string, 
 }
 
 t.test('when a deployment pod is translated, then the host pod matches the golden file', async (t) => {
-  t.equal(...golden('web-pod.host.json', translatePod(webPod(), ctx)));
+  t.equal(...golden('web-pod.host.json', translatePod(webPod(), removing)));
 });
 
 t.test('when the token mode is secret, then the token source reads the host token secret (golden)', async (t) => {
@@ -25,9 +27,10 @@ t.test('when the token mode is secret, then the token source reads the host toke
     secretName: 'web-5f7c9b8d6-abcde-sa-token-x-shop-x-my-vcluster',
     key: 'kube-api-access-x7k2p',
     serviceAccountName: 'web-sa',
-    audiences: ['https://kubernetes.default.svc.cluster.local', 'https://kubernetes.default.svc', 'https://kubernetes.default'],
-    expirationSeconds: 315360000,
+    audiences: [],
+    expirationSeconds: 3607,
   }]);
+  t.same(translatePod(webPod(), ctx).spec?.volumes, host.spec?.volumes, 'secret is the default mode');
   t.equal(host.spec!.volumes![1].projected!.sources![0].secret!.name, serviceAccountTokenRequests(webPod(), 'my-vcluster')[0].secretName);
 });
 
@@ -47,7 +50,7 @@ t.test('when translated, then server-set metadata, owners, finalizers, nodeName 
 });
 
 t.test('when translated, then the host SA runs the pod and no token is mounted', async (t) => {
-  const host = translatePod(webPod(), { ...ctx, hostServiceAccount: 'podferry-workload' });
+  const host = translatePod(webPod(), { ...removing, hostServiceAccount: 'podferry-workload' });
   t.equal(host.spec!.serviceAccountName, 'podferry-workload');
   t.equal(host.spec!.automountServiceAccountToken, false);
   t.equal(host.spec!.enableServiceLinks, false);
@@ -61,7 +64,7 @@ t.test('when a user projected volume mixes a token with other sources, then only
   pod.spec!.volumes!.push({ name: 'mixed', projected: { sources: [{ serviceAccountToken: { path: 't', audience: 'vault' } }, { secret: { name: 'tls' } }] } });
   pod.spec!.volumes!.push({ name: 'only-token', projected: { sources: [{ serviceAccountToken: { path: 't' } }] } });
   pod.spec!.containers[0].volumeMounts!.push({ name: 'only-token', mountPath: '/t' }, { name: 'mixed', mountPath: '/m' });
-  const host = translatePod(pod, ctx);
+  const host = translatePod(pod, removing);
   t.same(host.spec!.volumes!.map((v) => v.name), ['config', 'mixed']);
   t.same(host.spec!.volumes![1].projected!.sources, [{ secret: { name: 'tls-x-shop-x-my-vcluster' } }]);
   t.same(host.spec!.containers[0].volumeMounts!.map((m) => m.name), ['config', 'mixed']);
@@ -121,9 +124,10 @@ t.test('when a pod references configmaps and secrets everywhere, then podDepende
   t.same(podDependencies({ metadata: {} }), { configMaps: [], secrets: [] });
 });
 
-t.test('when the token volume is removed (default), then kube-root-ca.crt is not a dependency; in secret mode it is', async (t) => {
-  t.same(podDependencies(webPod()), { configMaps: ['web-config'], secrets: ['db', 'registry'] });
+t.test('when the token volume is removed, then kube-root-ca.crt is not a dependency; in secret mode (default) it is', async (t) => {
+  t.same(podDependencies(webPod(), { serviceAccountTokens: 'remove' }), { configMaps: ['web-config'], secrets: ['db', 'registry'] });
   t.same(podDependencies(webPod(), { serviceAccountTokens: 'secret' }), { configMaps: ['kube-root-ca.crt', 'web-config'], secrets: ['db', 'registry'] });
+  t.same(podDependencies(webPod()), podDependencies(webPod(), { serviceAccountTokens: 'secret' }));
 });
 
 t.test('when the virtual pod is bare and has no owner, then it is not safe to evict and has no owner annotations', async (t) => {

@@ -1,6 +1,6 @@
 import type { V1Container, V1EphemeralContainer, V1ObjectFieldSelector, V1Pod, V1PodSpec, V1Volume } from '@kubernetes/client-node';
 import { hostObjectName } from './names.js';
-import { translateServiceAccountToken, type ServiceAccountTokenMode } from './service-account-token.js';
+import { DEFAULT_SERVICE_ACCOUNT_TOKEN_MODE, translateServiceAccountToken, type ServiceAccountTokenMode } from './service-account-token.js';
 import {
   POD_LABELS_ANNOTATION, POD_NAME_ANNOTATION, POD_NAMESPACE_ANNOTATION, POD_UID_ANNOTATION,
   SERVICE_ACCOUNT_NAME_ANNOTATION, hostLabelKey,
@@ -87,8 +87,8 @@ export function rewriteReferences(spec: V1PodSpec, virtualNamespace: string, vcl
 
 /**
  * The virtual configmaps and secrets (names in the pod's namespace, sorted, unique) that must exist in
- * the host namespace before the host pod can start: those the host pod references, so with the default
- * token mode the removed kube-api-access volume's kube-root-ca.crt is not listed. Optional references
+ * the host namespace before the host pod can start: those the host pod references (kube-root-ca.crt of the
+ * kube-api-access volume included, unless the token mode is 'remove', which drops that volume). Optional references
  * are listed too: copying an object that exists is harmless, and the adapter skips one that does not.
  */
 export function podDependencies(virtualPod: V1Pod, ctx: { serviceAccountTokens?: ServiceAccountTokenMode } = {}): { configMaps: string[]; secrets: string[] } {
@@ -109,7 +109,7 @@ export function podReferences(virtualPod: V1Pod, ctx: { serviceAccountTokens?: S
     const spec = structuredClone(virtualPod.spec);
     // In secret mode the token secret is not a virtual object (the adapter builds it from TokenRequests),
     // and serviceAccountToken sources are not secret references, so only 'remove' changes the answer.
-    if ((ctx.serviceAccountTokens ?? 'remove') === 'remove') translateServiceAccountToken(spec, virtualPod, '', 'remove');
+    if ((ctx.serviceAccountTokens ?? DEFAULT_SERVICE_ACCOUNT_TOKEN_MODE) === 'remove') translateServiceAccountToken(spec, virtualPod, '', 'remove');
     visitSpec(spec, (kind, name, optional) => {
       const known = seen.get(`${kind}/${name}`);
       if (known) known.required ||= optional !== true;

@@ -39,8 +39,14 @@ export const OWNER_SET_KIND_ANNOTATION = 'vcluster.loft.sh/owner-set-kind';
 export const SA_TOKEN_ANNOTATION_PREFIX = 'vcluster.loft.sh/token-';
 export const SAFE_TO_EVICT_ANNOTATION = 'cluster-autoscaler.kubernetes.io/safe-to-evict';
 
-/** Go's schema.GroupVersionKind.String() for core kinds, the value of object-kind. */
-export const KIND_VALUES = { Pod: '/v1, Kind=Pod', ConfigMap: '/v1, Kind=ConfigMap', Secret: '/v1, Kind=Secret' } as const;
+/**
+ * Go's schema.GroupVersionKind.String() for core kinds, the value of object-kind. TokenRequest marks a pod's
+ * service-account token secret (core/service-account-token.ts): made from TokenRequests, not a copy.
+ */
+export const KIND_VALUES = {
+  Pod: '/v1, Kind=Pod', ConfigMap: '/v1, Kind=ConfigMap', Secret: '/v1, Kind=Secret',
+  TokenRequest: 'authentication.k8s.io/v1, Kind=TokenRequest',
+} as const;
 
 /** Bookkeeping annotations: recomputed on every translate, never carried from or back to the virtual side. */
 export const BOOKKEEPING_ANNOTATIONS: readonly string[] = [

@@ -1,32 +1,60 @@
-import type { V1Pod, V1PodSpec } from '@kubernetes/client-node';
+import type { V1ObjectMeta, V1Pod, V1PodSpec, V1Secret, V1VolumeProjection } from '@kubernetes/client-node';
 import { hostObjectName } from './names.js';
+import type { OwnerWanted } from './ownership.js';
+import { hostAnnotations, hostLabels } from './translate-metadata.js';
 
-// What happens to the virtual service account token on the host (facts 3.1). The host never mounts its
-// own SA token (automountServiceAccountToken=false, done in translate-pod). For the virtual token there are
-// two modes:
-// - 'remove' (default): the admission-injected `kube-api-access-*` volume and its mounts are removed, and
-//   any other projected serviceAccountToken source is dropped. The pod runs without API credentials: a
-//   pure core cannot call TokenRequest, and a token that no adapter fills would leave the pod stuck in
-//   ContainerCreating.
-// - 'secret': vCluster's useSecretsForSATokens=true layout. Each serviceAccountToken source becomes an item
-//   of the host Secret `hostObjectName(<pod>-sa-token)`, keyed by volume name; the adapter creates that
-//   Secret from `serviceAccountTokenRequests` (TokenRequest against the virtual API server) before the pod.
+// What happens to the virtual service account token on the host (vCluster: pods/translate/translator.go and
+// pods/token/sa_token_secret.go). The host never mounts its own SA token (automountServiceAccountToken=false,
+// done in translate-pod). For the virtual token there are two modes:
+// - 'secret' (default; vCluster's useSecretsForSATokens layout, where vCluster's own default puts the same
+//   token in a host-pod annotation, which any reader of the host pod could see): each serviceAccountToken source
+//   becomes an item of the host Secret `hostObjectName(<pod>-sa-token)`, keyed by volume name; the worker
+//   (functions/worker/service-account-tokens.ts) fills that Secret from `serviceAccountTokenRequests`
+//   (TokenRequest against the virtual API server) before the host pod is created, and renews it. The
+//   kube-api-access volume's other sources stay: ca.crt from the copy of the virtual kube-root-ca.crt, the
+//   namespace through the downward API, so the mount holds token, ca.crt and namespace as on a real node.
+// - 'remove': the admission-injected `kube-api-access-*` volume and its mounts are removed, and any other
+//   projected serviceAccountToken source is dropped. The pod runs without API credentials.
 
 export type ServiceAccountTokenMode = 'remove' | 'secret';
+
+export const DEFAULT_SERVICE_ACCOUNT_TOKEN_MODE: ServiceAccountTokenMode = 'secret';
 
 export type TokenRequestPlan = {
   secretName: string;
   key: string;
   serviceAccountName: string;
+  /** Empty: the API server's own audiences, as the kubelet asks when the projection names none. */
   audiences: string[];
   expirationSeconds: number;
 };
 
+/** When podferry next renews the tokens of a token secret (RFC 3339); never the token itself. */
+export const TOKEN_REFRESH_AT_ANNOTATION = 'podferry.dev/token-refresh-at';
+
 const INJECTED_VOLUME_PREFIX = 'kube-api-access-';
-const TEN_YEARS_SECONDS = 10 * 365 * 24 * 60 * 60;
+/** ServiceAccountTokenProjection.expirationSeconds when the pod names none (core/v1 API default). */
+export const DEFAULT_TOKEN_EXPIRATION_SECONDS = 3600;
+
+export const TOKEN_SECRET_SUFFIX = '-sa-token';
+
+/** The virtual "name" a pod's token secret is translated from (vCluster's `<pod>-sa-token`). */
+export function tokenSecretVirtualName(podName: string): string {
+  return `${podName}${TOKEN_SECRET_SUFFIX}`;
+}
 
 export function tokenSecretName(virtualPod: V1Pod, vcluster: string): string {
-  return hostObjectName(`${virtualPod.metadata?.name ?? ''}-sa-token`, virtualPod.metadata?.namespace ?? '', vcluster);
+  return hostObjectName(tokenSecretVirtualName(virtualPod.metadata?.name ?? ''), virtualPod.metadata?.namespace ?? '', vcluster);
+}
+
+/**
+ * The Secret key of a token source: the volume's name, or `<volume>.<n>` when one volume projects several
+ * tokens ('.' cannot occur in a volume name, so no key can collide with another volume's).
+ */
+function tokenKeys(sources: readonly V1VolumeProjection[], volumeName: string): Array<string | undefined> {
+  const count = sources.filter((s) => s.serviceAccountToken).length;
+  let n = 0;
+  return sources.map((s) => (s.serviceAccountToken ? (count === 1 ? volumeName : `${volumeName}.${n++}`) : undefined));
 }
 
 function removeVolumes(spec: V1PodSpec, names: Set<string>): void {
@@ -45,8 +73,9 @@ export function translateServiceAccountToken(spec: V1PodSpec, virtualPod: V1Pod,
     if (!sources || !sources.some((s) => s.serviceAccountToken)) continue;
     if (mode === 'secret') {
       const secretName = tokenSecretName(virtualPod, vcluster);
-      volume.projected!.sources = sources.map((s) => s.serviceAccountToken
-        ? { secret: { name: secretName, items: [{ key: volume.name, path: s.serviceAccountToken.path }] } }
+      const keys = tokenKeys(sources, volume.name);
+      volume.projected!.sources = sources.map((s, i) => s.serviceAccountToken
+        ? { secret: { name: secretName, items: [{ key: keys[i]!, path: s.serviceAccountToken.path }] } }
         : s);
       continue;
     }
@@ -57,24 +86,66 @@ export function translateServiceAccountToken(spec: V1PodSpec, virtualPod: V1Pod,
   removeVolumes(spec, gone);
 }
 
-/** In 'secret' mode, the tokens the adapter must request from the virtual API server, one per volume. */
-export function serviceAccountTokenRequests(virtualPod: V1Pod, vcluster: string, clusterDomain = 'cluster.local'): TokenRequestPlan[] {
+/**
+ * In 'secret' mode, the tokens the adapter must request from the virtual API server, one per token source,
+ * with the audience and lifetime the projection asks for (as the kubelet would request them).
+ */
+export function serviceAccountTokenRequests(virtualPod: V1Pod, vcluster: string): TokenRequestPlan[] {
   const spec = virtualPod.spec;
   const serviceAccountName = spec?.serviceAccountName || spec?.serviceAccount || 'default';
   const out: TokenRequestPlan[] = [];
   for (const volume of spec?.volumes ?? []) {
-    for (const s of volume.projected?.sources ?? []) {
-      if (!s.serviceAccountToken) continue;
+    const sources = volume.projected?.sources ?? [];
+    const keys = tokenKeys(sources, volume.name);
+    sources.forEach((s, i) => {
+      if (!s.serviceAccountToken) return;
       out.push({
         secretName: tokenSecretName(virtualPod, vcluster),
-        key: volume.name,
+        key: keys[i]!,
         serviceAccountName,
-        audiences: s.serviceAccountToken.audience
-          ? [s.serviceAccountToken.audience]
-          : [`https://kubernetes.default.svc.${clusterDomain}`, 'https://kubernetes.default.svc', 'https://kubernetes.default'],
-        expirationSeconds: TEN_YEARS_SECONDS,
+        audiences: s.serviceAccountToken.audience ? [s.serviceAccountToken.audience] : [],
+        expirationSeconds: s.serviceAccountToken.expirationSeconds ?? DEFAULT_TOKEN_EXPIRATION_SECONDS,
       });
-    }
+    });
   }
   return out;
+}
+
+export type TokenSecretContext = { vcluster: string; hostNamespace: string };
+
+/**
+ * Provenance of a token secret: it is the pod's, not a copy of a virtual Secret, so its kind is
+ * TokenRequest. A virtual Secret named `<pod>-sa-token` has the same host name, and the ownership check
+ * keeps either from overwriting (or deleting) the other.
+ */
+export function tokenSecretOwner(pod: { namespace: string; name: string }, ctx: TokenSecretContext): OwnerWanted {
+  return { kind: 'TokenRequest', vcluster: ctx.vcluster, hostNamespace: ctx.hostNamespace, namespace: pod.namespace, name: tokenSecretVirtualName(pod.name) };
+}
+
+/** One issued token, as the TokenRequest answered: the token stays in memory and in the Secret only. */
+export type IssuedToken = { key: string; token: string };
+
+/**
+ * The host Secret holding the pod's tokens (Opaque: no host token controller acts on it), with the
+ * provenance of the virtual pod (its uid included) and the time podferry renews them.
+ */
+export function tokenSecret(virtualPod: V1Pod, ctx: TokenSecretContext, tokens: readonly IssuedToken[], refreshAt: Date): V1Secret {
+  const meta = virtualPod.metadata ?? {};
+  const namespace = meta.namespace ?? '';
+  const virtualMeta: V1ObjectMeta = { name: tokenSecretVirtualName(meta.name ?? ''), namespace, ...(meta.uid ? { uid: meta.uid } : {}) };
+  const name = tokenSecretName(virtualPod, ctx.vcluster);
+  const annotations = hostAnnotations(virtualMeta, 'TokenRequest', { name, namespace: ctx.hostNamespace }, ctx.vcluster);
+  annotations[TOKEN_REFRESH_AT_ANNOTATION] = refreshAt.toISOString();
+  return {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name, namespace: ctx.hostNamespace, labels: hostLabels(undefined, namespace, ctx.vcluster), annotations },
+    type: 'Opaque',
+    data: Object.fromEntries(tokens.map((t) => [t.key, Buffer.from(t.token, 'utf8').toString('base64')])),
+  };
+}
+
+/** Why a pod's token secret cannot be written, in virtual terms (a SyncError never names a host object). */
+export function tokenSecretConflict(pod: { namespace: string; name: string }): string {
+  return `the host name of this pod's service account token secret is taken by an object podferry does not manage for this pod (a Secret named "${tokenSecretVirtualName(pod.name)}" in namespace ${pod.namespace} would have the same host name); rename that Secret or the pod, or ask the host cluster's administrator about the name`;
 }

@@ -7,7 +7,7 @@ import {
 } from './provenance.js';
 import { rewriteFieldRefs, rewriteReferences } from './pod-references.js';
 import { translateScheduling } from './pod-scheduling.js';
-import { translateServiceAccountToken, type ServiceAccountTokenMode } from './service-account-token.js';
+import { DEFAULT_SERVICE_ACCOUNT_TOKEN_MODE, translateServiceAccountToken, type ServiceAccountTokenMode } from './service-account-token.js';
 import { isReservedKey, isTenantAnnotationAllowed, isTenantLabelAllowed, type MetadataFilter } from './host-metadata-filter.js';
 import { withoutHostOwned } from './host-metadata.js';
 import { hostAnnotations, hostLabels, labelsAnnotation } from './translate-metadata.js';
@@ -25,12 +25,14 @@ export type TranslateContext = {
   hostServiceAccount?: string;
   /** Labels of the virtual namespace, mirrored as ns-label keys so namespaceSelectors keep working. */
   namespaceLabels?: Record<string, string>;
-  /** What becomes of the virtual SA token volume; see service-account-token.ts. Default 'remove'. */
+  /** What becomes of the virtual SA token volume; see service-account-token.ts. Default 'secret'. */
   serviceAccountTokens?: ServiceAccountTokenMode;
   /** The virtual cluster's DNS service IP; when set, ClusterFirst pods resolve through it (facts 3.3). */
   dnsIP?: string;
-  /** The virtual API server's service IP as host pods reach it; when set, KUBERNETES_* env and hostAliases point there. */
+  /** The virtual API server's address as host pods reach it; when set, KUBERNETES_* env and hostAliases (for an IP) point there. */
   kubeIP?: string;
+  /** Its port (default 443, a Service's). */
+  kubePort?: number;
   clusterDomain?: string;
   /**
    * Plan ephemeral containers (`kubectl debug`) onto the host pod. Off by default: the adapter must
@@ -120,10 +122,10 @@ export function translatePod(input: V1Pod, ctx: TranslateContext): V1Pod {
   rewriteFieldRefs(spec, ctx.vcluster);
   filterClaimTemplates(spec, ctx.metadataFilter);
   // After the reference rewrite: the token secret source already carries its host name.
-  translateServiceAccountToken(spec, virtualPod, ctx.vcluster, ctx.serviceAccountTokens ?? 'remove');
+  translateServiceAccountToken(spec, virtualPod, ctx.vcluster, ctx.serviceAccountTokens ?? DEFAULT_SERVICE_ACCOUNT_TOKEN_MODE);
   translateScheduling(spec, virtualNamespace, ctx.vcluster);
   translateDns(spec, virtualNamespace, ctx);
-  if (ctx.kubeIP) pointAtVirtualApi(spec, ctx.kubeIP, ctx.clusterDomain ?? 'cluster.local');
+  if (ctx.kubeIP) pointAtVirtualApi(spec, ctx.kubeIP, ctx.clusterDomain ?? 'cluster.local', ctx.kubePort);
   if (!spec.hostname) spec.hostname = podHostname(meta.name ?? '');
   delete spec.subdomain;
 

@@ -3,6 +3,7 @@
 import type { CoreV1Event, V1ConfigMap, V1Node, V1ObjectMeta, V1Pod, V1Secret } from '@kubernetes/client-node';
 import { sha256Hex } from '../core/names.js';
 import { checkOwnership, type OwnerWanted, type Ownership } from '../core/ownership.js';
+import { semanticEqual } from '../core/translate-status.js';
 import { isAlreadyExists, isConflict, unlessNotFound } from './kube-errors.js';
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import type { KubeSide } from './kube-side.js';
@@ -64,8 +65,20 @@ async function upsertOwned<T extends { metadata?: V1ObjectMeta }>(ops: OwnedWrit
   if (!existing) throw Object.assign(new Error(`${want.kind} host copy vanished between create and read; retrying`), { code: 'ECONFLICT' });
   const ownership = checkOwnership(existing.metadata, want);
   if (!ownership.owned) return ownership;
+  // Shared copies (every pod of a namespace mounts kube-root-ca.crt) are mostly current: no write then.
+  if (sameCopy(existing, desired)) return ownership;
   await ops.replace({ ...desired, metadata: { ...desired.metadata, resourceVersion: existing.metadata?.resourceVersion } });
   return ownership;
+}
+
+const COPY_PAYLOAD = ['data', 'binaryData', 'stringData', 'type', 'immutable'] as const;
+
+/** The existing copy already holds what `desired` would write: payload, labels and annotations alike. */
+function sameCopy(existing: { metadata?: V1ObjectMeta }, desired: { metadata?: V1ObjectMeta }): boolean {
+  const payload = (o: object) => Object.fromEntries(COPY_PAYLOAD.map((k) => [k, (o as Record<string, unknown>)[k]]));
+  return semanticEqual(payload(existing), payload(desired))
+    && semanticEqual(existing.metadata?.labels ?? {}, desired.metadata?.labels ?? {})
+    && semanticEqual(existing.metadata?.annotations ?? {}, desired.metadata?.annotations ?? {});
 }
 
 /** Whether the host name is free or ours for `want`: a missing virtual dependency must not resolve to someone else's copy. */
@@ -91,6 +104,46 @@ export function upsertSecret(side: KubeSide, namespace: string, desired: V1Secre
     read: () => readSecret(side, namespace, name),
     replace: (body) => side.call('update', (core) => core.replaceNamespacedSecret({ namespace, name, body })),
   }, desired, want);
+}
+
+/** A write through the ownership check: the object written, or the conflict that kept it from being written. */
+export type OwnedWrite<T> = { owned: true; object: T } | { owned: false; conflict: string };
+
+/**
+ * A secret podferry derives rather than copies (a pod's token secret), written fresh: created, or, when
+ * the name is held by one whose provenance is exactly `want`, that one is deleted at the version read and
+ * a new one created. The new uid matters: a host garbage collector about to delete the old secret (its
+ * owner, an earlier host pod, is gone) deletes by uid, so it cannot take the new one.
+ */
+export async function recreateOwnedSecret(side: KubeSide, namespace: string, desired: V1Secret, want: OwnerWanted): Promise<OwnedWrite<V1Secret>> {
+  const name = desired.metadata!.name!;
+  const create = () => side.call('create', (core) => core.createNamespacedSecret({ namespace, body: desired }));
+  try {
+    return { owned: true, object: await create() };
+  } catch (err) {
+    if (!isAlreadyExists(err)) throw err;
+  }
+  const existing = await readSecret(side, namespace, name);
+  if (existing) {
+    const ownership = checkOwnership(existing.metadata, want);
+    if (!ownership.owned) return ownership;
+    const preconditions = { uid: existing.metadata?.uid, resourceVersion: existing.metadata?.resourceVersion };
+    await unlessNotFound(side.call('delete', (core) => core.deleteNamespacedSecret({ namespace, name, body: { preconditions } })));
+  }
+  // Taken again in between: a 409 the job retries, reading afresh.
+  return { owned: true, object: await create() };
+}
+
+/**
+ * Replaces a secret podferry owns (`current`, as read: checked here) with `desired`, at the version read:
+ * anything written in between is a 409 the job retries, never overwritten.
+ */
+export async function replaceOwnedSecret(side: KubeSide, namespace: string, current: V1Secret, desired: V1Secret, want: OwnerWanted): Promise<OwnedWrite<V1Secret>> {
+  const ownership = checkOwnership(current.metadata, want);
+  if (!ownership.owned) return ownership;
+  const name = desired.metadata!.name!;
+  const body = { ...desired, metadata: { ...desired.metadata, resourceVersion: current.metadata?.resourceVersion } };
+  return { owned: true, object: await side.call('update', (core) => core.replaceNamespacedSecret({ namespace, name, body })) };
 }
 
 /**

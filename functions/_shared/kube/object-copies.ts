@@ -5,9 +5,13 @@ import type { KubeSide } from './kube-side.js';
 
 export type CopyKind = 'ConfigMap' | 'Secret';
 
-/** Deletes the copy; false when it was already gone (or replaced, the precondition failing with 409 is thrown). */
-export async function deleteCopy(side: KubeSide, kind: CopyKind, namespace: string, name: string, uid: string | undefined): Promise<boolean> {
-  const body = uid ? { preconditions: { uid } } : {};
+/**
+ * Deletes the copy; false when it was already gone (or replaced, the precondition failing with 409 is
+ * thrown). With `resourceVersion`, also only the version that was read.
+ */
+export async function deleteCopy(side: KubeSide, kind: CopyKind, namespace: string, name: string, uid: string | undefined, resourceVersion?: string): Promise<boolean> {
+  const preconditions = { ...(uid ? { uid } : {}), ...(resourceVersion ? { resourceVersion } : {}) };
+  const body = Object.keys(preconditions).length > 0 ? { preconditions } : {};
   try {
     await side.call('delete', (core) => (kind === 'ConfigMap' ? core.deleteNamespacedConfigMap({ namespace, name, body }) : core.deleteNamespacedSecret({ namespace, name, body })));
     return true;

@@ -10,6 +10,8 @@ import { MANAGED_BY_LABEL, OBJECT_NAME_ANNOTATION, OBJECT_NAMESPACE_ANNOTATION }
 import type { ObjectRef } from '../../_shared/core/job-refs.js';
 import { deleteCopy, listCopiesPage, type CopyKind } from '../../_shared/kube/object-copies.js';
 import { enqueueSyncBulk } from '../../_shared/queue/enqueue-sync.js';
+import { enqueueTokenRefreshBulk, tokenRefreshRef, type TokenRefreshRef } from '../../_shared/queue/enqueue-token-refresh.js';
+import { overdueTokenSecretPod } from '../../_shared/core/token-refresh.js';
 import type { WorkerDeps } from '../worker-deps.js';
 
 const KINDS: readonly CopyKind[] = ['ConfigMap', 'Secret'];
@@ -21,6 +23,8 @@ export interface CensusReport {
   missingCopies: number;
   unusedCopies: number;
   deletedCopies: number;
+  /** Token secrets past their renewal time: their renewal is asked for again. */
+  overdueTokenSecrets: number;
 }
 
 export class DependencyCensus {
@@ -28,6 +32,7 @@ export class DependencyCensus {
   private readonly copies = new Map<string, { uid?: string }>();
   private readonly missing = new Map<string, ObjectRef>();
   private readonly pods: Array<{ kind: CopyKind; namespace: string; name: string; pod: string }> = [];
+  private readonly overdueTokens: TokenRefreshRef[] = [];
 
   constructor(private readonly deps: WorkerDeps) {}
 
@@ -47,6 +52,9 @@ export class DependencyCensus {
           // Only copies whose provenance proves them podferry's (core/ownership.ts): nothing else is ours to delete.
           const a = item.annotations;
           const meta = { name: item.name, namespace: this.deps.hostNamespace, labels: { [MANAGED_BY_LABEL]: this.deps.cluster }, annotations: a };
+          // A pod's token secret is no copy; one past its renewal time has lost its renewal job.
+          const overdue = kind === 'Secret' ? overdueTokenSecretPod(meta, this.deps.now(), { vcluster: this.deps.cluster, hostNamespace: this.deps.hostNamespace }) : undefined;
+          if (overdue) this.overdueTokens.push(tokenRefreshRef(this.deps.cluster, overdue));
           const want = { kind, vcluster: this.deps.cluster, hostNamespace: this.deps.hostNamespace, namespace: a[OBJECT_NAMESPACE_ANNOTATION] ?? '', name: a[OBJECT_NAME_ANNOTATION] ?? '' };
           if (a[OBJECT_NAME_ANNOTATION] && a[OBJECT_NAMESPACE_ANNOTATION] && checkOwnership(meta, want).owned) this.copies.set(key(kind, item.name), { uid: item.uid });
         }
@@ -74,6 +82,7 @@ export class DependencyCensus {
     for (const w of this.pods) await waits?.wait(w.kind, w.namespace, w.name, w.pod);
     const missing = [...this.missing.values()];
     for (let i = 0; i < missing.length; i += PAGE) await enqueueSyncBulk(this.deps.queues.sync, missing.slice(i, i + PAGE), 'resync');
+    for (let i = 0; i < this.overdueTokens.length; i += PAGE) await enqueueTokenRefreshBulk(this.deps.queues.sync, this.overdueTokens.slice(i, i + PAGE));
     const unused = [...this.copies.keys()].filter((k) => !this.referenced.has(k));
     const before = waits ? await waits.swapUnused(unused) : new Set<string>();
     let deleted = 0;
@@ -87,6 +96,6 @@ export class DependencyCensus {
         this.deps.log.warn({ kind, name, err: (err as Error).message }, 'unused copy not deleted');
       }
     }
-    return { copies: this.copies.size, missingCopies: missing.length, unusedCopies: unused.length, deletedCopies: deleted };
+    return { copies: this.copies.size, missingCopies: missing.length, unusedCopies: unused.length, deletedCopies: deleted, overdueTokenSecrets: this.overdueTokens.length };
   }
 }

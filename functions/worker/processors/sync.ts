@@ -16,6 +16,7 @@ import { readNamespaceLabels } from '../../_shared/kube/namespaces.js';
 import { addEphemeralContainers, createPod, deletePod, patchPodJson, readPod } from '../../_shared/kube/pods.js';
 import { enqueueStatus } from '../../_shared/queue/enqueue-status.js';
 import { pushReadinessGates } from '../readiness-gates.js';
+import { prepareServiceAccountTokens } from '../service-account-tokens.js';
 import { reportToVirtual } from '../report-to-virtual.js';
 import type { WorkerDeps } from '../worker-deps.js';
 import { observeHostPodCreated, observeHostWriteRefused, observeVirtualStatusReported } from '../worker-metrics.js';
@@ -69,9 +70,14 @@ async function applyPlan(plan: PodSyncPlan, ref: ObjectRef, virtualPod: V1Pod | 
           return true;
         }
       }
+      const tokens = await prepareServiceAccountTokens(virtualPod, deps, note);
+      if (!tokens.owned) {
+        await refuseForConflict(virtualPod, tokens.conflict, deps, note);
+        return true;
+      }
       await note(`translated to host pod ${deps.hostNamespace}/${plan.hostPod.metadata?.name}${plan.dependencies.configMaps.length + plan.dependencies.secrets.length > 0 ? ` (copied ${plan.dependencies.configMaps.length} configmaps, ${plan.dependencies.secrets.length} secrets)` : ''}`, 30);
       try {
-        await createPod(deps.host, deps.hostNamespace, plan.hostPod);
+        await tokens.adopt(await createPod(deps.host, deps.hostNamespace, plan.hostPod));
       } catch (err) {
         if (isAlreadyExists(err)) return false; // another run created it: read it and converge
         throw err;
