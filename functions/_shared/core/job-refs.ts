@@ -2,8 +2,11 @@
 // nothing sensitive). The key is the BullMQ deduplication id (queue/enqueue-sync.ts), which collapses
 // duplicate events into one pending job per object without losing one that arrives during a run.
 
-/** Namespace refs carry the namespace's name as both namespace and name (a namespace's labels change its pods). */
-export const OBJECT_KINDS = ['Pod', 'ConfigMap', 'Secret', 'Namespace'] as const;
+/**
+ * Namespace refs carry the namespace's name as both namespace and name (a namespace's labels change its pods).
+ * Services and PersistentVolumeClaims are synced objects of their own (processors/service.ts, claim.ts).
+ */
+export const OBJECT_KINDS = ['Pod', 'ConfigMap', 'Secret', 'Namespace', 'Service', 'PersistentVolumeClaim'] as const;
 export type ObjectKind = (typeof OBJECT_KINDS)[number];
 
 export type ObjectRef = { cluster: string; kind: ObjectKind; namespace: string; name: string; uid?: string };

@@ -40,7 +40,10 @@ export const SA_TOKEN_ANNOTATION_PREFIX = 'vcluster.loft.sh/token-';
 export const SAFE_TO_EVICT_ANNOTATION = 'cluster-autoscaler.kubernetes.io/safe-to-evict';
 
 /** Go's schema.GroupVersionKind.String() for core kinds, the value of object-kind. */
-export const KIND_VALUES = { Pod: '/v1, Kind=Pod', ConfigMap: '/v1, Kind=ConfigMap', Secret: '/v1, Kind=Secret' } as const;
+export const KIND_VALUES = {
+  Pod: '/v1, Kind=Pod', ConfigMap: '/v1, Kind=ConfigMap', Secret: '/v1, Kind=Secret',
+  Service: '/v1, Kind=Service', PersistentVolumeClaim: '/v1, Kind=PersistentVolumeClaim',
+} as const;
 
 /** Bookkeeping annotations: recomputed on every translate, never carried from or back to the virtual side. */
 export const BOOKKEEPING_ANNOTATIONS: readonly string[] = [

@@ -1,0 +1,33 @@
+import type { V1ObjectMeta } from '@kubernetes/client-node';
+import { RESERVED_PREFIXES } from './host-metadata-filter.js';
+import { MANAGED_ANNOTATIONS_ANNOTATION, MANAGED_LABELS_ANNOTATION } from './provenance.js';
+import { semanticEqual } from './translate-status.js';
+
+// The labels and annotations a replaced host object (a Service, a PersistentVolumeClaim) gets: the translated
+// ones, plus what host components added (a cloud controller's annotation, a provisioner's binding marks),
+// which podferry leaves alone. A key the virtual object had before (in the host object's managed lists) and
+// dropped since is removed; podferry's and vCluster's own keys not in the translation are podferry's to drop.
+
+const list = (value: string | undefined) => new Set((value ?? '').split('\n').filter((k) => k !== ''));
+const own = (key: string) => RESERVED_PREFIXES.some((p) => key.startsWith(p));
+
+function merge(desired: Record<string, string>, observed: Record<string, string>, previouslyManaged: Set<string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(observed)) if (!(k in desired) && !previouslyManaged.has(k) && !own(k)) out[k] = v;
+  return { ...out, ...desired };
+}
+
+export interface MergedMetadata {
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  /** True when either differs from what the host object has now. */
+  changed: boolean;
+}
+
+export function mergeHostMetadata(desired: V1ObjectMeta, observed: V1ObjectMeta | undefined): MergedMetadata {
+  const oLabels = observed?.labels ?? {};
+  const oAnnotations = observed?.annotations ?? {};
+  const labels = merge(desired.labels ?? {}, oLabels, list(oAnnotations[MANAGED_LABELS_ANNOTATION]));
+  const annotations = merge(desired.annotations ?? {}, oAnnotations, list(oAnnotations[MANAGED_ANNOTATIONS_ANNOTATION]));
+  return { labels, annotations, changed: !semanticEqual(labels, oLabels) || !semanticEqual(annotations, oAnnotations) };
+}
