@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { parseMetadataFilter, type MetadataFilter } from './core/host-metadata-filter.js';
 import { parsePodPolicy, type PodPolicy } from './core/policy.js';
+import { parseStorageClassMap, type StorageClassMap } from './core/translate-claim.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
@@ -32,6 +33,15 @@ export interface Config {
   /** Tenant labels and annotations never copied to host objects (the defaults plus HOST_*_DENY). */
   hostMetadata: MetadataFilter;
   nodeProxy: NodeProxyConfig;
+  /** What Services and claims need on the host: the virtual cluster's DNS server, the storage class map. */
+  objects: ObjectSyncConfig;
+}
+
+export interface ObjectSyncConfig {
+  /** VIRTUAL_DNS_SERVER: the virtual cluster's DNS service as host pods reach it; ClusterFirst host pods resolve through it. */
+  dnsServer?: string;
+  /** STORAGE_CLASS_MAP `virtual=host,...`: a claim's storage class on the host (a class not named keeps its name). */
+  storageClasses: StorageClassMap;
 }
 
 /**
@@ -227,6 +237,7 @@ export function loadConfig(env: Env = process.env, fn: 'webhook' | 'worker' | 'h
     podPolicy: podPolicy as PodPolicy,
     hostMetadata: hostMetadata as MetadataFilter,
     nodeProxy: readNodeProxy(r, env),
+    objects: readObjectSync(r, env),
   } satisfies Config;
 
   if (r.problems.length > 0) throw new ConfigError(r.problems);
@@ -252,6 +263,18 @@ function readNodeProxy(r: Reader, env: Env): NodeProxyConfig {
     ...(certFile && keyFile ? { tls: { certFile, keyFile } } : {}),
     ...(clientCaFile ? { clientCaFile } : {}),
   };
+}
+
+function readObjectSync(r: Reader, env: Env): ObjectSyncConfig {
+  let storageClasses: StorageClassMap = {};
+  try {
+    storageClasses = parseStorageClassMap(env.STORAGE_CLASS_MAP);
+  } catch (err) {
+    r.problems.push((err as Error).message);
+  }
+  const dnsServer = r.string('VIRTUAL_DNS_SERVER');
+  if (dnsServer !== undefined && isIP(dnsServer) === 0) r.problems.push(`VIRTUAL_DNS_SERVER=${JSON.stringify(dnsServer)} is invalid: expected the IP address of the virtual cluster's DNS service as host pods reach it`);
+  return { ...(dnsServer !== undefined && isIP(dnsServer) !== 0 ? { dnsServer } : {}), storageClasses };
 }
 
 /** What `podferry node-proxy` cannot serve without: its TLS pair and the CA its callers' certificates chain to. */

@@ -12,6 +12,7 @@ import pino, { type Logger } from 'pino';
 import { parse as parseYaml } from 'yaml';
 import { renderKubeconfig } from '../../infra/kube-sim/kubeconfig.js';
 import { startCluster, type StartClusterOptions, type StartedCluster } from '../../infra/kube-sim/server.js';
+import { DEFAULT_SERVICE_CIDR } from '../../infra/kube-sim/service-network.js';
 import { loadConfig } from '../_shared/config.js';
 import { loggerOptions } from '../_shared/logger.js';
 import { startMetricsServer } from '../_shared/metrics/metrics-server.js';
@@ -60,6 +61,9 @@ export interface LocalStackOptions {
   persist?: boolean;
   /** Start empty: remove what an earlier run left in the state dir first (`npm start -- --fresh`). */
   fresh?: boolean;
+  /** VIRTUAL_DNS_SERVER and STORAGE_CLASS_MAP for the workers (default: none, every class keeps its name). */
+  virtualDnsServer?: string;
+  storageClassMap?: string;
   log?: Logger;
 }
 
@@ -153,6 +157,8 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
       mode: 'virtual',
       name: 'virtual',
       port: await port('virtual'),
+      // The host's service range, as vCluster requires: a virtual Service takes its host Service's ClusterIP.
+      serviceCidr: DEFAULT_SERVICE_CIDR,
       audit: { policy: AUDIT_POLICY_FILE, webhookKubeconfig: auditKubeconfig, batchMaxSize: 200, batchMaxWaitMs: 50, initialBackoffMs: 250 },
       tokenUsers: [{ token: podferryToken, user: { username: PODFERRY_USER, groups: ['system:authenticated'] } }],
       admissionCredentials: { token: webhookToken },
@@ -183,6 +189,8 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
       METRICS_PORT: '0',
       NODE_PROXY_ADVERTISE_ADDRESS: '127.0.0.1',
       NODE_PROXY_PORT: String(nodeProxy.port),
+      ...(opts.virtualDnsServer ? { VIRTUAL_DNS_SERVER: opts.virtualDnsServer } : {}),
+      ...(opts.storageClassMap ? { STORAGE_CLASS_MAP: opts.storageClassMap } : {}),
     };
     const config = loadConfig({
       ...workerEnv,
@@ -240,7 +248,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
         virtualKubeconfig: podferryKubeconfig,
         hostKubeconfig,
         hostNamespace,
-        translate: { vcluster: cluster, hostNamespace, hostServiceAccount: config.host.serviceAccount, metadataFilter: config.hostMetadata, syncEphemeralContainers: true },
+        translate: { vcluster: cluster, hostNamespace, hostServiceAccount: config.host.serviceAccount, metadataFilter: config.hostMetadata, syncEphemeralContainers: true, storageClasses: config.objects.storageClasses, ...(config.objects.dnsServer ? { dnsIP: config.objects.dnsServer } : {}) },
         policy: config.podPolicy,
         concurrency: config.worker.concurrency,
         hostQps: config.host.qps,

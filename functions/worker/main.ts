@@ -18,7 +18,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
     virtualKubeconfig: config.virtual.kubeconfig,
     ...(config.host.kubeconfig ? { hostKubeconfig: config.host.kubeconfig } : {}),
     hostNamespace: config.host.namespace,
-    translate: { vcluster: config.cluster, hostNamespace: config.host.namespace, hostServiceAccount: config.host.serviceAccount, metadataFilter: config.hostMetadata, syncEphemeralContainers: true },
+    translate: { vcluster: config.cluster, hostNamespace: config.host.namespace, hostServiceAccount: config.host.serviceAccount, metadataFilter: config.hostMetadata, syncEphemeralContainers: true, storageClasses: config.objects.storageClasses, ...(config.objects.dnsServer ? { dnsIP: config.objects.dnsServer } : {}) },
     policy: config.podPolicy,
     concurrency: config.worker.concurrency,
     hostQps: config.host.qps,
