@@ -154,3 +154,13 @@ t.test('when a worker, host watch or node proxy loads the config without webhook
   for (const fn of ['worker', 'host-watch', 'node-proxy'] as const) t.doesNotThrow(() => loadConfig(noAuth, fn), fn);
   t.throws(() => loadConfig(noAuth, 'webhook'), { message: /the webhook has no way to authenticate callers/ });
 });
+
+t.test('when Services and claims are configured, then the DNS server and the storage class map are read, and bad values named', async (t) => {
+  const c = loadConfig({ ...minimal, VIRTUAL_DNS_SERVER: '10.96.0.10', STORAGE_CLASS_MAP: 'fast=premium-ssd,slow=standard' });
+  t.same(c.objects, { dnsServer: '10.96.0.10', storageClasses: { fast: 'premium-ssd', slow: 'standard' } });
+  t.same(loadConfig(minimal).objects, { storageClasses: {} }, 'by default no DNS server and every class keeps its name');
+  const found = problems({ ...minimal, VIRTUAL_DNS_SERVER: 'kube-dns', STORAGE_CLASS_MAP: 'fast' });
+  t.equal(found.length, 2);
+  t.match(found.join('\n'), /VIRTUAL_DNS_SERVER="kube-dns" is invalid/);
+  t.match(found.join('\n'), /STORAGE_CLASS_MAP entry "fast" is invalid/);
+});
