@@ -11,7 +11,7 @@ import { ownedVirtualRef } from '../_shared/core/ownership.js';
 import { MANAGED_BY_LABEL } from '../_shared/core/provenance.js';
 import type { KubeSide } from '../_shared/kube/kube-side.js';
 import { listSyncedPage, type SyncedObjectKind } from '../_shared/kube/synced-objects.js';
-import { openWatch, type OpenWatch, type RawObject, type WatchEnd } from '../_shared/kube/watch.js';
+import { openWatch, type OpenWatch, type WatchEnd } from '../_shared/kube/watch.js';
 import { enqueueResyncNow } from '../_shared/queue/enqueue-resync.js';
 import { enqueueSyncBulk } from '../_shared/queue/enqueue-sync.js';
 import { pause } from './pause.js';

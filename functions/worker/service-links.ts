@@ -8,7 +8,8 @@ import { hostObjectName } from '../_shared/core/names.js';
 import { checkOwnership } from '../_shared/core/ownership.js';
 import { MANAGED_BY_LABEL, NAMESPACE_LABEL } from '../_shared/core/provenance.js';
 import { isServiceIPSet, serviceLinkVariables, type LinkedService } from '../_shared/core/service-links.js';
-import { isSyncedService, serviceOwner } from '../_shared/core/translate-service.js';
+import { syncedOwner } from '../_shared/core/synced-object.js';
+import { isSyncedService } from '../_shared/core/translate-service.js';
 import { listServices } from '../_shared/kube/synced-objects.js';
 import type { WorkerDeps } from './worker-deps.js';
 
@@ -24,7 +25,7 @@ export async function serviceLinksFor(virtualPod: V1Pod, deps: WorkerDeps): Prom
   for (const service of candidates) {
     const name = service.metadata!.name!;
     const host = byName.get(hostObjectName(name, namespace, deps.cluster));
-    if (!host || !checkOwnership(host.metadata, serviceOwner({ namespace, name }, deps.translate)).owned) continue;
+    if (!host || !checkOwnership(host.metadata, syncedOwner('Service', { namespace, name }, deps.translate)).owned) continue;
     linked.push({ name, clusterIP: host.spec?.clusterIP, ports: service.spec?.ports ?? [] });
   }
   return serviceLinkVariables(linked);

@@ -76,7 +76,7 @@ t.test('when a pod of the Service runs, then the host endpoints name its host po
   await stack.hostCore.createNamespacedService({ namespace: hostNs(), body: { metadata: { name: 'host-only' }, spec: { ports: [{ port: 9999 }] } } });
   const ip = (await eventually('web synced', async () => {
     const [v, h] = await Promise.all([virtualService('web'), hostService('web')]);
-    return v?.spec?.clusterIP && v.spec.clusterIP === h?.spec?.clusterIP && v;
+    return Boolean(v?.spec?.clusterIP) && v!.spec!.clusterIP === h?.spec?.clusterIP && v;
   }, 30_000)).spec!.clusterIP!;
   await stack.virtualCore.createNamespacedPod({ namespace: ns, body: pod('web-1', { app: 'web' }, { containers: [{ name: 'app', image: 'nginx:1.27', env: [{ name: 'WEB_URL', value: 'http://$(WEB_SERVICE_HOST):$(WEB_SERVICE_PORT)' }] }] }) });
   await eventually('web-1 Ready', async () => isReady(await readPod('web-1')), 30_000);

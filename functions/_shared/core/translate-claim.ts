@@ -1,10 +1,9 @@
-import type { V1ObjectMeta, V1PersistentVolumeClaim, V1PersistentVolumeClaimSpec, V1PersistentVolumeClaimStatus } from '@kubernetes/client-node';
-import { mergeHostMetadata } from './host-object-merge.js';
-import { isDns1123Subdomain } from './names.js';
-import { checkOwnership, type OwnerWanted } from './ownership.js';
+import type { V1PersistentVolumeClaim, V1PersistentVolumeClaimSpec, V1PersistentVolumeClaimStatus } from '@kubernetes/client-node';
+import { isBeingDeleted, mergeHostMetadata, objectTarget, syncedOwner, type ObjectTarget } from './synced-object.js';
+import { hostObjectName, isDns1123Subdomain } from './names.js';
+import { checkOwnership } from './ownership.js';
 import { claimDataSourceKind } from './pod-references.js';
 import type { PolicyViolation } from './policy.js';
-import { hostObjectName } from './names.js';
 import { isControlledElsewhere } from './provenance.js';
 import { claimSpecViolations } from './reference-policy.js';
 import { hostObjectMeta, type ObjectContext } from './translate-objects.js';
@@ -75,7 +74,7 @@ export function translateClaim(virtual: V1PersistentVolumeClaim, ctx: ClaimConte
   return { apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: hostObjectMeta(virtual, 'PersistentVolumeClaim', ctx), spec };
 }
 
-type Target = { namespace: string; name: string; uid?: string; resourceVersion?: string };
+type Target = ObjectTarget;
 
 export type ClaimNothingReason = 'in-sync' | 'both-gone' | 'not-ours' | 'controlled-elsewhere' | 'waiting-for-host-delete';
 
@@ -96,47 +95,38 @@ export interface ClaimSyncInput {
   ctx: ClaimContext;
 }
 
-function target(o: V1PersistentVolumeClaim): Target {
-  const m = o.metadata ?? {};
-  return { namespace: m.namespace ?? '', name: m.name ?? '', ...(m.uid ? { uid: m.uid } : {}), ...(m.resourceVersion ? { resourceVersion: m.resourceVersion } : {}) };
-}
-
-const isDeleting = (o: { metadata?: V1ObjectMeta } | undefined) => o?.metadata?.deletionTimestamp !== undefined && o?.metadata?.deletionTimestamp !== null;
 
 /** The status a host claim reports, compared and copied whole (phase, capacity, access modes, conditions...). */
 const statusKey = (s: V1PersistentVolumeClaimStatus | undefined) => Object.fromEntries(Object.entries(s ?? {}).filter(([, v]) => v !== undefined && v !== null));
 
-export function claimOwner(ref: { namespace: string; name: string }, ctx: ObjectContext): OwnerWanted {
-  return { kind: 'PersistentVolumeClaim', vcluster: ctx.vcluster, hostNamespace: ctx.hostNamespace, namespace: ref.namespace, name: ref.name };
-}
 
 /** The one next step for a virtual claim and its host claim; `nothing` once both agree. */
 export function planClaimSync(input: ClaimSyncInput): ClaimSyncPlan {
   const { virtual, host, ref, ctx } = input;
   if (isControlledElsewhere(virtual?.metadata) || isControlledElsewhere(host?.metadata)) return { type: 'nothing', reason: 'controlled-elsewhere' };
-  const ownership = host ? checkOwnership(host.metadata, claimOwner(ref, ctx)) : undefined;
+  const ownership = host ? checkOwnership(host.metadata, syncedOwner('PersistentVolumeClaim', ref, ctx)) : undefined;
   if (!virtual) {
     if (!host) return { type: 'nothing', reason: 'both-gone' };
     if (!ownership!.owned) return { type: 'nothing', reason: 'not-ours' };
-    if (isDeleting(host)) return { type: 'nothing', reason: 'waiting-for-host-delete' };
-    return { type: 'delete-host', host: target(host), reason: 'virtual-gone' };
+    if (isBeingDeleted(host)) return { type: 'nothing', reason: 'waiting-for-host-delete' };
+    return { type: 'delete-host', host: objectTarget(host), reason: 'virtual-gone' };
   }
-  if (isDeleting(virtual)) {
-    if (host && ownership!.owned && !isDeleting(host)) return { type: 'delete-host', host: target(host), reason: 'virtual-deleting' };
+  if (isBeingDeleted(virtual)) {
+    if (host && ownership!.owned && !isBeingDeleted(host)) return { type: 'delete-host', host: objectTarget(host), reason: 'virtual-deleting' };
     return { type: 'nothing', reason: 'waiting-for-host-delete' };
   }
   if (!host) {
     // A claim that was bound had its volume on the host: that is gone with the host claim, and a new empty one
     // under the same name would pass for it. The virtual claim goes too (vCluster deletes it as well).
     const phase = virtual.status?.phase;
-    if (phase === 'Bound' || phase === 'Lost') return { type: 'delete-virtual', virtual: target(virtual), reason: 'its host claim was deleted on the host after it was bound, and its volume with it' };
+    if (phase === 'Bound' || phase === 'Lost') return { type: 'delete-virtual', virtual: objectTarget(virtual), reason: 'its host claim was deleted on the host after it was bound, and its volume with it' };
   }
   const violations = claimViolations(virtual);
   if (violations.length > 0) return { type: 'refuse', reason: violations.map((v) => v.message).join('; '), violations };
   const desired = translateClaim(virtual, ctx);
   if (!host) return { type: 'create-host', claim: desired };
   if (!ownership!.owned) return { type: 'conflict', message: ownership!.conflict };
-  if (isDeleting(host)) return { type: 'delete-virtual', virtual: target(virtual), reason: 'its host claim is being deleted on the host' };
+  if (isBeingDeleted(host)) return { type: 'delete-virtual', virtual: objectTarget(virtual), reason: 'its host claim is being deleted on the host' };
   const meta = mergeHostMetadata(desired.metadata ?? {}, host.metadata);
   const resize = !semanticEqual(desired.spec?.resources?.requests, host.spec?.resources?.requests);
   if (meta.changed || resize) {
@@ -148,6 +138,6 @@ export function planClaimSync(input: ClaimSyncInput): ClaimSyncPlan {
     if (resize) claim.spec = { ...claim.spec, resources: { ...claim.spec?.resources, requests: structuredClone(desired.spec?.resources?.requests) } };
     return { type: 'replace-host', claim, changes: [...(meta.changed ? ['metadata'] : []), ...(resize ? ['spec.resources.requests'] : [])] };
   }
-  if (!semanticEqual(statusKey(virtual.status), statusKey(host.status))) return { type: 'report-status', virtual: target(virtual), status: structuredClone(host.status ?? {}) };
+  if (!semanticEqual(statusKey(virtual.status), statusKey(host.status))) return { type: 'report-status', virtual: objectTarget(virtual), status: structuredClone(host.status ?? {}) };
   return { type: 'nothing', reason: 'in-sync' };
 }

@@ -1,7 +1,7 @@
 import type { V1ObjectMeta, V1Service, V1ServicePort, V1ServiceSpec, V1ServiceStatus } from '@kubernetes/client-node';
 import { isReservedKey, isTenantLabelAllowed, type MetadataFilter } from './host-metadata-filter.js';
-import { mergeHostMetadata } from './host-object-merge.js';
-import { checkOwnership, type OwnerWanted } from './ownership.js';
+import { isBeingDeleted, mergeHostMetadata, objectTarget, syncedOwner, type ObjectTarget } from './synced-object.js';
+import { checkOwnership } from './ownership.js';
 import type { PolicyViolation } from './policy.js';
 import {
   MANAGED_BY_LABEL, NAMESPACE_LABEL, OBJECT_UID_ANNOTATION, TRANSLATED_LABEL_KEYS, hostLabelKey, isControlledElsewhere, isRewrittenLabelKey,
@@ -215,7 +215,7 @@ export function parseRecreateMarker(text: string | undefined): { uid: string; ob
 
 const statusKey = (s: V1ServiceStatus | undefined) => ({ ingress: norm(s?.loadBalancer?.ingress), conditions: norm(s?.conditions) });
 
-type Target = { namespace: string; name: string; uid?: string; resourceVersion?: string };
+type Target = ObjectTarget;
 
 export type ServiceNothingReason = 'not-synced' | 'in-sync' | 'both-gone' | 'not-ours' | 'controlled-elsewhere' | 'waiting-for-host-delete';
 
@@ -241,33 +241,24 @@ export interface ServiceSyncInput {
   ctx: ObjectContext;
 }
 
-function target(o: V1Service): Target {
-  const m = o.metadata ?? {};
-  return { namespace: m.namespace ?? '', name: m.name ?? '', ...(m.uid ? { uid: m.uid } : {}), ...(m.resourceVersion ? { resourceVersion: m.resourceVersion } : {}) };
-}
 
-const isDeleting = (o: { metadata?: V1ObjectMeta } | undefined) => o?.metadata?.deletionTimestamp !== undefined && o?.metadata?.deletionTimestamp !== null;
-
-export function serviceOwner(ref: { namespace: string; name: string }, ctx: ObjectContext): OwnerWanted {
-  return { kind: 'Service', vcluster: ctx.vcluster, hostNamespace: ctx.hostNamespace, namespace: ref.namespace, name: ref.name };
-}
 
 /** The one next step for a virtual Service and its host copy; `nothing` once both agree. */
 export function planServiceSync(input: ServiceSyncInput): ServiceSyncPlan {
   const { virtual, host, ref, ctx } = input;
   if (!isSyncedService(ref.namespace, ref.name)) return { type: 'nothing', reason: 'not-synced' };
   if (isControlledElsewhere(virtual?.metadata) || isControlledElsewhere(host?.metadata)) return { type: 'nothing', reason: 'controlled-elsewhere' };
-  const ownership = host ? checkOwnership(host.metadata, serviceOwner(ref, ctx)) : undefined;
+  const ownership = host ? checkOwnership(host.metadata, syncedOwner('Service', ref, ctx)) : undefined;
   if (!virtual) {
     if (!host) return { type: 'nothing', reason: 'both-gone' };
     if (!ownership!.owned) return { type: 'nothing', reason: 'not-ours' };
     const marker = parseRecreateMarker(host.metadata?.annotations?.[RECREATE_MARKER_ANNOTATION]);
     if (marker && marker.uid === host.metadata?.annotations?.[OBJECT_UID_ANNOTATION]) return { type: 'restore-virtual', service: recreatedVirtualService(marker.object, host) };
-    if (isDeleting(host)) return { type: 'nothing', reason: 'waiting-for-host-delete' };
-    return { type: 'delete-host', host: target(host), reason: 'virtual-gone' };
+    if (isBeingDeleted(host)) return { type: 'nothing', reason: 'waiting-for-host-delete' };
+    return { type: 'delete-host', host: objectTarget(host), reason: 'virtual-gone' };
   }
-  if (isDeleting(virtual)) {
-    if (host && ownership!.owned && !isDeleting(host)) return { type: 'delete-host', host: target(host), reason: 'virtual-deleting' };
+  if (isBeingDeleted(virtual)) {
+    if (host && ownership!.owned && !isBeingDeleted(host)) return { type: 'delete-host', host: objectTarget(host), reason: 'virtual-deleting' };
     return { type: 'nothing', reason: 'waiting-for-host-delete' };
   }
   const violations = serviceViolations(virtual, ctx);
@@ -275,10 +266,10 @@ export function planServiceSync(input: ServiceSyncInput): ServiceSyncPlan {
   const desired = translateService(virtual, ctx);
   if (!host) return { type: 'create-host', service: desired };
   if (!ownership!.owned) return { type: 'conflict', message: ownership!.conflict };
-  if (isDeleting(host)) return { type: 'nothing', reason: 'waiting-for-host-delete' };
+  if (isBeingDeleted(host)) return { type: 'nothing', reason: 'waiting-for-host-delete' };
   const hostClass = serviceIpClass(host.spec);
   const desiredClass = serviceIpClass(desired.spec);
-  if (hostClass !== desiredClass) return { type: 'recreate-host', host: target(host), reason: `the Service changed from ${hostClass} to ${desiredClass}` };
+  if (hostClass !== desiredClass) return { type: 'recreate-host', host: objectTarget(host), reason: `the Service changed from ${hostClass} to ${desiredClass}` };
   const meta = mergeHostMetadata(desired.metadata ?? {}, host.metadata);
   const changes = [...(meta.changed ? ['metadata'] : []), ...serviceSpecDrift(desired.spec, host.spec)];
   if (changes.length > 0) return { type: 'replace-host', service: replaceBody(host, desired, meta), changes };
@@ -286,7 +277,7 @@ export function planServiceSync(input: ServiceSyncInput): ServiceSyncPlan {
   // The host Service is current: now the virtual one follows it.
   const hostIP = host.spec?.clusterIP;
   if (hostClass === 'cluster-ip' && hostIP && virtual.spec?.clusterIP !== hostIP) {
-    return { type: 'recreate-virtual', virtual: target(virtual), service: recreatedVirtualService(virtual, host), marker: recreateMarker(virtual), clusterIP: hostIP };
+    return { type: 'recreate-virtual', virtual: objectTarget(virtual), service: recreatedVirtualService(virtual, host), marker: recreateMarker(virtual), clusterIP: hostIP };
   }
   const ports = portsWithHostNodePorts(virtual.spec, host.spec);
   if (ports) {
@@ -295,6 +286,6 @@ export function planServiceSync(input: ServiceSyncInput): ServiceSyncPlan {
     delete service.status;
     return { type: 'update-virtual', service, changes: ['spec.ports[*].nodePort'] };
   }
-  if (!semanticEqual(statusKey(virtual.status), statusKey(host.status))) return { type: 'report-status', virtual: target(virtual), status: structuredClone(host.status ?? {}) };
+  if (!semanticEqual(statusKey(virtual.status), statusKey(host.status))) return { type: 'report-status', virtual: objectTarget(virtual), status: structuredClone(host.status ?? {}) };
   return { type: 'nothing', reason: 'in-sync' };
 }

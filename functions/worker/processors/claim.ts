@@ -9,39 +9,30 @@ import { parseObjectRef, type ObjectRef } from '../../_shared/core/job-refs.js';
 import { hostObjectName } from '../../_shared/core/names.js';
 import { checkOwnership, type Ownership } from '../../_shared/core/ownership.js';
 import { podReferences } from '../../_shared/core/pod-references.js';
-import { claimOwner, planClaimSync, type ClaimSyncPlan } from '../../_shared/core/translate-claim.js';
+import { syncedOwner } from '../../_shared/core/synced-object.js';
+import { planClaimSync, type ClaimSyncPlan } from '../../_shared/core/translate-claim.js';
 import { recordWarning } from '../../_shared/kube/cluster-objects.js';
 import { isConflict } from '../../_shared/kube/kube-errors.js';
 import { createClaim, deleteSynced, readClaim, replaceClaim, replaceClaimStatus } from '../../_shared/kube/synced-objects.js';
 import type { WorkerDeps } from '../worker-deps.js';
-import { observeHostWriteRefused } from '../worker-metrics.js';
+import { converge, involved, jobNote, refuse, type Note } from './synced-object.js';
 
 const MAX_ROUNDS = 4;
 
-type Note = (msg: string) => Promise<unknown>;
-
 export async function processClaim(job: Job, deps: WorkerDeps): Promise<string> {
-  const ref = parseObjectRef(job.data);
-  return syncClaim(ref, deps, (msg) => job.log(`${deps.now().toISOString()} ${msg}`));
+  return syncClaim(parseObjectRef(job.data), deps, jobNote(job, deps));
 }
 
-export async function syncClaim(ref: ObjectRef, deps: WorkerDeps, note: Note): Promise<string> {
+export function syncClaim(ref: ObjectRef, deps: WorkerDeps, note: Note): Promise<string> {
   const hostName = hostObjectName(ref.name, ref.namespace, deps.cluster);
-  const steps: string[] = [];
-  for (let round = 0; round < MAX_ROUNDS; round++) {
-    const [virtual, host] = await Promise.all([readClaim(deps.virtual, ref.namespace, ref.name), readClaim(deps.host, deps.hostNamespace, hostName)]);
-    const plan = planClaimSync({ virtual, host, ref, ctx: deps.translate });
-    if (plan.type === 'nothing') {
-      if (steps.length === 0) steps.push(`nothing (${plan.reason})`);
-      break;
-    }
-    steps.push(plan.type);
-    if (!(await applyClaimPlan(plan, ref, virtual, deps, note))) break;
-  }
-  return steps.join(', ');
+  return converge<V1PersistentVolumeClaim, ClaimSyncPlan>(MAX_ROUNDS, {
+    read: () => Promise.all([readClaim(deps.virtual, ref.namespace, ref.name), readClaim(deps.host, deps.hostNamespace, hostName)]),
+    plan: (virtual, host) => planClaimSync({ virtual, host, ref, ctx: deps.translate }),
+    apply: (plan, virtual) => applyClaimPlan(plan as Exclude<ClaimSyncPlan, { type: 'nothing' }>, ref, virtual, deps, note),
+  });
 }
 
-const about = (ref: ObjectRef, virtual: V1PersistentVolumeClaim | undefined) => ({ kind: 'PersistentVolumeClaim' as const, namespace: ref.namespace, name: ref.name, ...(virtual?.metadata?.uid ? { uid: virtual.metadata.uid } : {}) });
+const about = (ref: ObjectRef, virtual: V1PersistentVolumeClaim | undefined) => involved('PersistentVolumeClaim', ref, virtual);
 
 /** Applies one plan; true when the job should read and plan again. */
 async function applyClaimPlan(plan: Exclude<ClaimSyncPlan, { type: 'nothing' }>, ref: ObjectRef, virtual: V1PersistentVolumeClaim | undefined, deps: WorkerDeps, note: Note): Promise<boolean> {
@@ -49,14 +40,8 @@ async function applyClaimPlan(plan: Exclude<ClaimSyncPlan, { type: 'nothing' }>,
   try {
     switch (plan.type) {
       case 'refuse':
-        observeHostWriteRefused(deps, 'policy', plan.violations.map((v) => v.rule));
-        await recordWarning(deps.virtual, about(ref, virtual), 'SyncError', `podferry refused to create this PersistentVolumeClaim on the host cluster: ${plan.reason}`, deps.now());
-        await note(`host write refused: ${plan.reason}`);
-        return false;
       case 'conflict':
-        observeHostWriteRefused(deps, 'conflict', ['ownership']);
-        await recordWarning(deps.virtual, about(ref, virtual), 'SyncError', `podferry cannot sync this PersistentVolumeClaim to the host cluster: ${plan.message}`, deps.now());
-        await note(`host write refused: ${plan.message}`);
+        await refuse(plan, about(ref, virtual), deps, note);
         return false;
       case 'create-host':
         await createClaim(deps.host, deps.hostNamespace, plan.claim);
@@ -99,7 +84,7 @@ export async function ensureClaimsForPod(virtualPod: V1Pod, deps: WorkerDeps, no
     const ref: ObjectRef = { cluster: deps.cluster, kind: 'PersistentVolumeClaim', namespace, name: r.name };
     const host = await readClaim(deps.host, deps.hostNamespace, hostObjectName(r.name, namespace, deps.cluster));
     if (host) {
-      const ownership = checkOwnership(host.metadata, claimOwner(ref, deps.translate));
+      const ownership = checkOwnership(host.metadata, syncedOwner('PersistentVolumeClaim', ref, deps.translate));
       if (!ownership.owned) return ownership;
       continue;
     }

@@ -13,35 +13,25 @@ import { recordWarning } from '../../_shared/kube/cluster-objects.js';
 import { classifyKubeError, isAlreadyExists, isConflict } from '../../_shared/kube/kube-errors.js';
 import { createService, deleteSynced, readService, replaceService, replaceServiceStatus } from '../../_shared/kube/synced-objects.js';
 import type { WorkerDeps } from '../worker-deps.js';
-import { observeHostWriteRefused } from '../worker-metrics.js';
+import { converge, involved, jobNote, refuse, type Note } from './synced-object.js';
 
 /** A new Service takes a few steps (host create, virtual re-create, host provenance update); more wait for the next event. */
 const MAX_ROUNDS = 6;
 
-type Note = (msg: string) => Promise<unknown>;
-
 export async function processService(job: Job, deps: WorkerDeps): Promise<string> {
-  const ref = parseObjectRef(job.data);
-  return syncService(ref, deps, (msg) => job.log(`${deps.now().toISOString()} ${msg}`));
+  return syncService(parseObjectRef(job.data), deps, jobNote(job, deps));
 }
 
-export async function syncService(ref: ObjectRef, deps: WorkerDeps, note: Note): Promise<string> {
+export function syncService(ref: ObjectRef, deps: WorkerDeps, note: Note): Promise<string> {
   const hostName = hostObjectName(ref.name, ref.namespace, deps.cluster);
-  const steps: string[] = [];
-  for (let round = 0; round < MAX_ROUNDS; round++) {
-    const [virtual, host] = await Promise.all([readService(deps.virtual, ref.namespace, ref.name), readService(deps.host, deps.hostNamespace, hostName)]);
-    const plan = planServiceSync({ virtual, host, ref, ctx: deps.translate });
-    if (plan.type === 'nothing') {
-      if (steps.length === 0) steps.push(`nothing (${plan.reason})`);
-      break;
-    }
-    steps.push(plan.type);
-    if (!(await applyServicePlan(plan, ref, virtual, host, deps, note))) break;
-  }
-  return steps.join(', ');
+  return converge<V1Service, ServiceSyncPlan>(MAX_ROUNDS, {
+    read: () => Promise.all([readService(deps.virtual, ref.namespace, ref.name), readService(deps.host, deps.hostNamespace, hostName)]),
+    plan: (virtual, host) => planServiceSync({ virtual, host, ref, ctx: deps.translate }),
+    apply: (plan, virtual, host) => applyServicePlan(plan as Exclude<ServiceSyncPlan, { type: 'nothing' }>, ref, virtual, host, deps, note),
+  });
 }
 
-const about = (ref: ObjectRef, virtual: V1Service | undefined) => ({ kind: 'Service' as const, namespace: ref.namespace, name: ref.name, ...(virtual?.metadata?.uid ? { uid: virtual.metadata.uid } : {}) });
+const about = (ref: ObjectRef, virtual: V1Service | undefined) => involved('Service', ref, virtual);
 
 /** A refusal by the API server (422, 400): nothing a retry changes. */
 const refused = (err: unknown) => !classifyKubeError(err).transient;
@@ -74,14 +64,8 @@ async function applyServicePlan(plan: Exclude<ServiceSyncPlan, { type: 'nothing'
   try {
     switch (plan.type) {
       case 'refuse':
-        observeHostWriteRefused(deps, 'policy', plan.violations.map((v) => v.rule));
-        await recordWarning(deps.virtual, about(ref, virtual), 'SyncError', `podferry refused to create this Service on the host cluster: ${plan.reason}`, deps.now());
-        await note(`host write refused: ${plan.reason}`);
-        return false;
       case 'conflict':
-        observeHostWriteRefused(deps, 'conflict', ['ownership']);
-        await recordWarning(deps.virtual, about(ref, virtual), 'SyncError', `podferry cannot sync this Service to the host cluster: ${plan.message}`, deps.now());
-        await note(`host write refused: ${plan.message}`);
+        await refuse(plan, about(ref, virtual), deps, note);
         return false;
       case 'create-host':
         await createService(deps.host, deps.hostNamespace, plan.service);

@@ -1,7 +1,26 @@
 import type { V1ObjectMeta } from '@kubernetes/client-node';
 import { RESERVED_PREFIXES } from './host-metadata-filter.js';
+import type { OwnerWanted } from './ownership.js';
 import { MANAGED_ANNOTATIONS_ANNOTATION, MANAGED_LABELS_ANNOTATION } from './provenance.js';
+import type { ObjectContext } from './translate-objects.js';
 import { semanticEqual } from './translate-status.js';
+
+// What the Service and claim planners share (translate-service.ts, translate-claim.ts).
+
+/** The object a plan step writes or deletes, with the uid and resourceVersion it was planned from (its preconditions). */
+export type ObjectTarget = { namespace: string; name: string; uid?: string; resourceVersion?: string };
+
+export function objectTarget(o: { metadata?: V1ObjectMeta }): ObjectTarget {
+  const m = o.metadata ?? {};
+  return { namespace: m.namespace ?? '', name: m.name ?? '', ...(m.uid ? { uid: m.uid } : {}), ...(m.resourceVersion ? { resourceVersion: m.resourceVersion } : {}) };
+}
+
+export const isBeingDeleted = (o: { metadata?: V1ObjectMeta } | undefined): boolean => o?.metadata?.deletionTimestamp !== undefined && o?.metadata?.deletionTimestamp !== null;
+
+/** Whom a host Service or claim must belong to: podferry's copy of exactly this virtual object. */
+export function syncedOwner(kind: 'Service' | 'PersistentVolumeClaim', ref: { namespace: string; name: string }, ctx: ObjectContext): OwnerWanted {
+  return { kind, vcluster: ctx.vcluster, hostNamespace: ctx.hostNamespace, namespace: ref.namespace, name: ref.name };
+}
 
 // The labels and annotations a replaced host object (a Service, a PersistentVolumeClaim) gets: the translated
 // ones, plus what host components added (a cloud controller's annotation, a provisioner's binding marks),
