@@ -1,12 +1,14 @@
 // Services and PersistentVolumeClaims on the full stack: a virtual Service becomes a host Service whose
 // ClusterIP comes back to it, its pods see it through service links (and not the host's services), a load
 // balancer's address comes back, a claim becomes a host claim that binds and shows Bound, a pod with a claim
-// runs (also one created before its claim), deletes take the host copies along, and a host name held by
-// something podferry does not manage is never written. Resync is an hour away: audit and the host watch do it.
+// runs (also one created before its claim), deletes take the host copies along, a host name held by something
+// podferry does not manage is never written, and a virtual Service a crash took away in the middle of its
+// re-creation comes back from the copy on its host Service. Resync is an hour away: audit and the host watch do it.
 import { PassThrough } from 'node:stream';
 import t from 'tap';
 import { Exec, KubeConfig, type CoreV1Event, type V1PersistentVolumeClaim, type V1Pod, type V1Service, type V1Status } from '@kubernetes/client-node';
 import { hostObjectName } from '../../functions/_shared/core/names.js';
+import { RECREATE_MARKER_ANNOTATION, recreateMarker } from '../../functions/_shared/core/translate-service.js';
 import { eventually, readOrUndefined, startTestStack, type TestStack } from '../helpers/stack.js';
 
 const DNS = '10.96.0.10';
@@ -195,4 +197,32 @@ t.test('when the host name of a claim is taken by a claim podferry does not mana
   const after = (await hostClaim('shared'))!;
   t.equal(after.metadata?.resourceVersion, theirs.metadata?.resourceVersion, 'the host claim was not written');
   t.equal(after.spec?.resources?.requests?.storage, '1Gi');
+});
+
+t.test('when a crash took the virtual Service away in the middle of its re-creation, then it is restored with the host ClusterIP', async (t) => {
+  await stack.virtualCore.createNamespacedService({ namespace: ns, body: { metadata: { name: 'quiet' }, spec: { selector: { app: 'q' }, ports: [{ port: 80 }] } } });
+  const synced = await eventually('quiet synced', async () => {
+    const [v, h] = await Promise.all([virtualService('quiet'), hostService('quiet')]);
+    return Boolean(h?.spec?.clusterIP) && v?.spec?.clusterIP === h?.spec?.clusterIP && v?.metadata?.uid === h?.metadata?.annotations?.['vcluster.loft.sh/object-uid'] && v;
+  }, 30_000) as V1Service;
+  const host = (await hostService('quiet'))!;
+  // Audit lost from here on: only the host watch sees what follows (resync is an hour away).
+  stack.setAuditOutage(true);
+  t.teardown(() => stack.setAuditOutage(false));
+  // The state the crash leaves: the virtual Service deleted, not yet created again, the marker on the host copy
+  // (in that order here: a marker beside a live virtual Service is simply converged away).
+  host.metadata!.annotations = { ...host.metadata!.annotations, [RECREATE_MARKER_ANNOTATION]: recreateMarker({ ...synced, metadata: { ...synced.metadata, labels: { kept: 'yes' } } }) };
+  await stack.virtualCore.deleteNamespacedService({ namespace: ns, name: 'quiet' });
+  await stack.hostCore.replaceNamespacedService({ namespace: hostNs(), name: hostName('quiet'), body: host });
+  const restored = await eventually('the virtual Service restored', async () => {
+    const v = await virtualService('quiet');
+    return v && v.metadata?.uid !== synced.metadata?.uid && v;
+  }, 30_000);
+  t.equal(restored.spec?.clusterIP, host.spec?.clusterIP, 'with the host\'s address');
+  t.equal(restored.metadata?.labels?.kept, 'yes', 'from the copy kept in the marker');
+  await eventually('the host copy names the restored Service, the marker gone', async () => {
+    const h = await hostService('quiet');
+    return h?.metadata?.annotations?.['vcluster.loft.sh/object-uid'] === restored.metadata?.uid && !h?.metadata?.annotations?.[RECREATE_MARKER_ANNOTATION];
+  }, 30_000);
+  t.pass('the host copy was kept and converged');
 });
