@@ -106,8 +106,12 @@ t.test('when the host load balancer gets an address, then the virtual Service sh
   await stack.virtualCore.createNamespacedService({ namespace: ns, body: { metadata: { name: 'public' }, spec: { type: 'LoadBalancer', selector: { app: 'web' }, ports: [{ port: 443, targetPort: 8443 }] } } });
   const host = await eventually('the host Service', () => hostService('public'), 30_000);
   t.ok(host.spec?.ports?.[0].nodePort, 'the host allocated a node port');
-  // What a cloud controller does on the host.
-  await stack.hostCore.replaceNamespacedServiceStatus({ namespace: hostNs(), name: hostName('public'), body: { ...host, status: { loadBalancer: { ingress: [{ ip: '203.0.113.10' }] } } } });
+  // What a cloud controller does on the host (read again on a conflict: podferry is still converging the copy).
+  await eventually('the host status written', async () => {
+    const current = (await hostService('public'))!;
+    await stack.hostCore.replaceNamespacedServiceStatus({ namespace: hostNs(), name: hostName('public'), body: { ...current, status: { loadBalancer: { ingress: [{ ip: '203.0.113.10' }] } } } });
+    return true;
+  }, 30_000);
   const virtual = await eventually('the virtual status', async () => {
     const v = await virtualService('public');
     return v?.status?.loadBalancer?.ingress?.[0]?.ip === '203.0.113.10' && v;

@@ -1,7 +1,7 @@
 // Reads and writes of the Services and PersistentVolumeClaims podferry syncs, on either side, one API call
 // each. Writes that replace carry the resourceVersion that was read (a 409 means "read again"), deletes a uid
 // precondition, so nothing swapped in between is ever overwritten or removed.
-import type { V1ObjectMeta, V1PersistentVolumeClaim, V1PersistentVolumeClaimStatus, V1Service, V1ServiceStatus } from '@kubernetes/client-node';
+import type { V1PersistentVolumeClaim, V1PersistentVolumeClaimStatus, V1Service, V1ServiceStatus } from '@kubernetes/client-node';
 import { isNotFound, unlessNotFound } from './kube-errors.js';
 import type { KubeSide } from './kube-side.js';
 
@@ -34,15 +34,18 @@ export function replaceClaim(side: KubeSide, body: V1PersistentVolumeClaim): Pro
   return side.call('update', (core) => core.replaceNamespacedPersistentVolumeClaim({ namespace, name, body }));
 }
 
-/** The status subresource, replaced at the resourceVersion the status was computed from. */
-export function replaceServiceStatus(side: KubeSide, meta: V1ObjectMeta, status: V1ServiceStatus): Promise<V1Service> {
-  const { namespace, name, resourceVersion } = meta as { namespace: string; name: string; resourceVersion?: string };
-  return side.call('update', (core) => core.replaceNamespacedServiceStatus({ namespace, name, body: { metadata: { name, namespace, resourceVersion }, status } }));
+/**
+ * The status subresource: the object as it was read (whole: a status write must not look like a metadata
+ * change), with the new status, replaced at the resourceVersion read.
+ */
+export function replaceServiceStatus(side: KubeSide, read: V1Service, status: V1ServiceStatus): Promise<V1Service> {
+  const { namespace, name } = read.metadata as { namespace: string; name: string };
+  return side.call('update', (core) => core.replaceNamespacedServiceStatus({ namespace, name, body: { ...read, apiVersion: 'v1', kind: 'Service', status } }));
 }
 
-export function replaceClaimStatus(side: KubeSide, meta: V1ObjectMeta, status: V1PersistentVolumeClaimStatus): Promise<V1PersistentVolumeClaim> {
-  const { namespace, name, resourceVersion } = meta as { namespace: string; name: string; resourceVersion?: string };
-  return side.call('update', (core) => core.replaceNamespacedPersistentVolumeClaimStatus({ namespace, name, body: { metadata: { name, namespace, resourceVersion }, status } }));
+export function replaceClaimStatus(side: KubeSide, read: V1PersistentVolumeClaim, status: V1PersistentVolumeClaimStatus): Promise<V1PersistentVolumeClaim> {
+  const { namespace, name } = read.metadata as { namespace: string; name: string };
+  return side.call('update', (core) => core.replaceNamespacedPersistentVolumeClaimStatus({ namespace, name, body: { ...read, apiVersion: 'v1', kind: 'PersistentVolumeClaim', status } }));
 }
 
 /** Deletes with preconditions; false when it was already gone (a failed precondition is thrown, a 409). */

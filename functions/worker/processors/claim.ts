@@ -61,7 +61,7 @@ async function applyClaimPlan(plan: Exclude<ClaimSyncPlan, { type: 'nothing' }>,
         await note(`virtual claim deleted: ${plan.reason}`);
         return true;
       case 'report-status':
-        await replaceClaimStatus(deps.virtual, plan.virtual, plan.status);
+        await replaceClaimStatus(deps.virtual, virtual!, plan.status);
         await note(`virtual claim status updated from the host: ${plan.status.phase ?? '?'}`);
         return true;
     }

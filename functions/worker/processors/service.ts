@@ -97,7 +97,7 @@ async function applyServicePlan(plan: Exclude<ServiceSyncPlan, { type: 'nothing'
         await note('virtual Service given the host node ports');
         return true;
       case 'report-status':
-        await replaceServiceStatus(deps.virtual, plan.virtual, plan.status);
+        await replaceServiceStatus(deps.virtual, virtual!, plan.status);
         await note('virtual Service status updated from the host');
         return true;
     }
