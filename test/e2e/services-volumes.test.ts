@@ -4,11 +4,13 @@
 // runs (also one created before its claim), deletes take the host copies along, a host name held by something
 // podferry does not manage is never written, and a virtual Service a crash took away in the middle of its
 // re-creation comes back from the copy on its host Service. Resync is an hour away: audit and the host watch do it.
+import { writeFileSync } from 'node:fs';
 import { PassThrough } from 'node:stream';
 import t from 'tap';
 import { Exec, KubeConfig, type CoreV1Event, type V1PersistentVolumeClaim, type V1Pod, type V1Service, type V1Status } from '@kubernetes/client-node';
 import { hostObjectName } from '../../functions/_shared/core/names.js';
 import { RECREATE_MARKER_ANNOTATION, recreateMarker } from '../../functions/_shared/core/translate-service.js';
+import { hasKubectl, kubectlIn } from '../helpers/kubectl.js';
 import { eventually, readOrUndefined, startTestStack, type TestStack } from '../helpers/stack.js';
 
 const DNS = '10.96.0.10';
@@ -165,6 +167,18 @@ t.test('when a claim and a pod using it are created, then the host claim binds, 
   t.same(virtual.status?.capacity, bound.status?.capacity, 'with the host claim\'s capacity');
   t.same(virtual.status?.accessModes, ['ReadWriteOnce']);
   t.equal((await hostPod('db'))?.spec?.volumes?.[0].persistentVolumeClaim?.claimName, hostName('data'), 'the host pod mounts the host claim');
+});
+
+t.test('when kubectl lists Services and claims in the virtual cluster, then they show the host address and Bound', { skip: !hasKubectl && 'kubectl is not installed' }, async (t) => {
+  const kubectl = kubectlIn('services-volumes');
+  writeFileSync(kubectl.kubeconfig, stack.virtual.kubeconfig);
+  const ip = (await hostService('web'))!.spec!.clusterIP!;
+  const svc = await kubectl.run('get', 'service', 'web');
+  t.equal(svc.code, 0, svc.stderr);
+  t.match(svc.stdout, new RegExp(`^web\\s+ClusterIP\\s+${ip.replaceAll('.', '\\.')}\\s`, 'm'), 'CLUSTER-IP is the host Service\'s');
+  const pvc = await kubectl.run('get', 'pvc', 'data');
+  t.equal(pvc.code, 0, pvc.stderr);
+  t.match(pvc.stdout, /^data\s+Bound\s/m, 'STATUS Bound');
 });
 
 t.test('when a pod is created before its claim, then it waits, and starts once the claim is created and synced', async (t) => {
