@@ -7,6 +7,7 @@ import { parsePodPolicy, type PodPolicy } from './core/policy.js';
 import { DEFAULT_SERVICE_ACCOUNT_TOKEN_MODE, type ServiceAccountTokenMode } from './core/service-account-token.js';
 import { DEFAULT_TOKEN_REFRESH_FRACTION } from './core/token-refresh.js';
 import type { TranslateContext } from './core/translate-pod.js';
+import { parseStorageClassMap, type StorageClassMap } from './core/translate-claim.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
@@ -36,6 +37,8 @@ export interface Config {
   hostMetadata: MetadataFilter;
   nodeProxy: NodeProxyConfig;
   podIdentity: PodIdentityConfig;
+  /** What Services and claims need on the host: the virtual cluster's DNS server, the storage class map. */
+  objects: ObjectSyncConfig;
 }
 
 /**
@@ -47,6 +50,13 @@ export interface PodIdentityConfig {
   tokenRefreshFraction: number;
   /** The virtual API server as host pods reach it (KUBERNETES_SERVICE_HOST/PORT, hostAliases); absent: not rewritten. */
   virtualApi?: { host: string; port: number };
+}
+
+export interface ObjectSyncConfig {
+  /** VIRTUAL_DNS_SERVER: the virtual cluster's DNS service as host pods reach it; ClusterFirst host pods resolve through it. */
+  dnsServer?: string;
+  /** STORAGE_CLASS_MAP `virtual=host,...`: a claim's storage class on the host (a class not named keeps its name). */
+  storageClasses: StorageClassMap;
 }
 
 /**
@@ -243,6 +253,7 @@ export function loadConfig(env: Env = process.env, fn: 'webhook' | 'worker' | 'h
     hostMetadata: hostMetadata as MetadataFilter,
     nodeProxy: readNodeProxy(r, env),
     podIdentity: readPodIdentity(r, env),
+    objects: readObjectSync(r, env),
   } satisfies Config;
 
   if (r.problems.length > 0) throw new ConfigError(r.problems);
@@ -296,7 +307,21 @@ export function translateContext(config: Readonly<Config>): TranslateContext {
     syncEphemeralContainers: true,
     serviceAccountTokens: config.podIdentity.serviceAccountTokens,
     ...(api ? { kubeIP: api.host, kubePort: api.port } : {}),
+    storageClasses: config.objects.storageClasses,
+    ...(config.objects.dnsServer ? { dnsIP: config.objects.dnsServer } : {}),
   };
+}
+
+function readObjectSync(r: Reader, env: Env): ObjectSyncConfig {
+  let storageClasses: StorageClassMap = {};
+  try {
+    storageClasses = parseStorageClassMap(env.STORAGE_CLASS_MAP);
+  } catch (err) {
+    r.problems.push((err as Error).message);
+  }
+  const dnsServer = r.string('VIRTUAL_DNS_SERVER');
+  if (dnsServer !== undefined && isIP(dnsServer) === 0) r.problems.push(`VIRTUAL_DNS_SERVER=${JSON.stringify(dnsServer)} is invalid: expected the IP address of the virtual cluster's DNS service as host pods reach it`);
+  return { ...(dnsServer !== undefined && isIP(dnsServer) !== 0 ? { dnsServer } : {}), storageClasses };
 }
 
 /** What `podferry node-proxy` cannot serve without: its TLS pair and the CA its callers' certificates chain to. */

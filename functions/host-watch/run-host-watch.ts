@@ -1,6 +1,6 @@
 // The host-watch runtime: a candidate for the lease, and while it holds it, the watch of the host
-// namespace's managed pods (pod-watch.ts) and of their events (event-watch.ts), feeding the queues the
-// workers consume. Any number of instances may run; one watches at a time.
+// namespace's managed pods (pod-watch.ts), of their events (event-watch.ts) and of the Services and claims
+// podferry made (object-watch.ts), feeding the queues the workers consume. Any number of instances may run; one watches at a time.
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Queue } from 'bullmq';
@@ -14,6 +14,7 @@ import { hostWatchKeys } from '../_shared/queue/host-watch-keys.js';
 import { DEFAULT_JOB_OPTIONS } from '../_shared/queue/job-options.js';
 import { QUEUE_NAMES } from '../_shared/queue/names.js';
 import { runEventWatch } from './event-watch.js';
+import { runObjectWatch } from './object-watch.js';
 import { startLeaderLoop } from './leader.js';
 import { createPodWatchStats, runPodWatch, type PodWatchStats } from './pod-watch.js';
 
@@ -81,6 +82,7 @@ export async function startHostWatch(opts: HostWatchOptions): Promise<HostWatchR
         const results = await Promise.allSettled([
           guard(runPodWatch({ ...common, state, queues, stats }, both.signal)),
           guard(runEventWatch({ ...common, state, queue: queues.event }, both.signal)),
+          guard(runObjectWatch({ ...common, queues }, both.signal)),
         ]);
         const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
         if (failed) throw failed.reason;

@@ -12,6 +12,7 @@ import pino, { type Logger } from 'pino';
 import { parse as parseYaml } from 'yaml';
 import { renderKubeconfig } from '../../infra/kube-sim/kubeconfig.js';
 import { startCluster, type StartClusterOptions, type StartedCluster } from '../../infra/kube-sim/server.js';
+import { DEFAULT_SERVICE_CIDR } from '../../infra/kube-sim/service-network.js';
 import { loadConfig, translateContext } from '../_shared/config.js';
 import { loggerOptions } from '../_shared/logger.js';
 import { startMetricsServer } from '../_shared/metrics/metrics-server.js';
@@ -62,6 +63,9 @@ export interface LocalStackOptions {
   persist?: boolean;
   /** Start empty: remove what an earlier run left in the state dir first (`npm start -- --fresh`). */
   fresh?: boolean;
+  /** VIRTUAL_DNS_SERVER and STORAGE_CLASS_MAP for the workers (default: none, every class keeps its name). */
+  virtualDnsServer?: string;
+  storageClassMap?: string;
   log?: Logger;
 }
 
@@ -157,6 +161,8 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
       mode: 'virtual',
       name: 'virtual',
       port: await port('virtual'),
+      // The host's service range, as vCluster requires: a virtual Service takes its host Service's ClusterIP.
+      serviceCidr: DEFAULT_SERVICE_CIDR,
       audit: { policy: AUDIT_POLICY_FILE, webhookKubeconfig: auditKubeconfig, batchMaxSize: 200, batchMaxWaitMs: 50, initialBackoffMs: 250 },
       tokenUsers: [{ token: podferryToken, user: { username: PODFERRY_USER, groups: ['system:authenticated'] } }],
       admissionCredentials: { token: webhookToken },
@@ -191,6 +197,8 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
       VIRTUAL_API_SERVICE_HOST: new URL(virtual.url).hostname,
       VIRTUAL_API_SERVICE_PORT: new URL(virtual.url).port,
       ...(opts.tokenRefreshFraction !== undefined ? { SERVICE_ACCOUNT_TOKEN_REFRESH_FRACTION: String(opts.tokenRefreshFraction) } : {}),
+      ...(opts.virtualDnsServer ? { VIRTUAL_DNS_SERVER: opts.virtualDnsServer } : {}),
+      ...(opts.storageClassMap ? { STORAGE_CLASS_MAP: opts.storageClassMap } : {}),
     };
     const config = loadConfig({
       ...workerEnv,

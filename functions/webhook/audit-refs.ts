@@ -1,7 +1,8 @@
 // Which audit events become sync jobs, as a pure function over one EventList's items.
 // Only committed changes count (ResponseComplete with 2xx); podferry's own writes are skipped so its
 // status patches and finalizer removals never come back as work. Besides pods: ConfigMaps and Secrets (a
-// dependency job keeps their host copies current) and namespace label changes (its pods are synced again).
+// dependency job keeps their host copies current), Services and PersistentVolumeClaims (synced to the host
+// on their own) and namespace label changes (its pods are synced again).
 import type { ObjectRef } from '../_shared/core/job-refs.js';
 import { isNamespaceName, isObjectName, isPodName } from './object-names.js';
 
@@ -85,8 +86,14 @@ export function podRefsFromAuditEvents(events: readonly AuditEvent[], cluster: s
   return refs;
 }
 
-/** The dependency kinds by audit resource; their jobs go to the sync queue with the kind in the ref. */
-const DEPENDENCY_KINDS: Readonly<Record<string, 'ConfigMap' | 'Secret'>> = { configmaps: 'ConfigMap', secrets: 'Secret' };
+/**
+ * The kinds synced besides pods, by audit resource: the objects pods depend on, and Services and claims, which
+ * are synced on their own; their jobs go to the sync queue with the kind in the ref. Their status subresource
+ * is left out: podferry writes it (from the host), nobody else's write there is the truth.
+ */
+const DEPENDENCY_KINDS: Readonly<Record<string, 'ConfigMap' | 'Secret' | 'Service' | 'PersistentVolumeClaim'>> = {
+  configmaps: 'ConfigMap', secrets: 'Secret', services: 'Service', persistentvolumeclaims: 'PersistentVolumeClaim',
+};
 
 function committed(event: AuditEvent, ownUsers: ReadonlySet<string>): boolean {
   const code = event.responseStatus?.code ?? 0;
@@ -96,7 +103,7 @@ function committed(event: AuditEvent, ownUsers: ReadonlySet<string>): boolean {
   return user === undefined || !ownUsers.has(user);
 }
 
-/** A ConfigMap or Secret changed (metadata level: names only), or a namespace updated (its labels may have). */
+/** A ConfigMap, Secret, Service or claim changed (metadata level: names only), or a namespace updated (its labels may have). */
 export function dependencyRefFromAuditEvent(event: AuditEvent, cluster: string, ownUsers: ReadonlySet<string>): ObjectRef | undefined {
   const ref = event.objectRef;
   if (!ref || (ref.apiGroup ?? '') !== '' || ref.subresource) return undefined;

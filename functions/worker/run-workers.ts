@@ -17,10 +17,12 @@ import { hostWatchKeys } from '../_shared/queue/host-watch-keys.js';
 import { cappedBackoffMs, DEFAULT_JOB_OPTIONS } from '../_shared/queue/job-options.js';
 import { QUEUE_NAMES } from '../_shared/queue/names.js';
 import { withJobErrors } from './job-errors.js';
+import { processClaim } from './processors/claim.js';
 import { processDependency } from './processors/dependency.js';
 import { processEvent } from './processors/event.js';
 import { processNamespace } from './processors/namespace.js';
 import { processResync } from './processors/resync.js';
+import { processService } from './processors/service.js';
 import { processStatus } from './processors/status.js';
 import { processSync } from './processors/sync.js';
 import { processTokenRefresh } from './service-account-tokens.js';
@@ -147,12 +149,16 @@ export async function startWorkers(opts: WorkerRuntimeOptions): Promise<WorkerRu
   };
 }
 
-/** The sync queue carries one job per object: pods, the objects they depend on, and namespaces. */
+/** The sync queue carries one job per object: pods, the objects they depend on, Services, claims and namespaces. */
 function syncByKind(job: Job, deps: WorkerDeps): Promise<unknown> {
   switch (safeRef(job.data)?.kind) {
     case 'ConfigMap':
     case 'Secret':
       return processDependency(job, deps);
+    case 'Service':
+      return processService(job, deps);
+    case 'PersistentVolumeClaim':
+      return processClaim(job, deps);
     case 'Namespace':
       return processNamespace(job, deps);
     case 'ServiceAccountToken':

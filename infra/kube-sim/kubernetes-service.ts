@@ -18,7 +18,7 @@ export interface ApiServerEndpoint {
   port: number;
 }
 
-async function ensure(api: Api, resource: ResourceType, name: string, wanted: KubeObject, same: (have: KubeObject) => boolean): Promise<void> {
+async function ensure(api: Api, resource: ResourceType, name: string, wanted: KubeObject, same: (have: KubeObject) => boolean, keep: (have: KubeObject) => Partial<KubeObject> = () => ({})): Promise<void> {
   let have: KubeObject | undefined;
   try {
     have = api.get(resource, 'default', name);
@@ -30,7 +30,7 @@ async function ensure(api: Api, resource: ResourceType, name: string, wanted: Ku
     return;
   }
   if (same(have)) return;
-  await api.update(resource, 'default', name, { ...have, ...wanted, metadata: { ...have.metadata, labels: wanted.metadata.labels } }, WRITE);
+  await api.update(resource, 'default', name, { ...have, ...wanted, ...keep(have), metadata: { ...have.metadata, labels: wanted.metadata.labels } }, WRITE);
 }
 
 export async function reconcileKubernetesService(api: Api, ep: ApiServerEndpoint): Promise<void> {
@@ -43,7 +43,13 @@ export async function reconcileKubernetesService(api: Api, ep: ApiServerEndpoint
       clusterIP: ep.clusterIP, clusterIPs: [ep.clusterIP], type: 'ClusterIP', sessionAffinity: 'None',
       ipFamilies: ['IPv4'], ipFamilyPolicy: 'SingleStack', internalTrafficPolicy: 'Cluster',
     },
-  }, (have) => (have.spec as { ports?: Array<{ targetPort?: unknown }> }).ports?.[0]?.targetPort === ep.port);
+  }, (have) => (have.spec as { ports?: Array<{ targetPort?: unknown }> }).ports?.[0]?.targetPort === ep.port,
+  // An allocated address never changes, even when a restart brings another service range (a state dir of a
+  // run with an older range): kube-apiserver would refuse the change too.
+  (have) => {
+    const spec = have.spec as { clusterIP?: string; clusterIPs?: string[] } | undefined;
+    return spec?.clusterIP ? { spec: { ...(have.spec as object), ports: [{ name: 'https', protocol: 'TCP', port: 443, targetPort: ep.port }], clusterIP: spec.clusterIP, clusterIPs: spec.clusterIPs ?? [spec.clusterIP] } } : {};
+  });
   await ensure(api, endpoints, 'kubernetes', {
     apiVersion: 'v1', kind: 'Endpoints', metadata: { name: 'kubernetes', namespace: 'default', labels: { 'endpointslice.kubernetes.io/skip-mirror': 'true' } },
     subsets: [{ addresses: [{ ip: ep.address }], ports }],

@@ -174,3 +174,13 @@ t.test('when pod identity keys are wrong, then each is named', async (t) => {
   ]);
   t.same(problems({ ...minimal, VIRTUAL_API_SERVICE_PORT: '6443' }), ['VIRTUAL_API_SERVICE_PORT needs VIRTUAL_API_SERVICE_HOST: the address host pods reach the virtual API server at']);
 });
+
+t.test('when Services and claims are configured, then the DNS server and the storage class map are read, and bad values named', async (t) => {
+  const c = loadConfig({ ...minimal, VIRTUAL_DNS_SERVER: '10.96.0.10', STORAGE_CLASS_MAP: 'fast=premium-ssd,slow=standard' });
+  t.same(c.objects, { dnsServer: '10.96.0.10', storageClasses: { fast: 'premium-ssd', slow: 'standard' } });
+  t.same(loadConfig(minimal).objects, { storageClasses: {} }, 'by default no DNS server and every class keeps its name');
+  const found = problems({ ...minimal, VIRTUAL_DNS_SERVER: 'kube-dns', STORAGE_CLASS_MAP: 'fast' });
+  t.equal(found.length, 2);
+  t.match(found.join('\n'), /VIRTUAL_DNS_SERVER="kube-dns" is invalid/);
+  t.match(found.join('\n'), /STORAGE_CLASS_MAP entry "fast" is invalid/);
+});

@@ -29,7 +29,7 @@ const bad: Array<[string, unknown, string]> = [
   ['null', null, 'job data must be an object with cluster, kind, namespace and name, got null'],
   ['an array', [], 'job data must be an object with cluster, kind, namespace and name, got array'],
   ['a string', 'web', 'job data must be an object with cluster, kind, namespace and name, got string'],
-  ['an unknown kind', { ...web, kind: 'Deployment' }, 'job data.kind must be one of Pod, ConfigMap, Secret, Namespace, ServiceAccountToken, got "Deployment"'],
+  ['an unknown kind', { ...web, kind: 'Deployment' }, 'job data.kind must be one of Pod, ConfigMap, Secret, Namespace, ServiceAccountToken, Service, PersistentVolumeClaim, got "Deployment"'],
   ['a missing name', { cluster: 'c', kind: 'Pod', namespace: 'default' }, 'job data.name must be a string, got undefined'],
   ['a numeric namespace', { ...web, namespace: 7 }, 'job data.namespace must be a string, got number'],
   ['an uppercase name', { ...web, name: 'Web' }, 'job data.name "Web" must be a lowercase DNS-1123 subdomain of at most 253 characters'],

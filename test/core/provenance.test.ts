@@ -75,3 +75,14 @@ t.test('when the controlled-by label is present with any value, then the object 
   t.equal(isControlledElsewhere({ labels: { app: 'x' } }), false);
   t.equal(isControlledElsewhere(undefined), false);
 });
+
+t.test('when a host Service or claim proves its provenance, then ownedVirtualRef names its virtual object, and nothing else does', async (t) => {
+  const { ownedVirtualRef } = await import('../../functions/_shared/core/ownership.js');
+  const { translateService } = await import('../../functions/_shared/core/translate-service.js');
+  const host = translateService({ metadata: { name: 'web', namespace: 'shop', uid: 'u' }, spec: { ports: [{ port: 80 }] } }, { vcluster: 'vc', hostNamespace: 'vc-host' });
+  t.same(ownedVirtualRef('Service', host.metadata, 'vc', 'vc-host'), { cluster: 'vc', kind: 'Service', namespace: 'shop', name: 'web' });
+  t.equal(ownedVirtualRef('PersistentVolumeClaim', host.metadata, 'vc', 'vc-host'), undefined, 'a Service is not a claim');
+  t.equal(ownedVirtualRef('Service', host.metadata, 'other-vc', 'vc-host'), undefined, 'another virtual cluster\'s');
+  t.equal(ownedVirtualRef('Service', { ...host.metadata, name: 'renamed' }, 'vc', 'vc-host'), undefined, 'a name that is not the translation');
+  t.equal(ownedVirtualRef('Service', { name: 'web-x-shop-x-vc', namespace: 'vc-host' }, 'vc', 'vc-host'), undefined, 'no provenance');
+});

@@ -63,7 +63,7 @@ t.test('when infra/k8s is rendered with kubectl kustomize', { skip: kubectl ? fa
       t.equal(role.metadata.namespace, hostNamespace, `Role ${role.metadata.name} is in the host namespace`);
       for (const rule of (role as any).rules) {
         t.notOk(rule.resources.includes('*') || rule.verbs.includes('*'), 'no wildcards');
-        t.ok(rule.resources.every((r: string) => ['pods', 'configmaps', 'secrets', 'events'].includes(r.split('/')[0])), `only pod-related resources: ${rule.resources}`);
+        t.ok(rule.resources.every((r: string) => ['pods', 'configmaps', 'secrets', 'events', 'services', 'persistentvolumeclaims'].includes(r.split('/')[0])), `only what pods need and the objects synced: ${rule.resources}`);
       }
     }
     // Each Role is bound to exactly the service account of the one workload that needs it.

@@ -145,14 +145,16 @@ t.test('when a tenant secret asks the host token controller for a token, then it
   t.equal(host.metadata?.annotations?.['kubernetes.io/service-account.uid'], undefined);
 });
 
-t.test('when a pod mounts a claim, then the host pod names the translated claim and the virtual pod says it waits for it', async (t) => {
+t.test('when a pod mounts a claim that does not exist yet, then the host pod names the translated claim and the virtual pod says it waits for it', async (t) => {
   await stack.virtualCore.createNamespacedPod({ namespace: 'default', body: pod('claims', { volumes: [{ name: 'data', persistentVolumeClaim: { claimName: 'data' } }], containers: [{ name: 'app', image: 'nginx', volumeMounts: [{ name: 'data', mountPath: '/data' }] }] }) });
   const host = await eventually('host pod', () => readOrUndefined(() => stack.hostCore.readNamespacedPod({ namespace: hostNs(), name: hostPodName('claims', 'default', vc()) })), 30_000);
   t.equal(host.spec?.volumes?.find((v) => v.name === 'data')?.persistentVolumeClaim?.claimName, hostObjectName('data', 'default', vc()), 'never the raw claim name');
-  const event = await eventually('VolumeNotSynced event', async () => {
+  // No claim "data" exists yet: the host scheduler holds the pod, and says so in virtual names.
+  const event = await eventually('FailedScheduling event', async () => {
     const list = await stack.virtualCore.listNamespacedEvent({ namespace: 'default', fieldSelector: 'involvedObject.name=claims' });
-    return list.items.find((e) => e.reason === 'VolumeNotSynced');
+    return list.items.find((e) => e.reason === 'FailedScheduling');
   }, 30_000);
-  t.match(event.message, /^persistentVolumeClaim "data" is not on the host cluster/);
+  t.match(event.message, /persistentvolumeclaim "data" not found/);
   t.notOk(event.message!.includes(hostNs()), 'the event names no host object');
+  t.notOk(event.message!.includes(hostObjectName('data', 'default', vc())), 'nor the host claim');
 });

@@ -8,7 +8,7 @@ import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import t from 'tap';
 import { parse, stringify } from 'yaml';
 import { openPersistentStore } from '../../infra/kube-sim/persistence.js';
-import { configMaps, events, pods } from '../../infra/kube-sim/resources.js';
+import { configMaps, events, pods, services } from '../../infra/kube-sim/resources.js';
 import { startCluster } from '../../infra/kube-sim/server.js';
 import type { KubeObject, WatchEvent } from '../../infra/kube-sim/types.js';
 import { wo } from './api-test-helpers.js';
@@ -119,4 +119,16 @@ t.test('when the log ends in a torn line or is compacted, then the state it hold
   t.throws(() => c.store.changesSince(foldedAt - 1), { code: 410 }, 'history before the snapshot is gone: 410');
   t.same(c.store.changesSince(foldedAt).map((ch) => ch.name), ['during'], 'what came after the snapshot is history again');
   c.close();
+});
+
+t.test('when a cluster restarts on its data dir with another service range and port, then it starts, keeping the kubernetes Service address', async (t) => {
+  const dataDir = join(dir, 'range-change');
+  const first = await startCluster({ mode: 'virtual', dataDir, serviceCidr: '10.43.0.0/16' });
+  await first.close();
+  // npm start's virtual cluster took the host's range later (ADR 0008): a state dir of an earlier run must still start.
+  const second = await startCluster({ mode: 'virtual', dataDir, serviceCidr: '10.96.0.0/12' });
+  t.teardown(() => second.close());
+  const svc = second.api.get(services, 'default', 'kubernetes') as unknown as { spec: { clusterIP: string; ports: Array<{ targetPort: number }> } };
+  t.equal(svc.spec.clusterIP, '10.43.0.1', 'an allocated address never changes');
+  t.equal(svc.spec.ports[0].targetPort, second.port, 'the port follows the server');
 });

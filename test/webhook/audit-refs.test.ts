@@ -56,7 +56,7 @@ t.test('when a batch mixes events, then refs come out in order, one per qualifyi
   t.same(refs.map((r) => r.name), ['web', 'db']);
 });
 
-t.test('when audit events are about objects pods depend on, then dependency refs; namespace updates give the namespace', async (t) => {
+t.test('when audit events are about objects pods depend on, Services or claims, then their refs; namespace updates give the namespace', async (t) => {
   const { dependencyRefFromAuditEvent, refsFromAuditEvents } = await import('../../functions/webhook/audit-refs.js');
   const ev = (objectRef: Record<string, unknown>, over: Partial<AuditEvent> = {}): AuditEvent => ({ ...base, objectRef: objectRef as AuditEvent['objectRef'], ...over });
   const rows: Array<[string, AuditEvent, object | undefined]> = [
@@ -69,7 +69,13 @@ t.test('when audit events are about objects pods depend on, then dependency refs
     ['a ConfigMap refused', ev({ resource: 'configmaps', namespace: 'default', name: 'cfg' }, { responseStatus: { code: 422 } }), undefined],
     ['podferry\'s own write', ev({ resource: 'configmaps', namespace: 'default', name: 'cfg' }, { user: { username: 'podferry-syncer' } }), undefined],
     ['a name that is no name', ev({ resource: 'configmaps', namespace: 'default', name: 'Bad_Name' }), undefined],
-    ['a Service', ev({ resource: 'services', namespace: 'default', name: 'svc' }), undefined],
+    ['a Service create', ev({ resource: 'services', namespace: 'default', name: 'svc' }, { verb: 'create' }), { kind: 'Service', namespace: 'default', name: 'svc' }],
+    ['a Service delete', ev({ resource: 'services', namespace: 'default', name: 'svc' }, { verb: 'delete' }), { kind: 'Service', name: 'svc' }],
+    ['a Service status write (podferry\'s to make)', ev({ resource: 'services', namespace: 'default', name: 'svc', subresource: 'status' }), undefined],
+    ['a PersistentVolumeClaim patch', ev({ resource: 'persistentvolumeclaims', namespace: 'default', name: 'data' }, { verb: 'patch' }), { kind: 'PersistentVolumeClaim', namespace: 'default', name: 'data' }],
+    ['a PersistentVolumeClaim status write', ev({ resource: 'persistentvolumeclaims', namespace: 'default', name: 'data', subresource: 'status' }), undefined],
+    ['a PersistentVolume (cluster-scoped, never synced)', ev({ resource: 'persistentvolumes', name: 'pv-1' }), undefined],
+    ['an Endpoints object', ev({ resource: 'endpoints', namespace: 'default', name: 'svc' }), undefined],
   ];
   for (const [what, event, want] of rows) {
     const got = dependencyRefFromAuditEvent(event, 'vc1', own);

@@ -17,7 +17,7 @@ const event = (over: Record<string, unknown>) => ({
 });
 const eventList = (items: unknown[]) => ({ kind: 'EventList', apiVersion: 'audit.k8s.io/v1', metadata: {}, items });
 
-t.test('when a batch holds committed pod and ConfigMap changes among other events, then one job per changed object is queued', async (t) => {
+t.test('when a batch holds committed pod, ConfigMap and Service changes among other events, then one job per changed object is queued', async (t) => {
   const h = await harness(t, redis.url);
   const res = await h.app.inject({
     method: 'POST',
@@ -41,11 +41,12 @@ t.test('when a batch holds committed pod and ConfigMap changes among other event
   t.same(jobs, [
     { cluster: 'vc1', kind: 'ConfigMap', namespace: 'default', name: 'cfg', reason: 'audit' },
     { cluster: 'vc1', kind: 'Pod', namespace: 'default', name: 'db', reason: 'audit' },
+    { cluster: 'vc1', kind: 'Service', namespace: 'default', name: 'svc', reason: 'audit' },
     { cluster: 'vc1', kind: 'Pod', namespace: 'default', name: 'web', uid: 'u-web', reason: 'audit' },
   ]);
   t.notOk(JSON.stringify(jobs).includes('hunter2'));
   t.equal(h.metrics.get('audit_events_total'), 9);
-  t.equal(h.metrics.get('audit_refs_total'), 4, 'web twice, db once, cfg once, collapsed to three jobs');
+  t.equal(h.metrics.get('audit_refs_total'), 5, 'web twice, db, cfg and svc once, collapsed to four jobs');
 });
 
 t.test('when a batch has no changes podferry follows, then it is acknowledged without touching Redis, even when Redis is down', async (t) => {
@@ -53,7 +54,7 @@ t.test('when a batch has no changes podferry follows, then it is acknowledged wi
   t.teardown(() => down.stop());
   const h = await harness(t, down.url);
   await down.goDown();
-  const res = await h.app.inject({ method: 'POST', url: '/audit', headers: AUTH, payload: eventList([event({ objectRef: { resource: 'services', namespace: 'default', name: 's' } })]) });
+  const res = await h.app.inject({ method: 'POST', url: '/audit', headers: AUTH, payload: eventList([event({ objectRef: { resource: 'endpoints', namespace: 'default', name: 's' } })]) });
   t.equal(res.statusCode, 200);
   t.same(res.json(), {});
   const empty = await h.app.inject({ method: 'POST', url: '/audit', headers: AUTH, payload: eventList([]) });

@@ -30,3 +30,19 @@ t.test('when the host refuses a pod for good, then the SyncError event names no 
   t.equal(events[0].message, 'podferry could not sync this pod to the host cluster: Forbidden (403): pods "web" is forbidden: exceeded quota: compute-resources in namespace default, configmap "cfg" in the way');
   t.notOk(/vcluster-demo|-x-default-x-demo/.test(events[0].message ?? ''), 'no host name');
 });
+
+t.test('when the host refuses a Service or a claim for good, then the SyncError event is on that object, in virtual names', async (t) => {
+  const kc = new PooledKubeConfig();
+  kc.loadFromString(virtual.kubeconfig);
+  const side = createKubeSide({ name: 'virtual', kubeConfig: kc });
+  t.teardown(() => side.close());
+  const deps = { cluster: 'demo', hostNamespace: 'vcluster-demo', virtual: side, log: pino({ level: 'silent' }), now: () => new Date() } as unknown as WorkerDeps;
+  const status = { kind: 'Status', reason: 'Forbidden', code: 403, message: 'services "web-x-default-x-demo" is forbidden: exceeded quota: services.loadbalancers in namespace vcluster-demo' };
+  for (const kind of ['Service', 'PersistentVolumeClaim'] as const) {
+    await t.rejects(withJobErrors({ cluster: 'demo', kind, namespace: 'default', name: 'web' }, deps, undefined, async () => { throw new ApiException(403, 'Forbidden', JSON.stringify(status), {}); }), BullUnrecoverable);
+  }
+  const events = (await side.core.listNamespacedEvent({ namespace: 'default' })).items.filter((e) => e.reason === 'SyncError' && e.involvedObject?.kind !== 'Pod');
+  t.same(events.map((e) => e.involvedObject?.kind).sort(), ['PersistentVolumeClaim', 'Service']);
+  const svc = events.find((e) => e.involvedObject?.kind === 'Service')!;
+  t.equal(svc.message, 'podferry could not sync this Service to the host cluster: Forbidden (403): services "web" is forbidden: exceeded quota: services.loadbalancers in namespace default');
+});

@@ -5,8 +5,9 @@
 /**
  * Namespace refs carry the namespace's name as both namespace and name (a namespace's labels change its pods).
  * ServiceAccountToken refs name a pod: the renewal of its token secret (worker/service-account-tokens.ts).
+ * Services and PersistentVolumeClaims are synced objects of their own (processors/service.ts, claim.ts).
  */
-export const OBJECT_KINDS = ['Pod', 'ConfigMap', 'Secret', 'Namespace', 'ServiceAccountToken'] as const;
+export const OBJECT_KINDS = ['Pod', 'ConfigMap', 'Secret', 'Namespace', 'ServiceAccountToken', 'Service', 'PersistentVolumeClaim'] as const;
 export type ObjectKind = (typeof OBJECT_KINDS)[number];
 
 export type ObjectRef = { cluster: string; kind: ObjectKind; namespace: string; name: string; uid?: string };

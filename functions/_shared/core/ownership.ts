@@ -9,6 +9,7 @@ import {
   OBJECT_NAMESPACE_ANNOTATION, OBJECT_NAME_ANNOTATION,
 } from './provenance.js';
 import type { SyncedKind } from './translate-metadata.js';
+import type { ObjectKind, ObjectRef } from './job-refs.js';
 
 export interface OwnerWanted {
   kind: SyncedKind;
@@ -51,4 +52,13 @@ export function checkOwnership(host: V1ObjectMeta | undefined, want: OwnerWanted
     owned: false,
     conflict: `${what} and ${other} of this virtual cluster translate to the same host name, and ${other} holds it; rename one of them`,
   };
+}
+
+/** The virtual object a host object stands for, when its provenance proves it podferry's copy of exactly that object. */
+export function ownedVirtualRef(kind: SyncedKind & ObjectKind, host: V1ObjectMeta | undefined, vcluster: string, hostNamespace: string): ObjectRef | undefined {
+  const name = host?.annotations?.[OBJECT_NAME_ANNOTATION];
+  const namespace = host?.annotations?.[OBJECT_NAMESPACE_ANNOTATION];
+  if (!name || !namespace) return undefined;
+  if (!checkOwnership(host, { kind, vcluster, hostNamespace, namespace, name }).owned) return undefined;
+  return { cluster: vcluster, kind, namespace, name };
 }

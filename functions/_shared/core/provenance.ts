@@ -46,6 +46,7 @@ export const SAFE_TO_EVICT_ANNOTATION = 'cluster-autoscaler.kubernetes.io/safe-t
 export const KIND_VALUES = {
   Pod: '/v1, Kind=Pod', ConfigMap: '/v1, Kind=ConfigMap', Secret: '/v1, Kind=Secret',
   TokenRequest: 'authentication.k8s.io/v1, Kind=TokenRequest',
+  Service: '/v1, Kind=Service', PersistentVolumeClaim: '/v1, Kind=PersistentVolumeClaim',
 } as const;
 
 /** Bookkeeping annotations: recomputed on every translate, never carried from or back to the virtual side. */

@@ -23,29 +23,38 @@ export function referenceViolations(spec: unknown): PolicyViolation[] {
     if (!isObj(volume) || !isObj(volume.ephemeral)) return;
     const template = volume.ephemeral.volumeClaimTemplate;
     const claim = isObj(template) && isObj(template.spec) ? template.spec : undefined;
-    if (!claim) return;
-    const base = `spec.volumes[${i}].ephemeral.volumeClaimTemplate.spec`;
-    const name = String(volume.name);
-    if (claim.volumeName !== undefined && claim.volumeName !== '') {
-      out.push(violation(`${base}.volumeName`, `${base}.volumeName is set (volume "${name}"): ${SHARED} may not bind a claim to a persistent volume by name; remove volumeName and let the storage class provision one`));
-    }
-    if (claim.selector !== undefined && claim.selector !== null) {
-      out.push(violation(`${base}.selector`, `${base}.selector is set (volume "${name}"): ${SHARED} may not select the host's persistent volumes by label; remove selector and let the storage class provision one`));
-    }
-    for (const key of ['dataSource', 'dataSourceRef'] as const) {
-      const source = claim[key];
-      if (source === undefined || source === null) continue;
-      const field = `${base}.${key}`;
-      if (!isObj(source)) {
-        out.push(violation(field, `${field} is not an object`));
-        continue;
-      }
-      if (source.namespace !== undefined && source.namespace !== '') {
-        out.push(violation(`${field}.namespace`, `${field}.namespace is set (volume "${name}"): ${SHARED} may only restore from objects in the pod's own namespace; remove namespace`));
-      } else if (!claimDataSourceKind({ apiGroup: typeof source.apiGroup === 'string' ? source.apiGroup : undefined, kind: typeof source.kind === 'string' ? source.kind : undefined })) {
-        out.push(violation(field, `${field} names a ${String(source.kind)} (volume "${name}"): podferry can only translate data sources of kind ${KNOWN_SOURCES}; use one of those`));
-      }
-    }
+    if (claim) out.push(...claimSpecViolations(claim, `spec.volumes[${i}].ephemeral.volumeClaimTemplate.spec`, `volume "${String(volume.name)}"`));
   });
+  return out;
+}
+
+/**
+ * What a claim's spec may not ask of the host, wherever the claim comes from: an ephemeral volume's template
+ * (`base` is its path in the pod) or a PersistentVolumeClaim synced on its own (`base` is `spec`). `what`
+ * names it in the message (`volume "data"`, `claim "data"`). Total over any input.
+ */
+export function claimSpecViolations(claim: unknown, base: string, what: string): PolicyViolation[] {
+  const out: PolicyViolation[] = [];
+  if (!isObj(claim)) return out;
+  if (claim.volumeName !== undefined && claim.volumeName !== '') {
+    out.push(violation(`${base}.volumeName`, `${base}.volumeName is set (${what}): ${SHARED} may not bind a claim to a persistent volume by name; remove volumeName and let the storage class provision one`));
+  }
+  if (claim.selector !== undefined && claim.selector !== null) {
+    out.push(violation(`${base}.selector`, `${base}.selector is set (${what}): ${SHARED} may not select the host's persistent volumes by label; remove selector and let the storage class provision one`));
+  }
+  for (const key of ['dataSource', 'dataSourceRef'] as const) {
+    const source = claim[key];
+    if (source === undefined || source === null) continue;
+    const field = `${base}.${key}`;
+    if (!isObj(source)) {
+      out.push(violation(field, `${field} is not an object`));
+      continue;
+    }
+    if (source.namespace !== undefined && source.namespace !== '') {
+      out.push(violation(`${field}.namespace`, `${field}.namespace is set (${what}): ${SHARED} may only restore from objects in the pod's own namespace; remove namespace`));
+    } else if (!claimDataSourceKind({ apiGroup: typeof source.apiGroup === 'string' ? source.apiGroup : undefined, kind: typeof source.kind === 'string' ? source.kind : undefined })) {
+      out.push(violation(field, `${field} names a ${String(source.kind)} (${what}): podferry can only translate data sources of kind ${KNOWN_SOURCES}; use one of those`));
+    }
+  }
   return out;
 }

@@ -1,7 +1,7 @@
-import type { V1ConfigMap, V1Secret } from '@kubernetes/client-node';
+import type { V1ConfigMap, V1ObjectMeta, V1Secret } from '@kubernetes/client-node';
 import { hostObjectName } from './names.js';
 import type { MetadataFilter } from './host-metadata-filter.js';
-import { hostAnnotations, hostLabels } from './translate-metadata.js';
+import { hostAnnotations, hostLabels, type SyncedKind } from './translate-metadata.js';
 
 // Configmaps and secrets a pod depends on, copied into the host namespace with provenance. Only the
 // payload travels: data, binaryData, type, immutable; server-set metadata and owners stay behind, and
@@ -20,7 +20,8 @@ export function hostSecretType(virtualType: string | undefined): string | undefi
   return virtualType !== undefined && HOST_ACTED_SECRET_TYPES.includes(virtualType) ? 'Opaque' : virtualType;
 }
 
-function hostMeta(virtual: V1ConfigMap | V1Secret, kind: 'ConfigMap' | 'Secret', ctx: ObjectContext) {
+/** The host metadata of any synced namespaced object: translated name, filtered labels and annotations, provenance. */
+export function hostObjectMeta(virtual: { metadata?: V1ObjectMeta }, kind: SyncedKind, ctx: ObjectContext): V1ObjectMeta {
   const meta = virtual.metadata ?? {};
   const name = hostObjectName(meta.name ?? '', meta.namespace ?? '', ctx.vcluster);
   return {
@@ -32,7 +33,7 @@ function hostMeta(virtual: V1ConfigMap | V1Secret, kind: 'ConfigMap' | 'Secret',
 }
 
 export function translateConfigMap(virtual: V1ConfigMap, ctx: ObjectContext): V1ConfigMap {
-  const out: V1ConfigMap = { apiVersion: 'v1', kind: 'ConfigMap', metadata: hostMeta(virtual, 'ConfigMap', ctx) };
+  const out: V1ConfigMap = { apiVersion: 'v1', kind: 'ConfigMap', metadata: hostObjectMeta(virtual, 'ConfigMap', ctx) };
   if (virtual.data) out.data = { ...virtual.data };
   if (virtual.binaryData) out.binaryData = { ...virtual.binaryData };
   if (virtual.immutable !== undefined) out.immutable = virtual.immutable;
@@ -40,7 +41,7 @@ export function translateConfigMap(virtual: V1ConfigMap, ctx: ObjectContext): V1
 }
 
 export function translateSecret(virtual: V1Secret, ctx: ObjectContext): V1Secret {
-  const out: V1Secret = { apiVersion: 'v1', kind: 'Secret', metadata: hostMeta(virtual, 'Secret', ctx) };
+  const out: V1Secret = { apiVersion: 'v1', kind: 'Secret', metadata: hostObjectMeta(virtual, 'Secret', ctx) };
   const type = hostSecretType(virtual.type);
   if (type) out.type = type;
   if (virtual.data) out.data = { ...virtual.data };

@@ -11,6 +11,7 @@ import { DEFAULT_SERVICE_ACCOUNT_TOKEN_MODE, translateServiceAccountToken, type 
 import { isReservedKey, isTenantAnnotationAllowed, isTenantLabelAllowed, type MetadataFilter } from './host-metadata-filter.js';
 import { withoutHostOwned } from './host-metadata.js';
 import { hostAnnotations, hostLabels, labelsAnnotation } from './translate-metadata.js';
+import type { StorageClassMap } from './translate-claim.js';
 
 export { podDependencies } from './pod-references.js';
 export { translateConfigMap, translateSecret } from './translate-objects.js';
@@ -42,6 +43,8 @@ export type TranslateContext = {
   syncEphemeralContainers?: boolean;
   /** Which tenant labels and annotations may reach host objects; default: the built-in deny lists. */
   metadataFilter?: MetadataFilter;
+  /** A claim's storage class on the host (STORAGE_CLASS_MAP); a class it does not name keeps its name. */
+  storageClasses?: StorageClassMap;
 };
 
 export function hostServiceAccountName(ctx: TranslateContext): string {
@@ -103,7 +106,7 @@ function translateDns(spec: V1PodSpec, virtualNamespace: string, ctx: TranslateC
  * the pod), priority class (not synced), subdomain (vCluster clears it too; the /etc/hosts rewrite init
  * container is not implemented), ephemeral containers (the API refuses them on create; converge adds
  * them through the subresource), enableServiceLinks (false: the host namespace's services are not the
- * virtual cluster's; virtual service link variables are not generated).
+ * virtual cluster's; the worker writes the virtual namespace's service link variables, service-links.ts).
  */
 export function translatePod(input: V1Pod, ctx: TranslateContext): V1Pod {
   // Labels and annotations the virtual pod has from the host are the host's: never sent back as its own.

@@ -1,5 +1,5 @@
 // The few non-pod objects the syncer writes: the virtual Node a pod is bound to, the host copies of the
-// configmaps and secrets a pod mounts, and Warning events on the virtual pod.
+// configmaps and secrets a pod mounts, and Warning events on the virtual objects it syncs.
 import type { CoreV1Event, V1ConfigMap, V1Node, V1ObjectMeta, V1Pod, V1Secret } from '@kubernetes/client-node';
 import { sha256Hex } from '../core/names.js';
 import { checkOwnership, type OwnerWanted, type Ownership } from '../core/ownership.js';
@@ -32,10 +32,6 @@ export async function ensureNode(side: KubeSide, node: V1Node, converge?: (exist
 
 export function readConfigMap(side: KubeSide, namespace: string, name: string): Promise<V1ConfigMap | undefined> {
   return unlessNotFound(side.call('get', (core) => core.readNamespacedConfigMap({ namespace, name })));
-}
-
-export async function hostClaimExists(side: KubeSide, namespace: string, name: string): Promise<boolean> {
-  return (await unlessNotFound(side.call('get', (core) => core.readNamespacedPersistentVolumeClaim({ namespace, name })))) !== undefined;
 }
 
 export function readSecret(side: KubeSide, namespace: string, name: string): Promise<V1Secret | undefined> {
@@ -146,16 +142,29 @@ export async function replaceOwnedSecret(side: KubeSide, namespace: string, curr
   return { owned: true, object: await side.call('update', (core) => core.replaceNamespacedSecret({ namespace, name, body })) };
 }
 
+/** The object an event is about: a virtual pod, Service or PersistentVolumeClaim. */
+export interface InvolvedObject {
+  kind: 'Pod' | 'Service' | 'PersistentVolumeClaim';
+  namespace: string;
+  name: string;
+  uid?: string;
+}
+
 /**
  * A Warning event on the virtual pod, so `kubectl describe pod` tells the user why a sync gave up. The
  * name is derived from the pod, reason and message, so the same warning again raises the count of one
  * event (as the event recorder's aggregation does) instead of adding an event per retry or resync.
  */
-export async function recordPodWarning(side: KubeSide, pod: V1Pod, reason: string, message: string, now: Date): Promise<void> {
-  const namespace = pod.metadata!.namespace!;
-  const name = `${pod.metadata!.name!.slice(0, 200)}.${sha256Hex(`${pod.metadata!.uid ?? ''}\n${reason}\n${message}`).slice(0, 16)}`;
+export function recordPodWarning(side: KubeSide, pod: V1Pod, reason: string, message: string, now: Date): Promise<void> {
+  return recordWarning(side, { kind: 'Pod', namespace: pod.metadata!.namespace!, name: pod.metadata!.name!, ...(pod.metadata!.uid ? { uid: pod.metadata!.uid } : {}) }, reason, message, now);
+}
+
+/** The same for any object podferry syncs (`kubectl describe svc` / `describe pvc` shows it). */
+export async function recordWarning(side: KubeSide, about: InvolvedObject, reason: string, message: string, now: Date): Promise<void> {
+  const namespace = about.namespace;
+  const name = `${about.name.slice(0, 200)}.${sha256Hex(`${about.kind === 'Pod' ? '' : `${about.kind}\n`}${about.uid ?? ''}\n${reason}\n${message}`).slice(0, 16)}`;
   try {
-    await side.call('create', (core) => core.createNamespacedEvent({ namespace, body: warningEvent(pod, name, reason, message, now) }));
+    await side.call('create', (core) => core.createNamespacedEvent({ namespace, body: warningEvent(about, name, reason, message, now) }));
   } catch (err) {
     if (!isAlreadyExists(err)) throw err;
     const existing = await unlessNotFound(side.call('get', (core) => core.readNamespacedEvent({ namespace, name })));
@@ -168,11 +177,10 @@ export async function recordPodWarning(side: KubeSide, pod: V1Pod, reason: strin
   }
 }
 
-function warningEvent(pod: V1Pod, name: string, reason: string, message: string, now: Date): CoreV1Event {
-  const namespace = pod.metadata!.namespace!;
+function warningEvent(about: InvolvedObject, name: string, reason: string, message: string, now: Date): CoreV1Event {
   return {
-    metadata: { name, namespace },
-    involvedObject: { apiVersion: 'v1', kind: 'Pod', name: pod.metadata!.name, namespace, uid: pod.metadata!.uid },
+    metadata: { name, namespace: about.namespace },
+    involvedObject: { apiVersion: 'v1', kind: about.kind, name: about.name, namespace: about.namespace, ...(about.uid ? { uid: about.uid } : {}) },
     reason,
     message,
     type: 'Warning',

@@ -3,7 +3,8 @@
 // pod (a missed webhook), a host pod without its virtual pod (a missed delete: an orphan), a pod being
 // deleted, and a status that drifted after Ready (a container that crashed later). It holds one small entry
 // per host pod (name and fingerprint) for the length of the run, never whole objects. On the way it takes the
-// census of configmap and secret copies (dependency-census.ts): missing ones are asked for, unused ones go.
+// census of configmap and secret copies (dependency-census.ts): missing ones are asked for, unused ones go;
+// then Services and claims are compared the same way (object-resync.ts).
 import type { Job } from 'bullmq';
 import { hostPodName } from '../../_shared/core/names.js';
 import { MANAGED_BY_LABEL, virtualRefOf } from '../../_shared/core/provenance.js';
@@ -15,6 +16,7 @@ import { enqueueSyncBulk } from '../../_shared/queue/enqueue-sync.js';
 import type { WorkerDeps } from '../worker-deps.js';
 import { observeResyncDrift } from '../worker-metrics.js';
 import { DependencyCensus, type CensusReport } from './dependency-census.js';
+import { resyncObjects, type ObjectResyncReport } from './object-resync.js';
 
 export const RESYNC_PAGE_SIZE = 500;
 
@@ -26,6 +28,8 @@ export interface ResyncReport {
   deleting: number;
   statusDrift: number;
   dependencies?: CensusReport;
+  /** Services and claims (object-resync.ts). */
+  objects?: ObjectResyncReport;
 }
 
 interface HostEntry {
@@ -90,6 +94,7 @@ export async function processResync(job: Job, deps: WorkerDeps): Promise<ResyncR
   }
   report.orphansOnHost = orphans.length;
   report.dependencies = await census.settle();
+  report.objects = await resyncObjects(deps);
   for (let i = 0; i < orphans.length; i += RESYNC_PAGE_SIZE) {
     await enqueueSyncBulk(deps.queues.sync, orphans.slice(i, i + RESYNC_PAGE_SIZE), 'resync');
   }

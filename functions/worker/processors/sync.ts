@@ -7,10 +7,11 @@ import type { V1Pod } from '@kubernetes/client-node';
 import { hostObjectName, hostPodName } from '../../_shared/core/names.js';
 import { jobTitle, parseObjectRef, type ObjectRef } from '../../_shared/core/job-refs.js';
 import { planPodSync, type PodSyncPlan } from '../../_shared/core/plan.js';
+import { withServiceLinks } from '../../_shared/core/service-links.js';
 import { podReferences } from '../../_shared/core/pod-references.js';
 import { translateConfigMap, translateSecret } from '../../_shared/core/translate-pod.js';
 import type { Ownership } from '../../_shared/core/ownership.js';
-import { hostClaimExists, hostNameOwnership, readConfigMap, readSecret, recordPodWarning, upsertConfigMap, upsertSecret } from '../../_shared/kube/cluster-objects.js';
+import { hostNameOwnership, readConfigMap, readSecret, recordPodWarning, upsertConfigMap, upsertSecret } from '../../_shared/kube/cluster-objects.js';
 import { isAlreadyExists, isConflict } from '../../_shared/kube/kube-errors.js';
 import { readNamespaceLabels } from '../../_shared/kube/namespaces.js';
 import { addEphemeralContainers, createPod, deletePod, patchPodJson, readPod } from '../../_shared/kube/pods.js';
@@ -18,6 +19,8 @@ import { enqueueStatus } from '../../_shared/queue/enqueue-status.js';
 import { pushReadinessGates } from '../readiness-gates.js';
 import { prepareServiceAccountTokens } from '../service-account-tokens.js';
 import { reportToVirtual } from '../report-to-virtual.js';
+import { serviceLinksFor } from '../service-links.js';
+import { ensureClaimsForPod } from './claim.js';
 import type { WorkerDeps } from '../worker-deps.js';
 import { observeHostPodCreated, observeHostWriteRefused, observeVirtualStatusReported } from '../worker-metrics.js';
 
@@ -65,10 +68,13 @@ async function applyPlan(plan: PodSyncPlan, ref: ObjectRef, virtualPod: V1Pod | 
       }
       {
         const dependencies = await ensureDependencies(ref.namespace, plan.dependencies, deps, ref.name, missing);
-        if (!dependencies.owned) {
-          await refuseForConflict(virtualPod, dependencies.conflict, deps, note);
+        const claims = dependencies.owned && virtualPod ? await ensureClaimsForPod(virtualPod, deps, note) : dependencies;
+        if (!claims.owned) {
+          await refuseForConflict(virtualPod, claims.conflict, deps, note);
           return true;
         }
+        // The virtual namespace's service links, fixed at container start as kubelet fixes them.
+        if (virtualPod) withServiceLinks(plan.hostPod.spec!, await serviceLinksFor(virtualPod, deps));
       }
       const tokens = await prepareServiceAccountTokens(virtualPod, deps, note);
       if (!tokens.owned) {
@@ -83,7 +89,6 @@ async function applyPlan(plan: PodSyncPlan, ref: ObjectRef, virtualPod: V1Pod | 
         throw err;
       }
       await note(`host pod ${deps.hostNamespace}/${plan.hostPod.metadata?.name} created`, 70);
-      if (virtualPod) await warnOfUnsyncedClaims(virtualPod, deps);
       if (virtualPod && missing.length > 0) await warnOfMissingDependencies(virtualPod, missing, deps);
       if (plan.type === 'create-host') observeHostPodCreated(deps, virtualPod);
       await enqueueStatus(deps.queues.status, ref, deps.now(), deps.statusPoll.firstMs);
@@ -142,20 +147,6 @@ async function applyPlan(plan: PodSyncPlan, ref: ObjectRef, virtualPod: V1Pod | 
       await deletePod(deps.virtual, plan.virtual.namespace, plan.virtual.name, { gracePeriodSeconds: 0, uid: plan.virtual.uid });
       await note('host pod gone: virtual pod finalized');
       return true;
-  }
-}
-
-/**
- * Claim names are translated, but podferry does not copy PersistentVolumeClaims to the host yet: a pod
- * whose claim is not there waits (the host scheduler holds it), and the virtual pod says why.
- */
-async function warnOfUnsyncedClaims(virtualPod: V1Pod, deps: WorkerDeps): Promise<void> {
-  const namespace = virtualPod.metadata?.namespace ?? '';
-  for (const ref of podReferences(virtualPod, deps.translate)) {
-    if (ref.kind !== 'persistentVolumeClaim') continue;
-    if (await hostClaimExists(deps.host, deps.hostNamespace, hostObjectName(ref.name, namespace, deps.cluster))) continue;
-    await recordPodWarning(deps.virtual, virtualPod, 'VolumeNotSynced',
-      `persistentVolumeClaim "${ref.name}" is not on the host cluster: podferry does not sync PersistentVolumeClaims yet, so the pod waits until a claim for it exists there`, deps.now());
   }
 }
 
