@@ -4,7 +4,7 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CoreV1Api, KubeConfig, type V1Pod } from '@kubernetes/client-node';
+import { AppsV1Api, CoreV1Api, KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import pino from 'pino';
 import t from 'tap';
 import { parse, stringify } from 'yaml';
@@ -29,13 +29,17 @@ t.teardown(async () => {
 const start = (fresh = false) => startLocalStack({ stateDir, ephemeralPorts: true, redisUrl: redis.url, log: pino({ level: 'silent' }), kubeletStepMs: 20, fresh });
 
 /** A client from a kubeconfig file as the first start wrote it, pointed at where the cluster listens now. */
-async function clientFrom(text: string, server: string): Promise<CoreV1Api> {
+function configFrom(text: string, server: string): KubeConfig {
   const doc = parse(text);
   doc.clusters[0].cluster.server = server;
   const kc = new KubeConfig();
   kc.loadFromString(stringify(doc));
-  return kc.makeApiClient(CoreV1Api);
+  return kc;
 }
+async function clientFrom(text: string, server: string): Promise<CoreV1Api> {
+  return configFrom(text, server).makeApiClient(CoreV1Api);
+}
+const deployment = { metadata: { name: 'api' }, spec: { replicas: 2, selector: { matchLabels: { app: 'api' } }, template: { metadata: { labels: { app: 'api' } }, spec: { containers: [{ name: 'app', image: 'nginx:1.27' }] } } } };
 const ready = (pod: V1Pod | undefined) => pod?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
 const pod = (name: string): V1Pod => ({ metadata: { name }, spec: { containers: [{ name: 'app', image: 'nginx:1.27' }] } });
 
@@ -45,7 +49,13 @@ t.test('when the stack restarts on its state dir, then both clusters, their cred
   await virtual.createNamespacedPod({ namespace: 'default', body: pod('before') });
   await virtual.createNamespacedService({ namespace: 'default', body: { metadata: { name: 'web' }, spec: { selector: { app: 'web' }, ports: [{ port: 80 }] } } });
   await virtual.createNamespacedPersistentVolumeClaim({ namespace: 'default', body: { metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } } });
+  const apps = configFrom(await readFile(stack.endpoints.virtual.kubeconfig, 'utf8'), stack.endpoints.virtual.url).makeApiClient(AppsV1Api);
+  await apps.createNamespacedDeployment({ namespace: 'default', body: deployment });
   await eventually('the pod Ready', async () => ready(await virtual.readNamespacedPod({ namespace: 'default', name: 'before' })));
+  const apiPods = await eventually('the Deployment\'s 2 pods Ready', async () => {
+    const list = (await virtual.listNamespacedPod({ namespace: 'default', labelSelector: 'app=api' })).items;
+    return list.length === 2 && list.every(ready) && list.map((p) => p.metadata!.uid).sort();
+  }, 30_000);
   const before = await virtual.readNamespacedPod({ namespace: 'default', name: 'before' });
   const clusterIP = (await virtual.readNamespacedService({ namespace: 'default', name: 'web' })).spec?.clusterIP;
   const files = {
@@ -68,6 +78,11 @@ t.test('when the stack restarts on its state dir, then both clusters, their cred
   t.ok(ready(after));
   t.equal((await virtualAgain.readNamespacedService({ namespace: 'default', name: 'web' })).spec?.clusterIP, clusterIP);
   t.ok(await virtualAgain.readNamespacedPersistentVolumeClaim({ namespace: 'default', name: 'data' }));
+  const appsAgain = configFrom(files.virtual, endpoints.virtual.url).makeApiClient(AppsV1Api);
+  t.equal((await appsAgain.readNamespacedDeployment({ namespace: 'default', name: 'api' })).spec?.replicas, 2, 'the Deployment is back');
+  const apiAgain = (await virtualAgain.listNamespacedPod({ namespace: 'default', labelSelector: 'app=api' })).items;
+  t.same(apiAgain.map((p) => p.metadata!.uid).sort(), apiPods, 'with the same pods, not new ones');
+  t.ok(apiAgain.every(ready), 'still Ready');
   t.ok((await podferryAgain.listNamespacedPod({ namespace: 'default' })).items.length >= 1, 'podferry\'s token of the first start is still accepted');
   const hostPod = await hostAgain.readNamespacedPod({ namespace: hostNs, name: hostName });
   t.equal(hostPod.status?.phase, 'Running', 'the host pod survived too');
