@@ -70,6 +70,11 @@ interface Look {
 async function lookOnce(data: StatusJobData, deps: WorkerDeps, note: (m: string, progress?: number) => Promise<unknown>): Promise<Look> {
   const { ref } = data;
   const view = await viewHostPod(deps, hostPodName(ref.name, ref.namespace, deps.cluster));
+  if (view.watched && !view.pod) {
+    // Not known to the healthy watch: its ADDED brings the next look, its DELETED brought a sync.
+    await note('host pod not seen by the host watch (yet): its next event brings the next look');
+    return { outcome: 'polling', watched: true };
+  }
   const hostPod = view.pod;
   const watched = view.watched;
   const hostResourceVersion = hostPod?.metadata?.resourceVersion;

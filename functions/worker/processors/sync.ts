@@ -15,6 +15,7 @@ import { isAlreadyExists, isConflict } from '../../_shared/kube/kube-errors.js';
 import { readNamespaceLabels } from '../../_shared/kube/namespaces.js';
 import { addEphemeralContainers, createPod, deletePod, patchPodJson, readPod } from '../../_shared/kube/pods.js';
 import { enqueueStatus } from '../../_shared/queue/enqueue-status.js';
+import { planFromHostView, viewHostPodForSync } from '../host-pod-view.js';
 import { pushReadinessGates } from '../readiness-gates.js';
 import { reportToVirtual } from '../report-to-virtual.js';
 import type { WorkerDeps } from '../worker-deps.js';
@@ -30,13 +31,13 @@ export async function processSync(job: Job, deps: WorkerDeps): Promise<string> {
   let outcome = '';
   // The namespace's labels are mirrored onto the host pod: read with the pods, no cache.
   const ctx = { ...deps.translate, namespaceLabels: await readNamespaceLabels(deps.virtual, ref.namespace) };
+  const hostName = hostPodName(ref.name, ref.namespace, deps.cluster);
   for (let round = 0; round < MAX_ROUNDS; round++) {
-    const [virtualPod, hostPod] = await Promise.all([
-      readPod(deps.virtual, ref.namespace, ref.name),
-      readPod(deps.host, deps.hostNamespace, hostPodName(ref.name, ref.namespace, deps.cluster)),
-    ]);
-    const plan = planPodSync({ virtualPod, hostPod, ref, ctx, policy: deps.policy, now: deps.now() });
-    const done = await applyPlan(plan, ref, virtualPod, deps, note);
+    // The host watch's state stands in for a host GET when it says nothing is there (host-pod-view.ts);
+    // after a 409 the next round asks the host API.
+    const [virtualPod, view] = await Promise.all([readPod(deps.virtual, ref.namespace, ref.name), viewHostPodForSync(deps, hostName, round === 0)]);
+    const { hostPod, plan, view: seen } = await planFromHostView(deps, hostName, view, (pod) => planPodSync({ virtualPod, hostPod: pod, ref, ctx, policy: deps.policy, now: deps.now() }));
+    const done = await applyPlan(plan, ref, virtualPod, { ...deps, hostWatched: seen.watched }, note);
     if (done && (await pushReadinessGates(plan.type, virtualPod, hostPod, deps)) > 0) await note('readiness-gate conditions carried to the host pod');
     outcome = plan.type === 'nothing' ? `nothing (${plan.reason})` : plan.type;
     if (done) break;
@@ -45,7 +46,7 @@ export async function processSync(job: Job, deps: WorkerDeps): Promise<string> {
 }
 
 /** Applies one plan; false when the world moved under us and the job should read and plan again. */
-async function applyPlan(plan: PodSyncPlan, ref: ObjectRef, virtualPod: V1Pod | undefined, deps: WorkerDeps, note: (m: string, progress?: number) => Promise<unknown>): Promise<boolean> {
+async function applyPlan(plan: PodSyncPlan, ref: ObjectRef, virtualPod: V1Pod | undefined, deps: WorkerDeps & { hostWatched: boolean }, note: (m: string, progress?: number) => Promise<unknown>): Promise<boolean> {
   switch (plan.type) {
     case 'nothing':
       await note(`nothing to do (${plan.reason})`, 100);
@@ -78,8 +79,9 @@ async function applyPlan(plan: PodSyncPlan, ref: ObjectRef, virtualPod: V1Pod | 
       await note(`host pod ${deps.hostNamespace}/${plan.hostPod.metadata?.name} created`, 70);
       if (virtualPod) await warnOfUnsyncedClaims(virtualPod, deps);
       if (plan.type === 'create-host') observeHostPodCreated(deps, virtualPod);
-      await enqueueStatus(deps.queues.status, ref, deps.now(), deps.statusPoll.firstMs);
-      await note(`scheduling and readiness are followed by job "${jobTitle('status', ref)}"`, 100);
+      // A healthy host watch sends a status look for every change of the new pod, its creation included.
+      if (!deps.hostWatched) await enqueueStatus(deps.queues.status, ref, deps.now(), deps.statusPoll.firstMs);
+      await note(`scheduling and readiness are followed by job "${jobTitle('status', ref)}"${deps.hostWatched ? ', queued by the host watch at each change of the host pod' : ''}`, 100);
       return true;
     case 'converge-host':
       if (plan.patch.length > 0) {
