@@ -14,6 +14,7 @@ import { createHostRateLimit } from '../_shared/queue/host-rate-limit.js';
 import { createDependencyWaits } from '../_shared/queue/dependency-waits.js';
 import { createHostPodStateReader } from '../_shared/queue/host-pod-state.js';
 import { hostWatchKeys } from '../_shared/queue/host-watch-keys.js';
+import { createJobLogWriter } from '../_shared/queue/job-log.js';
 import { cappedBackoffMs, DEFAULT_JOB_OPTIONS } from '../_shared/queue/job-options.js';
 import { QUEUE_NAMES } from '../_shared/queue/names.js';
 import { withJobErrors } from './job-errors.js';
@@ -90,6 +91,7 @@ export async function startWorkers(opts: WorkerRuntimeOptions): Promise<WorkerRu
     ...(opts.nodeProxy ? { nodeProxy: opts.nodeProxy } : {}),
     hostState: createHostPodStateReader(connection as Redis, hostWatchKeys(opts.queuePrefix, opts.cluster)),
     dependencyWaits: createDependencyWaits(connection as Redis, opts.queuePrefix, opts.cluster),
+    jobLog: createJobLogWriter(connection as Redis),
     metrics,
   };
 

@@ -8,6 +8,7 @@ import type { NodeProxyEndpoint } from '../_shared/core/virtual-node.js';
 import type { KubeSide } from '../_shared/kube/kube-side.js';
 import type { DependencyWaits } from '../_shared/queue/dependency-waits.js';
 import type { HostPodStateReader } from '../_shared/queue/host-pod-state.js';
+import type { JobLogWriter } from '../_shared/queue/job-log.js';
 
 export interface WorkerQueues {
   sync: Queue;
@@ -35,4 +36,6 @@ export interface WorkerDeps {
   hostState?: HostPodStateReader;
   /** Pods waiting for a ConfigMap or Secret that does not exist yet. */
   dependencyWaits?: DependencyWaits;
+  /** Writes a job's story (log lines, progress) in one command; absent: BullMQ's job.log per line. */
+  jobLog?: JobLogWriter;
 }

@@ -8,6 +8,7 @@
 //   applied    hash host pod name -> the host resourceVersion last reported to the virtual pod
 //   events-rv  the event watch's last resourceVersion; events-seen: when it last saw an event (ms)
 //   event:<n>  "<resourceVersion>\t<event JSON>" of a recent host event, with a TTL (the event job's copy)
+//   event-pending:<pod>  hash host event name -> resourceVersion: the pod's events not yet told (TTL as events)
 
 export interface HostWatchKeys {
   lease: string;
@@ -21,6 +22,8 @@ export interface HostWatchKeys {
   eventsSeen: string;
   /** The key of one stashed host event. */
   event(name: string): string;
+  /** The hash of a host pod's events its event job has still to tell. */
+  eventsPending(hostPod: string): string;
 }
 
 export function hostWatchKeys(queuePrefix: string, cluster: string): HostWatchKeys {
@@ -36,6 +39,7 @@ export function hostWatchKeys(queuePrefix: string, cluster: string): HostWatchKe
     eventsRv: `${base}:events-rv`,
     eventsSeen: `${base}:events-seen`,
     event: (name: string) => `${base}:event:${name}`,
+    eventsPending: (hostPod: string) => `${base}:event-pending:${hostPod}`,
   };
 }
 

@@ -15,6 +15,7 @@ import { isAlreadyExists, isConflict } from '../../_shared/kube/kube-errors.js';
 import { readNamespaceLabels } from '../../_shared/kube/namespaces.js';
 import { addEphemeralContainers, createPod, deletePod, patchPodJson, readPod } from '../../_shared/kube/pods.js';
 import { enqueueStatus } from '../../_shared/queue/enqueue-status.js';
+import { jobNotes } from '../../_shared/queue/job-log.js';
 import { planFromHostView, viewHostPodForSync } from '../host-pod-view.js';
 import { pushReadinessGates } from '../readiness-gates.js';
 import { reportToVirtual } from '../report-to-virtual.js';
@@ -25,9 +26,18 @@ import { observeHostPodCreated, observeHostWriteRefused, observeVirtualStatusRep
 const MAX_ROUNDS = 3;
 
 export async function processSync(job: Job, deps: WorkerDeps): Promise<string> {
+  // The dashboard shows a job's log and progress: each step is a timestamped line, some move the bar; the
+  // story is written once, when the job ends (one Redis command, queue/job-log.ts).
+  const story = jobNotes(job, deps.now, deps.jobLog);
+  try {
+    return await syncPod(job, deps, story.note);
+  } finally {
+    await story.flush().catch((err) => deps.log.warn({ err: (err as Error).message, job: job.id }, 'could not write the job story'));
+  }
+}
+
+async function syncPod(job: Job, deps: WorkerDeps, note: (msg: string, progress?: number) => Promise<unknown>): Promise<string> {
   const ref = parseObjectRef(job.data);
-  // The dashboard shows a job's log and progress: each step is a timestamped line, some move the bar.
-  const note = (msg: string, progress?: number) => Promise.all([job.log(`${deps.now().toISOString()} ${msg}`), progress !== undefined && job.updateProgress(progress)]);
   let outcome = '';
   // The namespace's labels are mirrored onto the host pod: read with the pods, no cache.
   const ctx = { ...deps.translate, namespaceLabels: await readNamespaceLabels(deps.virtual, ref.namespace) };
