@@ -9,6 +9,7 @@ import type { KubeSide } from '../_shared/kube/kube-side.js';
 import type { DependencyWaits } from '../_shared/queue/dependency-waits.js';
 import type { HostPodStateReader } from '../_shared/queue/host-pod-state.js';
 import type { JobLogWriter } from '../_shared/queue/job-log.js';
+import type { NamespaceLabelsCache } from '../_shared/queue/namespace-labels.js';
 
 export interface WorkerQueues {
   sync: Queue;
@@ -36,6 +37,8 @@ export interface WorkerDeps {
   hostState?: HostPodStateReader;
   /** Pods waiting for a ConfigMap or Secret that does not exist yet. */
   dependencyWaits?: DependencyWaits;
+  /** Virtual namespaces' labels shared for a short while; absent: read with every sync. */
+  namespaceLabels?: NamespaceLabelsCache;
   /** Writes a job's story (log lines, progress) in one command; absent: BullMQ's job.log per line. */
   jobLog?: JobLogWriter;
 }

@@ -39,8 +39,8 @@ export async function processSync(job: Job, deps: WorkerDeps): Promise<string> {
 async function syncPod(job: Job, deps: WorkerDeps, note: (msg: string, progress?: number) => Promise<unknown>): Promise<string> {
   const ref = parseObjectRef(job.data);
   let outcome = '';
-  // The namespace's labels are mirrored onto the host pod: read with the pods, no cache.
-  const ctx = { ...deps.translate, namespaceLabels: await readNamespaceLabels(deps.virtual, ref.namespace) };
+  // The namespace's labels are mirrored onto the host pod (shared briefly through Redis: kube/namespaces.ts).
+  const ctx = { ...deps.translate, namespaceLabels: await readNamespaceLabels(deps.virtual, ref.namespace, deps.namespaceLabels) };
   const hostName = hostPodName(ref.name, ref.namespace, deps.cluster);
   for (let round = 0; round < MAX_ROUNDS; round++) {
     // The host watch's state stands in for a host GET when it says nothing is there (host-pod-view.ts);
