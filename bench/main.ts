@@ -5,7 +5,7 @@
 // --json, one JSON object). `--scale-out` adds worker processes 1, 2 and 4, CPU-bound (20 ms host latency)
 // and latency-bound (50 ms, one job at a time per worker); `--deployment` adds one Deployment of P replicas.
 //   npm run bench -- [--pods 5000] [--concurrency 64] [--workers 1] [--host-latency-ms 5] [--rate auto|R]
-//                    [--seconds 10] [--rate-steps 25,50,100,200,400] [--rate-step-seconds 2]
+//                    [--seconds 10] [--rate-steps 10,25,50,100,200,400] [--rate-step-seconds 2]
 //                    [--host-rate-limit-qps 50] [--host-bound-pods 500] [--host-qps N] [--rss] [--scale-out]
 //                    [--deployment] [--quick] [--change-pods N] [--json] [--quiet] [--svg-dir docs]
 // Progress goes to stderr (--quiet: none); stdout is only the table or the JSON (`npm run -s bench -- --json`).
@@ -29,7 +29,7 @@ const { values: a } = parseArgs({
     'kubelet-step-ms': { type: 'string', default: '100' },
     rate: { type: 'string', default: 'auto' },
     seconds: { type: 'string' },
-    'rate-steps': { type: 'string', default: '25,50,100,200,400' },
+    'rate-steps': { type: 'string', default: '10,25,50,100,200,400' },
     'rate-step-seconds': { type: 'string', default: '2' },
     rss: { type: 'boolean', default: false },
     'scale-out': { type: 'boolean', default: false },
@@ -116,6 +116,8 @@ async function main(): Promise<void> {
       pods: boundPods,
       // The floor both sides tend to when the limit, not the machine, bounds them: P creates at Q per second.
       limit_seconds: Number((boundPods / boundQps).toFixed(2)),
+      // The direct creates came within 20 % of that floor: the limit, not the machine, bound the baseline.
+      direct_at_limit: direct.created_s <= 1.2 * (boundPods / boundQps),
       ready_ratio: Number((sync.virtual_ready_s / direct.ready_s).toFixed(2)),
       host_api_calls_per_pod: sync.api_calls_per_pod.host,
       host_calls_breakdown: sync.api_calls_breakdown.host,
@@ -153,6 +155,7 @@ interface HostBound {
   directSeconds: number;
   pods: number;
   limit_seconds: number;
+  direct_at_limit: boolean;
   /** Virtual Ready against the direct creates' Ready, under the same limit. */
   ready_ratio: number;
   host_api_calls_per_pod: number;
