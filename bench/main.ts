@@ -121,6 +121,8 @@ async function main(): Promise<void> {
       ready_ratio: Number((sync.virtual_ready_s / direct.ready_s).toFixed(2)),
       host_api_calls_per_pod: sync.api_calls_per_pod.host,
       host_calls_breakdown: sync.api_calls_breakdown.host,
+      podferry_429s: sync.host_429s,
+      podferry_jobs_per_pod: sync.jobs_per_pod,
       direct_429s: direct.throttled,
     };
   }
@@ -160,6 +162,8 @@ interface HostBound {
   ready_ratio: number;
   host_api_calls_per_pod: number;
   host_calls_breakdown: Record<string, number>;
+  podferry_429s: number;
+  podferry_jobs_per_pod: Record<string, number>;
   direct_429s: number;
 }
 

@@ -229,6 +229,8 @@ export interface BurstFigures {
   jobs_per_pod: Record<string, number>;
   jobs_per_pod_by_queue: Record<string, number>;
   harness_throttled: number;
+  /** 429s the host API answered to podferry (its calls, the harness's own left out). */
+  host_429s: number;
 }
 
 /** The burst on a started stack: P pods, and what each part spent on them. */
@@ -297,6 +299,7 @@ export async function runBurst(b: BenchStack, o: { pods: number; concurrency: nu
     jobs_per_pod: Object.fromEntries([...diffCounts(jobsBefore.outcome, jobsAfter.outcome)].map(([k, v]) => [k, perPod(v)])),
     jobs_per_pod_by_queue: Object.fromEntries([...diffCounts(jobsBefore.queue, jobsAfter.queue)].map(([k, v]) => [k, perPod(v)])),
     harness_throttled: b.creator.throttled - throttledBefore,
+    host_429s: [...calls.host].reduce((n, [k, v]) => n + (k.endsWith(' 429') ? v : 0), 0),
   };
 }
 
