@@ -80,37 +80,23 @@ export interface RedisClientFigures {
   top: Record<string, number>;
 }
 
-export interface SystemRunResult {
-  host_created_s: number;
-  virtual_ready_s: number;
+/** The main run: the burst's figures, and those of the other legs. */
+export interface SystemRunResult extends BurstFigures {
   create_to_host_ms: Percentiles;
   host_ready_to_virtual_ready_ms: Percentiles;
   admission_ms: Percentiles;
   admission_source: string;
   /** The handler timed on the webhook's Fastify tracing channel during the steady load (a cross-check). */
   admission_channel_ms: Percentiles;
-  api_calls_per_pod: { virtual: number; host: number };
-  /** Virtual calls per pod without the host events copied to the virtual pods (one POST each). */
-  virtual_calls_per_pod_without_events: number;
-  api_calls_breakdown: { virtual: Record<string, number>; host: Record<string, number> };
   worker_rss_mb: { at_1k: number | null; at_10k: number | null };
   redis_bytes_per_job: number;
   /** Redis used_memory growth since the start over every pod synced in the run (the watch's state included). */
   redis_bytes_per_synced_pod: { pods: number; bytes_per_pod: number };
   host_watch_redis: { pods: number; bytes_per_pod: number; snapshot_json_bytes: number; stashed_events: number; bytes_per_stashed_event: number } | null;
-  cpu_ms_per_pod: CpuPerPod;
-  /** Redis commands per burst pod from INFO commandstats: every command, those run inside scripts included. */
-  redis_commands_per_pod: number;
-  redis_commands_top: Record<string, number>;
-  redis_client: RedisClientFigures;
-  jobs_per_pod: Record<string, number>;
-  jobs_per_pod_by_queue: Record<string, number>;
   steady: { rate: number; rate_source: string; seconds: number; pods: number; duration_s: number } | null;
   max_steady_rate: { sustained_pods_per_s: number; rule: string; steps: RateStep[] } | null;
   deployment: { replicas: number; host_created_s: number; virtual_ready_s: number } | null;
   host_change: { crash_status_ms: LatencyFigures; host_delete_ms: LatencyFigures; api_calls_per_pod: { virtual: number; host: number } } | null;
-  /** 429s the harness's own creates got (the burst). */
-  harness_throttled: number;
 }
 
 const NS = 'default';
@@ -220,14 +206,17 @@ export interface BurstFigures {
   host_created_s: number;
   virtual_ready_s: number;
   api_calls_per_pod: { virtual: number; host: number };
+  /** Virtual calls per pod without the host events copied to the virtual pods (one POST each). */
   virtual_calls_per_pod_without_events: number;
   api_calls_breakdown: { virtual: Record<string, number>; host: Record<string, number> };
   cpu_ms_per_pod: CpuPerPod;
+  /** Redis commands per burst pod from INFO commandstats: every command, those run inside scripts included. */
   redis_commands_per_pod: number;
   redis_commands_top: Record<string, number>;
   redis_client: RedisClientFigures;
   jobs_per_pod: Record<string, number>;
   jobs_per_pod_by_queue: Record<string, number>;
+  /** 429s the harness's own creates got. */
   harness_throttled: number;
   /** 429s the host API answered to podferry (its calls, the harness's own left out). */
   host_429s: number;
@@ -432,32 +421,21 @@ export async function runSystem(o: SystemRunOptions): Promise<SystemRunResult> {
     const channelP = percentiles(channel, 3);
     const ms = (q: number) => Number(((summary.get(q) ?? Number.NaN) * 1000).toFixed(3));
     return {
-      host_created_s: burst.host_created_s,
-      virtual_ready_s: burst.virtual_ready_s,
+      ...burst,
       create_to_host_ms: percentiles(createToHost),
       host_ready_to_virtual_ready_ms: percentiles(readyToReady),
       ...(summary.size > 0
         ? { admission_ms: { p50: ms(0.5), p95: ms(0.95), p99: ms(0.99) }, admission_source: 'webhook Summary podferry_admission_handler_seconds (last 10 minutes: burst, rate search, steady)' }
         : { admission_ms: channelP, admission_source: 'Fastify tracing channel in the webhook process (no podferry_admission_handler_seconds)' }),
       admission_channel_ms: channelP,
-      api_calls_per_pod: burst.api_calls_per_pod,
-      virtual_calls_per_pod_without_events: burst.virtual_calls_per_pod_without_events,
-      api_calls_breakdown: burst.api_calls_breakdown,
       worker_rss_mb: rss,
       redis_bytes_per_job: Math.round(redisPerJob),
       redis_bytes_per_synced_pod: { pods: syncedPods, bytes_per_pod: syncedPods ? Math.round((memoryEnd - memoryStart) / syncedPods) : Number.NaN },
       host_watch_redis: watchMemory,
-      cpu_ms_per_pod: burst.cpu_ms_per_pod,
-      redis_commands_per_pod: burst.redis_commands_per_pod,
-      redis_commands_top: burst.redis_commands_top,
-      redis_client: burst.redis_client,
-      jobs_per_pod: burst.jobs_per_pod,
-      jobs_per_pod_by_queue: burst.jobs_per_pod_by_queue,
       steady,
       max_steady_rate: maxRate,
       deployment,
       host_change: hostChange,
-      harness_throttled: burst.harness_throttled,
     };
   } finally {
     await b.close();

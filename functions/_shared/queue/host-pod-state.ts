@@ -4,7 +4,7 @@
 // while the watch is healthy. `markApplied` keeps the virtual status from ever going back to an older host
 // state, whichever job reports it (worker/report-to-virtual.ts).
 import type { Redis } from 'ioredis';
-import { LUA_COMPARE_RV, type HostWatchKeys } from './host-watch-keys.js';
+import { LUA_COMPARE_RV, LUA_OLDER_THAN_STORED, type HostWatchKeys } from './host-watch-keys.js';
 
 // KEYS: lease, pods, index, rv, heartbeat. ARGV: lease value, pod, pod rv, snapshot, index value, stale ms, watch rv ('' keeps it).
 const APPLY = `${LUA_COMPARE_RV}
@@ -49,13 +49,9 @@ return 1
 
 // KEYS: lease, event key, the pod's pending hash. ARGV: lease value, rv, event JSON, ttl ms, event name.
 // Never replaces a newer copy; the event is marked pending for its pod's event job in the same step.
-const STASH_EVENT = `${LUA_COMPARE_RV}
+const STASH_EVENT = `${LUA_OLDER_THAN_STORED}
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return -1 end
-local cur = redis.call('GET', KEYS[2])
-if cur then
-  local order = compare_rv(ARGV[2], string.match(cur, '^[^\\t]*'))
-  if order == -1 then return 0 end
-end
+if older_than_stored(KEYS[2], ARGV[2]) then return 0 end
 redis.call('SET', KEYS[2], ARGV[2] .. '\\t' .. ARGV[3], 'PX', ARGV[4])
 redis.call('HSET', KEYS[3], ARGV[5], ARGV[2])
 redis.call('PEXPIRE', KEYS[3], ARGV[4])

@@ -55,3 +55,12 @@ local function compare_rv(a, b)
   if a > b then return 1 else return -1 end
 end
 `;
+
+/** Lua: whether `rv` is older than the one a "<resourceVersion>\t..." string at `key` holds (false when none is). */
+export const LUA_OLDER_THAN_STORED = `${LUA_COMPARE_RV}
+local function older_than_stored(key, rv)
+  local cur = redis.call('GET', key)
+  if not cur then return false end
+  return compare_rv(rv, string.match(cur, '^[^\\t]*')) == -1
+end
+`;
