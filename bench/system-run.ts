@@ -9,7 +9,9 @@ import https from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
+import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
+import { QUEUE_NAMES } from '../functions/_shared/queue/names.js';
 import { startLocalStack, type LocalStack } from '../functions/start/local-stack.js';
 import { hostPodName } from '../functions/_shared/core/names.js';
 import { hostWatchKeys } from '../functions/_shared/queue/host-watch-keys.js';
@@ -290,6 +292,36 @@ export async function runBurst(b: BenchStack, o: { pods: number; concurrency: nu
     harness_throttled: b.creator.throttled - throttledBefore,
     host_429s: [...calls.host].reduce((n, [k, v]) => n + (k.endsWith(' 429') ? v : 0), 0),
   };
+}
+
+/**
+ * Workers draining a full sync queue: the sync queue is paused, P virtual pods are created (admission and
+ * audit queue their syncs), then the queue is resumed and the time until all P host pods exist is taken.
+ * What feeds the queue (virtual creates, admission) is left out, so the figure is the workers' own rate.
+ */
+export async function runDrain(b: BenchStack, o: { pods: number; concurrency: number; timeoutMs: number; quiet: boolean; label: string }): Promise<{ host_created_s: number; virtual_ready_s: number; pods_per_s: number }> {
+  const queue = new Queue(QUEUE_NAMES.sync, { connection: { url: b.stack.endpoints.redis.url }, prefix: b.stack.endpoints.queuePrefix });
+  try {
+    await queue.pause();
+    const names = Array.from({ length: o.pods }, (_, i) => `d-${i}`);
+    await b.creator.burst(NS, names, o.concurrency);
+    if (b.creator.failures.length > 0) throw new Error(`virtual creates failed: ${b.creator.failures.join('; ')}`);
+    await b.virtual.waitFor('seen', 'd-', o.pods, o.timeoutMs);
+    await new Promise((r) => setTimeout(r, 1500)); // the audit batches land too (deduplicated into the same jobs)
+    const progress = startProgress(o.label, o.pods, () => ({ done: b.host.seen('d-'), detail: `virtual Ready ${b.virtual.ready('d-')}` }), o.quiet);
+    const t0 = performance.now();
+    await queue.resume();
+    try {
+      const hostCreated = await b.host.waitFor('seen', 'd-', o.pods, o.timeoutMs);
+      const virtualReady = await b.virtual.waitFor('ready', 'd-', o.pods, o.timeoutMs);
+      const s = (hostCreated - t0) / 1000;
+      return { host_created_s: round(s), virtual_ready_s: round((virtualReady - t0) / 1000), pods_per_s: round(o.pods / s, 1) };
+    } finally {
+      progress.stop();
+    }
+  } finally {
+    await queue.close();
+  }
 }
 
 /** Sends `names` at `rate` per second and waits for them; per pod create-to-host and Ready-to-Ready. */
