@@ -20,6 +20,8 @@ export interface PodTracker {
   readonly watchRequests: number;
   seen(prefix: string): number;
   ready(prefix: string): number;
+  /** Pods seen Ready, whatever their names. */
+  readyTotal(): number;
   /** Resolves when `count` pods whose names start with `prefix` reached `what`. */
   waitFor(what: 'seen' | 'ready', prefix: string, count: number, timeoutMs: number): Promise<number>;
   stop(): void;
@@ -45,6 +47,7 @@ export async function trackPods(kubeconfig: string, namespace: string, now: () =
   let controller: AbortController | undefined;
   const waiters = new Set<() => void>();
 
+  let readyTotal = 0;
   const bump = (map: Map<string, number>, name: string) => {
     const prefix = name.slice(0, name.indexOf('-') + 1);
     map.set(prefix, (map.get(prefix) ?? 0) + 1);
@@ -70,6 +73,7 @@ export async function trackPods(kubeconfig: string, namespace: string, now: () =
     }
     if (stamps.readyAt === undefined && isReady(obj)) {
       stamps.readyAt = t;
+      readyTotal++;
       bump(counters.ready, name);
     }
     for (const w of waiters) w();
@@ -93,6 +97,7 @@ export async function trackPods(kubeconfig: string, namespace: string, now: () =
     },
     seen: (prefix) => count('seen', prefix),
     ready: (prefix) => count('ready', prefix),
+    readyTotal: () => readyTotal,
     waitFor(what, prefix, target, timeoutMs) {
       return new Promise((resolve, reject) => {
         const check = () => {

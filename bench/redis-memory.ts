@@ -6,7 +6,7 @@ import { Redis } from 'ioredis';
 import { DEFAULT_JOB_OPTIONS } from '../functions/_shared/queue/job-options.js';
 import { enqueueSync } from '../functions/_shared/queue/enqueue-sync.js';
 
-async function usedMemory(redis: Redis): Promise<number> {
+export async function usedMemory(redis: Redis): Promise<number> {
   const info = await redis.info('memory');
   return Number(/used_memory:(\d+)/.exec(info)?.[1] ?? Number.NaN);
 }

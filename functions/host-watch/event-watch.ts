@@ -1,6 +1,6 @@
 // The watch of the host namespace's pod events, run by the lease holder beside the pod watch. Each event
-// added or updated becomes an event job (names only; worker/processors/event.ts reads it and writes the
-// virtual event). Like the pod watch it resumes from the resourceVersion stored in Redis; when that is gone
+// added or updated is stashed and becomes work for its pod's event job (names only; worker/processors/
+// event.ts reads the pod's pending events and writes the virtual events). Like the pod watch it resumes from the resourceVersion stored in Redis; when that is gone
 // (410, first start) it lists the events and hands over those seen since it last looked (at most the last
 // few minutes on a first start: older history is not worth a job per event).
 import type { Queue } from 'bullmq';
@@ -42,24 +42,25 @@ function lastSeenMs(e: CoreV1Event | RawObject): number {
 export const EVENT_STASH_MS = 5 * 60_000;
 
 /**
- * The event jobs for a list or a batch of events: one per host event (its last state). The events
- * themselves are stashed in Redis first (an event carries no spec or secret: reason, message, counts), so
- * the job reads them there instead of from the host API; two round trips for the whole batch.
+ * The event jobs for a list or a batch of events: one per host pod, which tells all of the pod's pending
+ * events. The events themselves are stashed in Redis first, each marked pending for its pod (an event
+ * carries no spec or secret: reason, message, counts), so the job reads them there instead of from the host
+ * API; two round trips for the whole batch.
  */
 async function handOver(deps: EventWatchDeps, events: ReadonlyArray<CoreV1Event | RawObject>): Promise<number> {
   const jobs = new Map<string, EventJobData>();
-  const stash = new Map<string, { name: string; resourceVersion: string; json: string }>();
+  const stash = new Map<string, { name: string; hostPod: string; resourceVersion: string; json: string }>();
   for (const e of events) {
     const ev = e as CoreV1Event;
     const hostEvent = ev.metadata?.name;
     const hostPod = ev.involvedObject?.name;
     if (!hostEvent || !hostPod || ev.involvedObject?.kind !== 'Pod') continue;
-    jobs.set(hostEvent, { cluster: deps.cluster, hostEvent, hostPod });
-    stash.set(hostEvent, { name: hostEvent, resourceVersion: ev.metadata?.resourceVersion ?? '', json: JSON.stringify(ev) });
+    jobs.set(hostPod, { cluster: deps.cluster, hostPod });
+    stash.set(hostEvent, { name: hostEvent, hostPod, resourceVersion: ev.metadata?.resourceVersion ?? '', json: JSON.stringify(ev) });
   }
   await deps.state.stashEvents([...stash.values()], EVENT_STASH_MS);
   await enqueueEventBulk(deps.queue, [...jobs.values()]);
-  return jobs.size;
+  return stash.size;
 }
 
 export async function runEventWatch(deps: EventWatchDeps, signal: AbortSignal): Promise<void> {

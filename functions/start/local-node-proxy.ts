@@ -11,16 +11,24 @@ import { createHostStreams } from '../_shared/kube/host-stream.js';
 import { createKubeSide } from '../_shared/kube/kube-side.js';
 import { buildNodeProxy, type NodeProxy } from '../node-proxy/app.js';
 
-export interface LocalNodeProxy extends NodeProxy {
+/** Where the node proxy is and who it trusts, whether it runs in this process or as `podferry node-proxy`. */
+export interface LocalNodeProxyInfo {
   url: string;
   port: number;
   /** What the virtual simulator is started with to reach it. */
   kubeletClient: { clientCertificate: CertPair; certificateAuthority: string };
   /** A client certificate the node proxy accepts (the virtual API server's), for tests and curl. */
   files: { caCert: string; clientCert: string; clientKey: string };
+  /** The environment a `podferry node-proxy` process needs to serve as this node proxy. */
+  env: Record<string, string>;
 }
 
-export async function startLocalNodeProxy(opts: { stateDir: string; port: number; cluster: string; hostNamespace: string; hostKubeconfig: string; log: Logger }): Promise<LocalNodeProxy> {
+export interface LocalNodeProxy extends NodeProxy, LocalNodeProxyInfo {}
+
+interface NodeProxyOptions { stateDir: string; port: number; cluster: string; hostNamespace: string; hostKubeconfig: string }
+
+/** The CA, the certificates and their files, without a server: `podferry node-proxy` serves with them. */
+export async function createLocalNodeProxyIdentity(opts: NodeProxyOptions): Promise<LocalNodeProxyInfo & { serving: CertPair; caPem: string }> {
   const ca = await createCertificateAuthority('podferry-node-proxy-ca');
   const [serving, client] = await Promise.all([ca.issueServerCert(), ca.issueClientCert('kube-apiserver-kubelet-client', [])]);
   const files = {
@@ -35,11 +43,28 @@ export async function startLocalNodeProxy(opts: { stateDir: string; port: number
   await writeFile(files.serverKey, serving.keyPem, { mode: 0o600 });
   await writeFile(files.clientCert, client.certPem);
   await writeFile(files.clientKey, client.keyPem, { mode: 0o600 });
+  const env = {
+    PODFERRY_CLUSTER: opts.cluster, HOST_KUBECONFIG: opts.hostKubeconfig, HOST_NAMESPACE: opts.hostNamespace,
+    NODE_PROXY_HOST: '127.0.0.1', NODE_PROXY_PORT: String(opts.port),
+    NODE_PROXY_TLS_CERT_FILE: files.serverCert, NODE_PROXY_TLS_KEY_FILE: files.serverKey, NODE_PROXY_CLIENT_CA_FILE: files.caCert,
+  };
+  return {
+    url: `https://127.0.0.1:${opts.port}`,
+    port: opts.port,
+    kubeletClient: { clientCertificate: client, certificateAuthority: ca.certPem },
+    files: { caCert: files.caCert, clientCert: files.clientCert, clientKey: files.clientKey },
+    env,
+    serving,
+    caPem: ca.certPem,
+  };
+}
 
+export async function startLocalNodeProxy(opts: NodeProxyOptions & { log: Logger }): Promise<LocalNodeProxy> {
+  const { serving, caPem, ...identity } = await createLocalNodeProxyIdentity(opts);
   const proxy = buildNodeProxy({
     vcluster: opts.cluster,
     hostNamespace: opts.hostNamespace,
-    tls: { key: serving.keyPem, cert: serving.certPem, clientCa: ca.certPem },
+    tls: { key: serving.keyPem, cert: serving.certPem, clientCa: caPem },
     host: createKubeSide({ name: 'host', kubeconfigPath: opts.hostKubeconfig }),
     streams: createHostStreams(opts.hostKubeconfig),
     log: opts.log,
@@ -49,11 +74,5 @@ export async function startLocalNodeProxy(opts: { stateDir: string; port: number
     proxy.server.listen(opts.port, '127.0.0.1', () => resolve());
   });
   const port = (proxy.server.address() as AddressInfo).port;
-  return {
-    ...proxy,
-    url: `https://127.0.0.1:${port}`,
-    port,
-    kubeletClient: { clientCertificate: client, certificateAuthority: ca.certPem },
-    files: { caCert: files.caCert, clientCert: files.clientCert, clientKey: files.clientKey },
-  };
+  return { ...proxy, ...identity, url: `https://127.0.0.1:${port}`, port, env: { ...identity.env, NODE_PROXY_PORT: String(port) } };
 }

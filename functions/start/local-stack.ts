@@ -18,7 +18,7 @@ import { loggerOptions } from '../_shared/logger.js';
 import { startMetricsServer } from '../_shared/metrics/metrics-server.js';
 import { createSyncProducer, type SyncProducer } from '../_shared/queue/producer.js';
 import { buildDashboard } from '../dashboard/app.js';
-import { startLocalNodeProxy, type LocalNodeProxy } from './local-node-proxy.js';
+import { createLocalNodeProxyIdentity, startLocalNodeProxy, type LocalNodeProxyInfo } from './local-node-proxy.js';
 import { buildApp } from '../webhook/app.js';
 import { startWorkers, type WorkerRuntime } from '../worker/run-workers.js';
 import { startHostWatch, type HostWatchRuntime } from '../host-watch/run-host-watch.js';
@@ -49,6 +49,13 @@ export interface LocalStackOptions {
   inProcessWorkers?: boolean;
   /** Run one host watch in this process (default); false leaves it to `podferry host-watch` processes (or none). */
   inProcessHostWatch?: boolean;
+  /**
+   * Serve the webhook (and the node proxy) in this process (default); false leaves each to a `podferry
+   * webhook` (`podferry node-proxy`) process the caller starts with `webhookEnv` (`nodeProxy.env`), as the
+   * benchmark does so that /proc tells each function's CPU apart.
+   */
+  inProcessWebhook?: boolean;
+  inProcessNodeProxy?: boolean;
   /** The host watch's lease lifetime and stale time (HOST_WATCH_LEASE_SECONDS, HOST_WATCH_STALE_SECONDS). */
   hostWatchLeaseSeconds?: number;
   hostWatchStaleSeconds?: number;
@@ -97,11 +104,14 @@ export interface LocalStack {
   workers?: WorkerRuntime;
   /** Absent when the host watch runs in its own processes. */
   hostWatch?: HostWatchRuntime;
-  webhook: FastifyInstance;
-  nodeProxy: LocalNodeProxy;
+  /** Absent when the webhook runs in its own process (inProcessWebhook false). */
+  webhook?: FastifyInstance;
+  nodeProxy: LocalNodeProxyInfo;
   dashboard: FastifyInstance;
-  /** The environment a `podferry worker` process needs to join this stack. */
+  /** The environment a `podferry worker` process needs to join this stack (and `podferry host-watch`). */
   workerEnv: Record<string, string>;
+  /** The environment a `podferry webhook` process needs to serve as this stack's webhook. */
+  webhookEnv: Record<string, string>;
   /** Stops the webhook and starts a new one on the same port after `downMs`; `webhook` stays the first app. */
   restartWebhook(downMs?: number): Promise<FastifyInstance>;
   /** While on, /audit answers 503 (an injected fault: the sender retries, then drops the batch). */
@@ -152,8 +162,14 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     const webhookUrl = `https://127.0.0.1:${webhookPort}`;
 
     // The node proxy's TLS, and the kubelet client certificate the virtual API server presents to it.
-    const nodeProxy = await startLocalNodeProxy({ stateDir, port: await port('nodeProxy'), cluster, hostNamespace, hostKubeconfig, log: log.child({ component: 'node-proxy' }) });
-    closers.push(() => nodeProxy.close());
+    const nodeProxyOpts = { stateDir, port: await port('nodeProxy'), cluster, hostNamespace, hostKubeconfig };
+    let nodeProxy: LocalNodeProxyInfo;
+    if (opts.inProcessNodeProxy === false) nodeProxy = await createLocalNodeProxyIdentity(nodeProxyOpts);
+    else {
+      const proxy = await startLocalNodeProxy({ ...nodeProxyOpts, log: log.child({ component: 'node-proxy' }) });
+      closers.push(() => proxy.close());
+      nodeProxy = proxy;
+    }
 
     const auditKubeconfig = join(stateDir, 'audit-webhook.kubeconfig');
     await writeFile(auditKubeconfig, auditWebhookKubeconfig(`${webhookUrl}/audit`, webhookCa.certPem, webhookToken), { mode: 0o600 });
@@ -200,13 +216,14 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
       ...(opts.virtualDnsServer ? { VIRTUAL_DNS_SERVER: opts.virtualDnsServer } : {}),
       ...(opts.storageClassMap ? { STORAGE_CLASS_MAP: opts.storageClassMap } : {}),
     };
-    const config = loadConfig({
+    const webhookEnv = {
       ...workerEnv,
       WEBHOOK_HOST: '127.0.0.1',
       WEBHOOK_PORT: String(webhookPort),
       TLS_CERT_FILE: tlsCertFile,
       TLS_KEY_FILE: tlsKeyFile,
-    });
+    };
+    const config = loadConfig(webhookEnv);
     // The webhook as a process would run it: its own producer, one Fastify app. restartWebhook() stops it
     // and starts a fresh one on the same port, as a rolling restart would; the chaos suite uses it.
     let auditOutage = false;
@@ -228,10 +245,11 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
       }
       return { app, stop: async () => { await app.close(); await producer.close(); } };
     };
-    let webhook = await startWebhook();
-    closers.push(() => webhook.stop());
-    const app = webhook.app;
+    let webhook = opts.inProcessWebhook === false ? undefined : await startWebhook();
+    closers.push(() => webhook?.stop() ?? Promise.resolve());
+    const app = webhook?.app;
     const restartWebhook = async (downMs = 0): Promise<FastifyInstance> => {
+      if (!webhook) throw new Error('the webhook runs in its own process: restart that process instead');
       await webhook.stop();
       if (downMs > 0) await new Promise((r) => setTimeout(r, downMs));
       webhook = await startWebhook();
@@ -301,7 +319,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     };
     await writeFile(join(stateDir, 'endpoints.json'), `${JSON.stringify(endpoints, null, 2)}\n`, { mode: 0o600 });
     await chmod(join(stateDir, 'endpoints.json'), 0o600); // an older file keeps its mode through writeFile
-    return { endpoints, virtual, host, workers, hostWatch, webhook: app, nodeProxy, dashboard, workerEnv, restartWebhook, setAuditOutage, close };
+    return { endpoints, virtual, host, workers, hostWatch, webhook: app, nodeProxy, dashboard, workerEnv, webhookEnv, restartWebhook, setAuditOutage, close };
   } catch (err) {
     await close();
     throw err;

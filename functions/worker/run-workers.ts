@@ -14,7 +14,9 @@ import { createHostRateLimit } from '../_shared/queue/host-rate-limit.js';
 import { createDependencyWaits } from '../_shared/queue/dependency-waits.js';
 import { createHostPodStateReader } from '../_shared/queue/host-pod-state.js';
 import { hostWatchKeys } from '../_shared/queue/host-watch-keys.js';
+import { createJobLogWriter } from '../_shared/queue/job-log.js';
 import { cappedBackoffMs, DEFAULT_JOB_OPTIONS } from '../_shared/queue/job-options.js';
+import { createNamespaceLabelsCache } from '../_shared/queue/namespace-labels.js';
 import { QUEUE_NAMES } from '../_shared/queue/names.js';
 import { withJobErrors } from './job-errors.js';
 import { processClaim } from './processors/claim.js';
@@ -96,6 +98,8 @@ export async function startWorkers(opts: WorkerRuntimeOptions): Promise<WorkerRu
     hostState: createHostPodStateReader(connection as Redis, hostWatchKeys(opts.queuePrefix, opts.cluster)),
     dependencyWaits: createDependencyWaits(connection as Redis, opts.queuePrefix, opts.cluster),
     ...(opts.tokenRefreshFraction !== undefined ? { tokenRefreshFraction: opts.tokenRefreshFraction } : {}),
+    jobLog: createJobLogWriter(connection as Redis),
+    namespaceLabels: createNamespaceLabelsCache(connection as Redis, opts.queuePrefix, opts.cluster),
     metrics,
   };
 

@@ -8,6 +8,8 @@ import type { NodeProxyEndpoint } from '../_shared/core/virtual-node.js';
 import type { KubeSide } from '../_shared/kube/kube-side.js';
 import type { DependencyWaits } from '../_shared/queue/dependency-waits.js';
 import type { HostPodStateReader } from '../_shared/queue/host-pod-state.js';
+import type { JobLogWriter } from '../_shared/queue/job-log.js';
+import type { NamespaceLabelsCache } from '../_shared/queue/namespace-labels.js';
 
 export interface WorkerQueues {
   sync: Queue;
@@ -37,4 +39,8 @@ export interface WorkerDeps {
   dependencyWaits?: DependencyWaits;
   /** Virtual service account tokens are renewed after this fraction of their lifetime (default 0.8, as the kubelet). */
   tokenRefreshFraction?: number;
+  /** Virtual namespaces' labels shared for a short while; absent: read with every sync. */
+  namespaceLabels?: NamespaceLabelsCache;
+  /** Writes a job's story (log lines, progress) in one command; absent: BullMQ's job.log per line. */
+  jobLog?: JobLogWriter;
 }

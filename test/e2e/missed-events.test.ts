@@ -19,7 +19,7 @@ const hostPods = async () =>
   (await stack.hostCore.listNamespacedPod({ namespace: stack.endpoints.hostNamespace, labelSelector: `${MANAGED_BY_LABEL}=${stack.endpoints.cluster}` })).items;
 
 t.test('when the webhook is down while a pod is created, then the scheduled resync syncs it', async (t) => {
-  await stack.webhook.close(); // admission fails open (failurePolicy Ignore); audit batches fail and are dropped
+  await stack.webhook!.close(); // admission fails open (failurePolicy Ignore); audit batches fail and are dropped
   await stack.virtualCore.createNamespacedPod({ namespace: ns, body: pod('missed') });
   const ready = await eventually('Ready through resync', async () => isReady(await stack.virtualCore.readNamespacedPod({ namespace: ns, name: 'missed' })), 30_000);
   t.ok(ready);

@@ -1,19 +1,25 @@
-// Event jobs: one per host event, carrying names only (the worker reads the event itself). Deduplicated by
-// the host event, so a host event updated many times while its job waits is copied once, in its last state.
+// Event jobs: one per host pod, carrying names only. The host watch stashes each host event in Redis and marks
+// it pending for its pod (host-pod-state.ts); the pod's job, deduplicated by the pod and held back a moment
+// (EVENT_BATCH_MS), tells every pending event of the pod at once, so a pod's start (Scheduled, Pulling,
+// Pulled, Created, Started) costs one job rather than five. While the job waits, more events of the pod are
+// absorbed (they are in the pending hash it reads); while it runs, one follow-up is kept.
 import type { Queue } from 'bullmq';
 import { isDns1123Subdomain } from '../core/names.js';
 
+/** How long a pod's event job waits for the rest of a burst of its events. */
+export const EVENT_BATCH_MS = 500;
+
 export interface EventJobData {
   cluster: string;
-  /** The host event's name, in the host namespace. */
-  hostEvent: string;
-  /** The host pod it is about (involvedObject.name). */
+  /** The host pod the events are about (involvedObject.name). */
   hostPod: string;
+  /** One host event's name: jobs queued before events were told per pod carry it (it is told with the rest). */
+  hostEvent?: string;
 }
 
 export function eventJob(data: EventJobData) {
-  const clean: EventJobData = { cluster: data.cluster, hostEvent: data.hostEvent, hostPod: data.hostPod };
-  return { name: `event ${data.cluster}/${data.hostPod}`, data: clean, opts: { deduplication: { id: `${data.cluster}/Event/${data.hostEvent}`, keepLastIfActive: true } } };
+  const clean: EventJobData = { cluster: data.cluster, hostPod: data.hostPod };
+  return { name: `event ${data.cluster}/${data.hostPod}`, data: clean, opts: { delay: EVENT_BATCH_MS, deduplication: { id: `${data.cluster}/PodEvents/${data.hostPod}`, keepLastIfActive: true } } };
 }
 
 export async function enqueueEvent(queue: Queue, data: EventJobData): Promise<void> {
@@ -21,15 +27,20 @@ export async function enqueueEvent(queue: Queue, data: EventJobData): Promise<vo
   await queue.add(name, clean, opts);
 }
 
+/** One job per pod among `jobs` (one round trip). */
 export async function enqueueEventBulk(queue: Queue, jobs: readonly EventJobData[]): Promise<void> {
-  if (jobs.length > 0) await queue.addBulk(jobs.map((d) => eventJob(d)));
+  const byPod = new Map(jobs.map((d) => [`${d.cluster}/${d.hostPod}`, d]));
+  if (byPod.size > 0) await queue.addBulk([...byPod.values()].map((d) => eventJob(d)));
 }
 
 export function parseEventJobData(data: unknown): EventJobData {
   const d = (data ?? {}) as Partial<Record<keyof EventJobData, unknown>>;
-  for (const key of ['cluster', 'hostEvent', 'hostPod'] as const) {
+  for (const key of ['cluster', 'hostPod'] as const) {
     const v = d[key];
     if (typeof v !== 'string' || !isDns1123Subdomain(v)) throw new Error(`event job data.${key} must be a DNS-1123 subdomain, got ${JSON.stringify(v)}`);
   }
-  return { cluster: d.cluster as string, hostEvent: d.hostEvent as string, hostPod: d.hostPod as string };
+  if (d.hostEvent !== undefined && (typeof d.hostEvent !== 'string' || !isDns1123Subdomain(d.hostEvent))) {
+    throw new Error(`event job data.hostEvent must be a DNS-1123 subdomain, got ${JSON.stringify(d.hostEvent)}`);
+  }
+  return { cluster: d.cluster as string, hostPod: d.hostPod as string, ...(typeof d.hostEvent === 'string' ? { hostEvent: d.hostEvent } : {}) };
 }

@@ -4,7 +4,7 @@
 // while the watch is healthy. `markApplied` keeps the virtual status from ever going back to an older host
 // state, whichever job reports it (worker/report-to-virtual.ts).
 import type { Redis } from 'ioredis';
-import { LUA_COMPARE_RV, type HostWatchKeys } from './host-watch-keys.js';
+import { LUA_COMPARE_RV, LUA_OLDER_THAN_STORED, type HostWatchKeys } from './host-watch-keys.js';
 
 // KEYS: lease, pods, index, rv, heartbeat. ARGV: lease value, pod, pod rv, snapshot, index value, stale ms, watch rv ('' keeps it).
 const APPLY = `${LUA_COMPARE_RV}
@@ -47,16 +47,25 @@ if ARGV[3] ~= '' then redis.call('SET', KEYS[3], ARGV[3]) end
 return 1
 `;
 
-// KEYS: lease, event key. ARGV: lease value, rv, event JSON, ttl ms. Never replaces a newer copy.
-const STASH_EVENT = `${LUA_COMPARE_RV}
+// KEYS: lease, event key, the pod's pending hash. ARGV: lease value, rv, event JSON, ttl ms, event name.
+// Never replaces a newer copy; the event is marked pending for its pod's event job in the same step.
+const STASH_EVENT = `${LUA_OLDER_THAN_STORED}
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return -1 end
-local cur = redis.call('GET', KEYS[2])
-if cur then
-  local order = compare_rv(ARGV[2], string.match(cur, '^[^\\t]*'))
-  if order == -1 then return 0 end
-end
+if older_than_stored(KEYS[2], ARGV[2]) then return 0 end
 redis.call('SET', KEYS[2], ARGV[2] .. '\\t' .. ARGV[3], 'PX', ARGV[4])
+redis.call('HSET', KEYS[3], ARGV[5], ARGV[2])
+redis.call('PEXPIRE', KEYS[3], ARGV[4])
 return 1
+`;
+
+// KEYS: the pod's pending hash. ARGV: name, rv, name, rv, ... as told. A name whose pending rv moved on
+// since (a newer version of the event arrived while it was told) stays pending for the next job.
+const EVENTS_TOLD = `
+local n = 0
+for i = 1, #ARGV, 2 do
+  if redis.call('HGET', KEYS[1], ARGV[i]) == ARGV[i + 1] then n = n + redis.call('HDEL', KEYS[1], ARGV[i]) end
+end
+return n
 `;
 
 // KEYS: applied. ARGV: pod, host rv. 0 when a newer host state was applied already.
@@ -71,23 +80,32 @@ redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 return 1
 `;
 
+// KEYS: pods, heartbeat. ARGV: pod. One round trip and one command: {snapshot or false, heartbeat exists}.
+const READ = `
+return { redis.call('HGET', KEYS[1], ARGV[1]), redis.call('EXISTS', KEYS[2]) }
+`;
+
 interface StateCommands {
+  podferryReadHostPod(...args: string[]): Promise<[string | null, number]>;
   podferryWatchApply(...args: string[]): Promise<number>;
   podferryWatchRemove(...args: string[]): Promise<number>;
   podferryWatchProgress(...args: string[]): Promise<number>;
   podferryMarkApplied(...args: string[]): Promise<number>;
   podferryEventsProgress(...args: string[]): Promise<number>;
   podferryStashEvent(...args: string[]): Promise<number>;
+  podferryEventsTold(...args: string[]): Promise<number>;
 }
 
 function withCommands(redis: Redis): Redis & StateCommands {
   const r = redis as Redis & Partial<StateCommands>;
+  if (!r.podferryReadHostPod) redis.defineCommand('podferryReadHostPod', { numberOfKeys: 2, lua: READ });
   if (!r.podferryWatchApply) redis.defineCommand('podferryWatchApply', { numberOfKeys: 5, lua: APPLY });
   if (!r.podferryWatchRemove) redis.defineCommand('podferryWatchRemove', { numberOfKeys: 6, lua: REMOVE });
   if (!r.podferryWatchProgress) redis.defineCommand('podferryWatchProgress', { numberOfKeys: 3, lua: PROGRESS });
   if (!r.podferryMarkApplied) redis.defineCommand('podferryMarkApplied', { numberOfKeys: 1, lua: MARK_APPLIED });
   if (!r.podferryEventsProgress) redis.defineCommand('podferryEventsProgress', { numberOfKeys: 3, lua: EVENTS_PROGRESS });
-  if (!r.podferryStashEvent) redis.defineCommand('podferryStashEvent', { numberOfKeys: 2, lua: STASH_EVENT });
+  if (!r.podferryStashEvent) redis.defineCommand('podferryStashEvent', { numberOfKeys: 3, lua: STASH_EVENT });
+  if (!r.podferryEventsTold) redis.defineCommand('podferryEventsTold', { numberOfKeys: 1, lua: EVENTS_TOLD });
   return redis as Redis & StateCommands;
 }
 
@@ -133,8 +151,11 @@ export interface HostPodStateWriter {
   /** The event watch's place, and when it last saw an event (ms since epoch). */
   eventsProgress(rv?: string, seenMs?: number): Promise<void>;
   eventsPlace(): Promise<{ rv?: string; seenMs?: number }>;
-  /** Keeps recent host events for their jobs (one round trip), so a job needs no host GET. */
-  stashEvents(events: ReadonlyArray<{ name: string; resourceVersion: string; json: string }>, ttlMs: number): Promise<void>;
+  /**
+   * Keeps recent host events for their jobs (one round trip), so a job needs no host GET, and marks each
+   * pending for its pod's event job (`hostPod`, the event's involvedObject).
+   */
+  stashEvents(events: ReadonlyArray<{ name: string; hostPod: string; resourceVersion: string; json: string }>, ttlMs: number): Promise<void>;
 }
 
 export function createHostPodStateWriter(redis: Redis, keys: HostWatchKeys, leaseValue: () => string, staleMs: number): HostPodStateWriter {
@@ -185,7 +206,7 @@ export function createHostPodStateWriter(redis: Redis, keys: HostWatchKeys, leas
     async stashEvents(events, ttlMs) {
       if (events.length === 0) return;
       const pipeline = redis.pipeline() as unknown as StateCommands & { exec(): Promise<Array<[Error | null, unknown]>> };
-      for (const e of events) pipeline.podferryStashEvent(keys.lease, keys.event(e.name), leaseValue(), e.resourceVersion, e.json, String(Math.max(1, Math.round(ttlMs))));
+      for (const e of events) pipeline.podferryStashEvent(keys.lease, keys.event(e.name), keys.eventsPending(e.hostPod), leaseValue(), e.resourceVersion, e.json, String(Math.max(1, Math.round(ttlMs))), e.name);
       for (const [err, value] of await pipeline.exec()) {
         if (err) throw err;
         fenced(value as number);
@@ -213,13 +234,25 @@ export interface HostPodStateReader {
   markApplied(pod: string, resourceVersion: string): Promise<boolean>;
   /** The host event the watch stashed for its job (JSON), if it is still there. */
   stashedEvent(name: string): Promise<string | undefined>;
+  /** Several stashed events in one command, in order (undefined where gone). */
+  stashedEvents(names: readonly string[]): Promise<Array<string | undefined>>;
+  /** A host pod's events not yet told: name -> resourceVersion as stashed. */
+  pendingEvents(hostPod: string): Promise<Map<string, string>>;
+  /** Marks events told, each only if no newer version arrived meanwhile. */
+  eventsTold(hostPod: string, told: ReadonlyMap<string, string>): Promise<void>;
 }
+
+const stashedJson = (value: string | null | undefined) => {
+  const tab = value ? value.indexOf('\t') : -1;
+  return value && tab >= 0 ? value.slice(tab + 1) : undefined;
+};
 
 export function createHostPodStateReader(redis: Redis, keys: HostWatchKeys): HostPodStateReader {
   const client = withCommands(redis);
   return {
     async read(pod) {
-      const [[, snapshot], [, alive]] = (await redis.multi().hget(keys.pods, pod).exists(keys.heartbeat).exec()) as [[unknown, string | null], [unknown, number]];
+      // One script rather than MULTI/HGET/EXISTS/EXEC: the same atomic read in one command instead of four.
+      const [snapshot, alive] = await client.podferryReadHostPod(keys.pods, keys.heartbeat, pod);
       return { healthy: Number(alive) === 1, ...(snapshot ? { snapshot } : {}) };
     },
     async virtualOf(pod) {
@@ -230,9 +263,18 @@ export function createHostPodStateReader(redis: Redis, keys: HostWatchKeys): Hos
       return Number(await client.podferryMarkApplied(keys.applied, pod, resourceVersion)) === 1;
     },
     async stashedEvent(name) {
-      const value = await redis.get(keys.event(name));
-      const tab = value ? value.indexOf('\t') : -1;
-      return value && tab >= 0 ? value.slice(tab + 1) : undefined;
+      return stashedJson(await redis.get(keys.event(name)));
+    },
+    async stashedEvents(names) {
+      if (names.length === 0) return [];
+      return (await redis.mget(...names.map((n) => keys.event(n)))).map(stashedJson);
+    },
+    async pendingEvents(hostPod) {
+      return new Map(Object.entries(await redis.hgetall(keys.eventsPending(hostPod))));
+    },
+    async eventsTold(hostPod, told) {
+      if (told.size === 0) return;
+      await client.podferryEventsTold(keys.eventsPending(hostPod), ...[...told].flat());
     },
   };
 }

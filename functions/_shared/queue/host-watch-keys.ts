@@ -8,6 +8,7 @@
 //   applied    hash host pod name -> the host resourceVersion last reported to the virtual pod
 //   events-rv  the event watch's last resourceVersion; events-seen: when it last saw an event (ms)
 //   event:<n>  "<resourceVersion>\t<event JSON>" of a recent host event, with a TTL (the event job's copy)
+//   event-pending:<pod>  hash host event name -> resourceVersion: the pod's events not yet told (TTL as events)
 
 export interface HostWatchKeys {
   lease: string;
@@ -21,6 +22,8 @@ export interface HostWatchKeys {
   eventsSeen: string;
   /** The key of one stashed host event. */
   event(name: string): string;
+  /** The hash of a host pod's events its event job has still to tell. */
+  eventsPending(hostPod: string): string;
 }
 
 export function hostWatchKeys(queuePrefix: string, cluster: string): HostWatchKeys {
@@ -36,6 +39,7 @@ export function hostWatchKeys(queuePrefix: string, cluster: string): HostWatchKe
     eventsRv: `${base}:events-rv`,
     eventsSeen: `${base}:events-seen`,
     event: (name: string) => `${base}:event:${name}`,
+    eventsPending: (hostPod: string) => `${base}:event-pending:${hostPod}`,
   };
 }
 
@@ -49,5 +53,14 @@ local function compare_rv(a, b)
   if not comparable(a) or not comparable(b) then return nil end
   if #a ~= #b then if #a > #b then return 1 else return -1 end end
   if a > b then return 1 else return -1 end
+end
+`;
+
+/** Lua: whether `rv` is older than the one a "<resourceVersion>\t..." string at `key` holds (false when none is). */
+export const LUA_OLDER_THAN_STORED = `${LUA_COMPARE_RV}
+local function older_than_stored(key, rv)
+  local cur = redis.call('GET', key)
+  if not cur then return false end
+  return compare_rv(rv, string.match(cur, '^[^\\t]*')) == -1
 end
 `;

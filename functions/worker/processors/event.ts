@@ -1,6 +1,10 @@
-// event: one host event about a managed host pod, told on its virtual pod. Reads the host event (the job
-// carries names only; the watch's stash in Redis, else the host API) and the host pod's provenance (the
-// watch's snapshot when it has one, else the host API), translates (core/translate-event.ts) and creates or updates the one virtual event derived from it.
+// event: the host events about one managed host pod, told on its virtual pod. The job carries the pod's
+// name only; it reads the pod's pending events (marked by the host watch as it stashed them in Redis, else,
+// for a job queued before events were told per pod, the one event it names), the events themselves (the
+// watch's stash, else the host API) and the host pod's provenance (the watch's snapshot when it has one,
+// else the host API), translates each (core/translate-event.ts) and creates or updates the one virtual
+// event derived from it. An event is marked told only after its virtual event is written, and only if no
+// newer version of it arrived meanwhile: after a crash or a failure it is told again, never lost.
 // Level-triggered like every job: a repeat finds the virtual event equal and writes nothing.
 import type { Job } from 'bullmq';
 import type { CoreV1Event, V1Pod } from '@kubernetes/client-node';
@@ -11,9 +15,13 @@ import { createEvent, readEvent, replaceEvent } from '../../_shared/kube/events.
 import { isAlreadyExists } from '../../_shared/kube/kube-errors.js';
 import { readPod } from '../../_shared/kube/pods.js';
 import { parseEventJobData } from '../../_shared/queue/enqueue-event.js';
+import { jobNotes } from '../../_shared/queue/job-log.js';
 import type { WorkerDeps } from '../worker-deps.js';
 
-export type EventOutcome = 'created' | 'updated' | 'unchanged' | 'host-event-gone' | 'pod-gone' | 'not-managed' | 'other-pod';
+export type EventOutcome = 'created' | 'updated' | 'unchanged' | 'host-event-gone' | 'pod-gone' | 'not-managed' | 'other-pod' | 'none-pending';
+
+/** The job's outcome (one metric label) from its events': the strongest effect wins. */
+const RANK: readonly EventOutcome[] = ['created', 'updated', 'unchanged', 'other-pod', 'host-event-gone', 'not-managed', 'pod-gone', 'none-pending'];
 
 async function hostPodOf(deps: WorkerDeps, name: string): Promise<V1Pod | undefined> {
   // Provenance never changes on a host pod, so any snapshot will do, healthy watch or not.
@@ -21,31 +29,54 @@ async function hostPodOf(deps: WorkerDeps, name: string): Promise<V1Pod | undefi
   return snapshot ? decodeSnapshot(snapshot) : readPod(deps.host, deps.hostNamespace, name);
 }
 
-/** The host event as the watch stashed it (no host API call), else from the host API. */
-async function hostEventOf(deps: WorkerDeps, name: string): Promise<CoreV1Event | undefined> {
-  const stashed = deps.hostState ? await deps.hostState.stashedEvent(name) : undefined;
-  return stashed ? (JSON.parse(stashed) as CoreV1Event) : readEvent(deps.host, deps.hostNamespace, name);
+/** The host events as the watch stashed them (one command, no host API call), else each from the host API. */
+async function hostEventsOf(deps: WorkerDeps, names: readonly string[]): Promise<Array<CoreV1Event | undefined>> {
+  const stashed = deps.hostState ? await deps.hostState.stashedEvents(names) : names.map(() => undefined);
+  return Promise.all(names.map((name, i) => (stashed[i] ? (JSON.parse(stashed[i]!) as CoreV1Event) : readEvent(deps.host, deps.hostNamespace, name))));
 }
 
 export async function processEvent(job: Job, deps: WorkerDeps): Promise<EventOutcome> {
   const data = parseEventJobData(job.data);
-  const hostEvent = await hostEventOf(deps, data.hostEvent);
-  if (!hostEvent) return 'host-event-gone';
-  const hostPod = await hostPodOf(deps, data.hostPod);
-  if (!hostPod) return 'pod-gone';
-  if (!isManagedHostPod(hostPod, deps.cluster, deps.hostNamespace)) return 'not-managed';
-  // A pod re-created under the same name: the event belongs to the one before.
+  const pending = deps.hostState ? await deps.hostState.pendingEvents(data.hostPod) : new Map<string, string>();
+  const names = [...new Set([...pending.keys(), ...(data.hostEvent ? [data.hostEvent] : [])])];
+  if (names.length === 0) return 'none-pending';
+  const outcomes = await tellEvents(deps, data.hostPod, names);
+  if (deps.hostState) await deps.hostState.eventsTold(data.hostPod, pending);
+  const story = jobNotes(job, deps.now, deps.jobLog);
+  for (const [i, n] of names.entries()) await story.note(`host event ${n}: ${outcomes[i]}`);
+  await story.flush();
+  return RANK.find((o) => outcomes.includes(o)) ?? 'unchanged';
+}
+
+async function tellEvents(deps: WorkerDeps, hostPodName: string, names: readonly string[]): Promise<EventOutcome[]> {
+  const events = await hostEventsOf(deps, names);
+  if (events.every((e) => !e)) return names.map(() => 'host-event-gone');
+  const hostPod = await hostPodOf(deps, hostPodName);
+  if (!hostPod) return names.map(() => 'pod-gone');
+  if (!isManagedHostPod(hostPod, deps.cluster, deps.hostNamespace)) return names.map(() => 'not-managed');
   const hostUid = hostPod.metadata?.uid;
-  if (hostEvent.involvedObject?.uid && hostUid && hostEvent.involvedObject.uid !== hostUid) return 'other-pod';
   const virtual = virtualRefOf(hostPod)!;
-  const desired = translateHostEvent(hostEvent, {
-    vcluster: deps.cluster,
-    hostNamespace: deps.hostNamespace,
-    hostPodName: data.hostPod,
-    ...(hostUid ? { hostPodUid: hostUid } : {}),
-    virtual: { namespace: virtual.namespace, name: virtual.name, ...(hostPod.metadata?.annotations?.[OBJECT_UID_ANNOTATION] ? { uid: hostPod.metadata.annotations[OBJECT_UID_ANNOTATION] } : {}) },
-  });
-  return upsertVirtualEvent(deps, desired);
+  const out: EventOutcome[] = [];
+  for (const hostEvent of events) {
+    if (!hostEvent) {
+      out.push('host-event-gone');
+      continue;
+    }
+    // A pod re-created under the same name: the event belongs to the one before.
+    if (hostEvent.involvedObject?.uid && hostUid && hostEvent.involvedObject.uid !== hostUid) {
+      out.push('other-pod');
+      continue;
+    }
+    const desired = translateHostEvent(hostEvent, {
+      vcluster: deps.cluster,
+      hostNamespace: deps.hostNamespace,
+      hostPodName,
+      ...(hostUid ? { hostPodUid: hostUid } : {}),
+      virtual: { namespace: virtual.namespace, name: virtual.name, ...(hostPod.metadata?.annotations?.[OBJECT_UID_ANNOTATION] ? { uid: hostPod.metadata.annotations[OBJECT_UID_ANNOTATION] } : {}) },
+    });
+    out.push(await upsertVirtualEvent(deps, desired));
+  }
+  return out;
 }
 
 async function upsertVirtualEvent(deps: WorkerDeps, desired: CoreV1Event, attempt = 1): Promise<EventOutcome> {

@@ -11,6 +11,7 @@ import { planPodSync } from '../../_shared/core/plan.js';
 import { ephemeralContainersSettled, isPodFinished, isPodReady } from '../../_shared/core/translate-status.js';
 import { parseStatusJobData, type StatusJobData } from '../../_shared/queue/enqueue-status.js';
 import { enqueueSync } from '../../_shared/queue/enqueue-sync.js';
+import { jobNotes } from '../../_shared/queue/job-log.js';
 import type { V1Pod } from '@kubernetes/client-node';
 import { hostMetadataPatch, virtualKeysDrifted } from '../../_shared/core/host-metadata.js';
 import { isManagedHostPod } from '../../_shared/core/provenance.js';
@@ -40,8 +41,17 @@ export function nextPollDelayMs(polls: number, elapsedMs: number, poll: WorkerDe
 
 export async function processStatus(job: Job, token: string | undefined, deps: WorkerDeps): Promise<StatusOutcome> {
   const data = parseStatusJobData(job.data);
-  // The dashboard shows a job's log and progress: each step is a timestamped line, some move the bar.
-  const note = (msg: string, progress?: number) => Promise.all([job.log(`${deps.now().toISOString()} ${msg}`), progress !== undefined && job.updateProgress(progress)]);
+  // The dashboard shows a job's log and progress: each step is a timestamped line, some move the bar; the
+  // story is written once, when the job ends (one Redis command, queue/job-log.ts).
+  const story = jobNotes(job, deps.now, deps.jobLog);
+  try {
+    return await follow(job, token, deps, data, story.note);
+  } finally {
+    await story.flush().catch((err) => deps.log.warn({ err: (err as Error).message, job: job.id }, 'could not write the job story'));
+  }
+}
+
+async function follow(job: Job, token: string | undefined, deps: WorkerDeps, data: StatusJobData, note: (msg: string, progress?: number) => Promise<unknown>): Promise<StatusOutcome> {
   let look = await lookOnce(data, deps, note);
   for (let i = 1; look.conflict && i < MAX_LOOKS; i++) look = await lookOnce(data, deps, note);
   const { outcome, hostResourceVersion } = look;
@@ -70,6 +80,11 @@ interface Look {
 async function lookOnce(data: StatusJobData, deps: WorkerDeps, note: (m: string, progress?: number) => Promise<unknown>): Promise<Look> {
   const { ref } = data;
   const view = await viewHostPod(deps, hostPodName(ref.name, ref.namespace, deps.cluster));
+  if (view.watched && !view.pod) {
+    // Not known to the healthy watch: its ADDED brings the next look, its DELETED brought a sync.
+    await note('host pod not seen by the host watch (yet): its next event brings the next look');
+    return { outcome: 'polling', watched: true };
+  }
   const hostPod = view.pod;
   const watched = view.watched;
   const hostResourceVersion = hostPod?.metadata?.resourceVersion;

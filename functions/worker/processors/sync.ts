@@ -16,6 +16,8 @@ import { isAlreadyExists, isConflict } from '../../_shared/kube/kube-errors.js';
 import { readNamespaceLabels } from '../../_shared/kube/namespaces.js';
 import { addEphemeralContainers, createPod, deletePod, patchPodJson, readPod } from '../../_shared/kube/pods.js';
 import { enqueueStatus } from '../../_shared/queue/enqueue-status.js';
+import { jobNotes } from '../../_shared/queue/job-log.js';
+import { planFromHostView, viewHostPodForSync } from '../host-pod-view.js';
 import { pushReadinessGates } from '../readiness-gates.js';
 import { prepareServiceAccountTokens } from '../service-account-tokens.js';
 import { reportToVirtual } from '../report-to-virtual.js';
@@ -28,19 +30,28 @@ import { observeHostPodCreated, observeHostWriteRefused, observeVirtualStatusRep
 const MAX_ROUNDS = 3;
 
 export async function processSync(job: Job, deps: WorkerDeps): Promise<string> {
+  // The dashboard shows a job's log and progress: each step is a timestamped line, some move the bar; the
+  // story is written once, when the job ends (one Redis command, queue/job-log.ts).
+  const story = jobNotes(job, deps.now, deps.jobLog);
+  try {
+    return await syncPod(job, deps, story.note);
+  } finally {
+    await story.flush().catch((err) => deps.log.warn({ err: (err as Error).message, job: job.id }, 'could not write the job story'));
+  }
+}
+
+async function syncPod(job: Job, deps: WorkerDeps, note: (msg: string, progress?: number) => Promise<unknown>): Promise<string> {
   const ref = parseObjectRef(job.data);
-  // The dashboard shows a job's log and progress: each step is a timestamped line, some move the bar.
-  const note = (msg: string, progress?: number) => Promise.all([job.log(`${deps.now().toISOString()} ${msg}`), progress !== undefined && job.updateProgress(progress)]);
   let outcome = '';
-  // The namespace's labels are mirrored onto the host pod: read with the pods, no cache.
-  const ctx = { ...deps.translate, namespaceLabels: await readNamespaceLabels(deps.virtual, ref.namespace) };
+  // The namespace's labels are mirrored onto the host pod (shared briefly through Redis: kube/namespaces.ts).
+  const ctx = { ...deps.translate, namespaceLabels: await readNamespaceLabels(deps.virtual, ref.namespace, deps.namespaceLabels) };
+  const hostName = hostPodName(ref.name, ref.namespace, deps.cluster);
   for (let round = 0; round < MAX_ROUNDS; round++) {
-    const [virtualPod, hostPod] = await Promise.all([
-      readPod(deps.virtual, ref.namespace, ref.name),
-      readPod(deps.host, deps.hostNamespace, hostPodName(ref.name, ref.namespace, deps.cluster)),
-    ]);
-    const plan = planPodSync({ virtualPod, hostPod, ref, ctx, policy: deps.policy, now: deps.now() });
-    const done = await applyPlan(plan, ref, virtualPod, deps, note);
+    // The host watch's state stands in for a host GET when it says nothing is there (host-pod-view.ts);
+    // after a 409 the next round asks the host API.
+    const [virtualPod, view] = await Promise.all([readPod(deps.virtual, ref.namespace, ref.name), viewHostPodForSync(deps, hostName, round === 0)]);
+    const { hostPod, plan, view: seen } = await planFromHostView(deps, hostName, view, (pod) => planPodSync({ virtualPod, hostPod: pod, ref, ctx, policy: deps.policy, now: deps.now() }));
+    const done = await applyPlan(plan, ref, virtualPod, { ...deps, hostWatched: seen.watched }, note);
     if (done && (await pushReadinessGates(plan.type, virtualPod, hostPod, deps)) > 0) await note('readiness-gate conditions carried to the host pod');
     outcome = plan.type === 'nothing' ? `nothing (${plan.reason})` : plan.type;
     if (done) break;
@@ -49,7 +60,7 @@ export async function processSync(job: Job, deps: WorkerDeps): Promise<string> {
 }
 
 /** Applies one plan; false when the world moved under us and the job should read and plan again. */
-async function applyPlan(plan: PodSyncPlan, ref: ObjectRef, virtualPod: V1Pod | undefined, deps: WorkerDeps, note: (m: string, progress?: number) => Promise<unknown>): Promise<boolean> {
+async function applyPlan(plan: PodSyncPlan, ref: ObjectRef, virtualPod: V1Pod | undefined, deps: WorkerDeps & { hostWatched: boolean }, note: (m: string, progress?: number) => Promise<unknown>): Promise<boolean> {
   switch (plan.type) {
     case 'nothing':
       await note(`nothing to do (${plan.reason})`, 100);
@@ -91,8 +102,9 @@ async function applyPlan(plan: PodSyncPlan, ref: ObjectRef, virtualPod: V1Pod | 
       await note(`host pod ${deps.hostNamespace}/${plan.hostPod.metadata?.name} created`, 70);
       if (virtualPod && missing.length > 0) await warnOfMissingDependencies(virtualPod, missing, deps);
       if (plan.type === 'create-host') observeHostPodCreated(deps, virtualPod);
-      await enqueueStatus(deps.queues.status, ref, deps.now(), deps.statusPoll.firstMs);
-      await note(`scheduling and readiness are followed by job "${jobTitle('status', ref)}"`, 100);
+      // A healthy host watch sends a status look for every change of the new pod, its creation included.
+      if (!deps.hostWatched) await enqueueStatus(deps.queues.status, ref, deps.now(), deps.statusPoll.firstMs);
+      await note(`scheduling and readiness are followed by job "${jobTitle('status', ref)}"${deps.hostWatched ? ', queued by the host watch at each change of the host pod' : ''}`, 100);
       return true;
     }
     case 'converge-host':
