@@ -115,25 +115,18 @@ async function watchEvents(deps: EventWatchDeps, fromRv: string, signal: AbortSi
     path: `/api/v1/namespaces/${deps.hostNamespace}/events`,
     query: { fieldSelector: POD_EVENTS, resourceVersion: fromRv, allowWatchBookmarks: true, timeoutSeconds: deps.watchTimeoutSeconds },
     idleMs: deps.idleMs,
+    signal,
     onEvent(type: WatchEventType, object: RawObject) {
       pending.push({ type, object });
       kick();
     },
   });
-  const onAbort = () => watch?.stop();
-  signal.addEventListener('abort', onAbort, { once: true });
-  // A stop that came while the watch was opening must not wait for the server to end it.
-  if (signal.aborted) watch.stop();
-  try {
-    const end = await watch.ended;
-    while (draining) await draining;
-    if (failure) throw failure;
-    if (end.how === 'expired') throw Object.assign(new Error('event watch expired'), { expired: true });
-    if (end.how === 'failed') throw new Error(`event watch failed: ${end.message}`);
-    return lastRv;
-  } finally {
-    signal.removeEventListener('abort', onAbort);
-  }
+  const end = await watch.ended;
+  while (draining) await draining;
+  if (failure) throw failure;
+  if (end.how === 'expired') throw Object.assign(new Error('event watch expired'), { expired: true });
+  if (end.how === 'failed') throw new Error(`event watch failed: ${end.message}`);
+  return lastRv;
 }
 
 async function relistEvents(deps: EventWatchDeps): Promise<string> {

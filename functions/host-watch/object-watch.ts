@@ -68,6 +68,7 @@ async function watchFrom(deps: ObjectWatchDeps, kind: SyncedObjectKind, labelSel
     path: `/api/v1/namespaces/${deps.hostNamespace}/${PATHS[kind]}`,
     query: { labelSelector, resourceVersion: fromRv, allowWatchBookmarks: true, timeoutSeconds: deps.watchTimeoutSeconds },
     idleMs: deps.idleMs,
+    signal,
     onEvent(type, object) {
       const rv = object.metadata?.resourceVersion;
       const ref = type === 'BOOKMARK' ? undefined : ownedVirtualRef(kind, object.metadata as V1ObjectMeta | undefined, deps.cluster, deps.hostNamespace);
@@ -82,14 +83,8 @@ async function watchFrom(deps: ObjectWatchDeps, kind: SyncedObjectKind, labelSel
     },
   });
   if (failure) watch.stop();
-  const onAbort = () => watch?.stop();
-  signal.addEventListener('abort', onAbort, { once: true });
-  try {
-    const end = await watch.ended;
-    await chain;
-    if (failure) throw failure;
-    return { end, lastRv };
-  } finally {
-    signal.removeEventListener('abort', onAbort);
-  }
+  const end = await watch.ended;
+  await chain;
+  if (failure) throw failure;
+  return { end, lastRv };
 }

@@ -151,29 +151,22 @@ async function watchFrom(deps: PodWatchDeps, fromRv: string, signal: AbortSignal
     path: `/api/v1/namespaces/${deps.hostNamespace}/pods`,
     query: { labelSelector: `${MANAGED_BY_LABEL}=${deps.cluster}`, resourceVersion: fromRv, allowWatchBookmarks: true, timeoutSeconds: deps.watchTimeoutSeconds },
     idleMs: deps.idleMs,
+    signal,
     onEvent(type, object) {
       pending.push({ type, object });
       kick();
     },
   });
   deps.stats && deps.stats.watches++;
-  const onAbort = () => watch?.stop();
-  signal.addEventListener('abort', onAbort, { once: true });
-  // A stop that came while the watch was opening must not wait for the server to end it.
-  if (signal.aborted) watch.stop();
-  try {
-    // The stream is open: the watch is alive even if nothing happens before the next reconnect.
-    await deps.state.progress().catch((err) => {
-      failure ??= err;
-      watch?.stop();
-    });
-    const end = await watch.ended;
-    while (draining) await draining;
-    if (failure) throw failure;
-    return { end, lastRv };
-  } finally {
-    signal.removeEventListener('abort', onAbort);
-  }
+  // The stream is open: the watch is alive even if nothing happens before the next reconnect.
+  await deps.state.progress().catch((err) => {
+    failure ??= err;
+    watch?.stop();
+  });
+  const end = await watch.ended;
+  while (draining) await draining;
+  if (failure) throw failure;
+  return { end, lastRv };
 }
 
 /**

@@ -24,6 +24,8 @@ export interface WatchRequest {
   path: string;
   query: Record<string, string | number | boolean | undefined>;
   idleMs: number;
+  /** Ends the watch (as closed) when it aborts, also when it aborted while the watch was opening. */
+  signal?: AbortSignal;
   /** Called once per event, in order; a throw ends the watch as failed. */
   onEvent(type: WatchEventType, object: RawObject): void;
 }
@@ -79,5 +81,15 @@ export async function openWatch(side: KubeSide, req: WatchRequest): Promise<Open
   };
   controller = await new Watch(side.kubeConfig).watch(req.path, req.query, onLine, onDone);
   if (settled) controller.abort();
-  return { ended, stop: () => finish({ how: 'closed' }) };
+  const stop = () => finish({ how: 'closed' });
+  if (req.signal) {
+    // An abort listener added after the abort never fires: check first.
+    if (req.signal.aborted) stop();
+    else {
+      const signal = req.signal;
+      signal.addEventListener('abort', stop, { once: true });
+      void ended.then(() => signal.removeEventListener('abort', stop));
+    }
+  }
+  return { ended, stop };
 }

@@ -7,6 +7,8 @@
 import type { Job } from 'bullmq';
 import type { V1Service } from '@kubernetes/client-node';
 import { parseObjectRef, type ObjectRef } from '../../_shared/core/job-refs.js';
+import { checkOwnership } from '../../_shared/core/ownership.js';
+import { syncedOwner } from '../../_shared/core/synced-object.js';
 import { hostObjectName } from '../../_shared/core/names.js';
 import { RECREATE_MARKER_ANNOTATION, planServiceSync, type ServiceSyncPlan } from '../../_shared/core/translate-service.js';
 import { recordWarning } from '../../_shared/kube/cluster-objects.js';
@@ -141,7 +143,8 @@ async function recreateVirtual(plan: Extract<ServiceSyncPlan, { type: 'recreate-
   if (!deleted) {
     // The user deleted it meanwhile: the copy must not bring it back.
     const current = await readService(deps.host, deps.hostNamespace, host.metadata!.name!);
-    if (current?.metadata?.annotations?.[RECREATE_MARKER_ANNOTATION]) {
+    // Read afresh, so checked afresh: like every host write, only over the copy that is provably ours.
+    if (current?.metadata?.annotations?.[RECREATE_MARKER_ANNOTATION] && checkOwnership(current.metadata, syncedOwner('Service', ref, deps.translate)).owned) {
       delete current.metadata.annotations[RECREATE_MARKER_ANNOTATION];
       delete current.status;
       await replaceService(deps.host, current);
