@@ -20,6 +20,7 @@ export type ReportResult = 'applied' | 'stale' | 'conflict';
 export async function reportToVirtual(virtual: { namespace: string; name: string; uid?: string }, report: StatusReport, deps: WorkerDeps): Promise<ReportResult> {
   const hostName = hostPodName(virtual.name, virtual.namespace, deps.cluster);
   if (deps.hostState && report.hostResourceVersion && !(await deps.hostState.markApplied(hostName, report.hostResourceVersion))) return 'stale';
+  const precondition = report.virtualResourceVersion;
   let bound = false;
   if (report.nodeName) {
     if (!deps.knownVirtualNodes.has(report.nodeName)) {
@@ -28,23 +29,30 @@ export async function reportToVirtual(virtual: { namespace: string; name: string
       deps.knownVirtualNodes.add(report.nodeName);
     }
     try {
-      await bindPod(deps.virtual, virtual.namespace, virtual.name, report.nodeName);
+      // Conditional on the pod as read, as a scheduler binds: of two reports planned from one read, one binds.
+      await bindPod(deps.virtual, virtual.namespace, virtual.name, report.nodeName, { uid: virtual.uid, resourceVersion: precondition });
       bound = true;
     } catch (err) {
-      // Bound by a concurrent run already: the node is the same host node, nothing to do.
       if (!isConflict(err)) throw err;
+      // Bound by a concurrent report, or changed since read: this report is stale; a fresh look plans again.
+      if (precondition) return lookAgain(virtual, deps);
     }
   }
   if (Object.keys(report.patch.status).length > 0) {
-    // Our own binding just changed the pod's resourceVersion: that first report goes without the precondition.
-    const precondition = bound ? undefined : report.virtualResourceVersion;
+    // Our own binding moved the resourceVersion, and it was exclusive (conditional on the same read): the
+    // patch that completes it goes without the precondition.
+    const conditional = bound ? undefined : precondition;
     try {
-      await patchPodStatus(deps.virtual, virtual.namespace, virtual.name, virtual.uid, report.patch.status, precondition);
+      await patchPodStatus(deps.virtual, virtual.namespace, virtual.name, virtual.uid, report.patch.status, conditional);
     } catch (err) {
-      if (!precondition || !isConflict(err)) throw err;
-      await enqueueStatus(deps.queues.status, { cluster: deps.cluster, kind: 'Pod', namespace: virtual.namespace, name: virtual.name }, deps.now());
-      return 'conflict';
+      if (!conditional || !isConflict(err)) throw err;
+      return lookAgain(virtual, deps);
     }
   }
   return 'applied';
+}
+
+async function lookAgain(virtual: { namespace: string; name: string }, deps: WorkerDeps): Promise<'conflict'> {
+  await enqueueStatus(deps.queues.status, { cluster: deps.cluster, kind: 'Pod', namespace: virtual.namespace, name: virtual.name }, deps.now());
+  return 'conflict';
 }

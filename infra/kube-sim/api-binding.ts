@@ -1,5 +1,7 @@
 // POST pods/{name}/binding, as the scheduler uses it (k8s pkg/registry/core/pod/storage BindingREST): sets
-// spec.nodeName once, marks PodScheduled, and answers a Status rather than the pod.
+// spec.nodeName once, marks PodScheduled, and answers a Status rather than the pod. The Binding's own
+// metadata.uid and metadata.resourceVersion are preconditions on the pod (setPodHostAndAnnotations), which
+// lets one binder of several win exclusively.
 import { conflict, invalid } from './errors.js';
 import { admitMutate, admitValidate, mustGet, timestamp, type ApiContext } from './api-context.js';
 import { pods } from './resources.js';
@@ -25,6 +27,10 @@ export async function bindPod(ctx: ApiContext, namespace: string, name: string, 
   const stored = mustGet(ctx, pods, namespace, name);
   const spec = (stored.spec ?? {}) as Obj;
   if (stored.metadata.deletionTimestamp) throw conflict('pods/binding', '', name, `pod ${name} is being deleted, cannot be assigned to a host`);
+  const wantUid = binding.metadata.uid as string | undefined;
+  const wantRv = binding.metadata.resourceVersion as string | undefined;
+  if (wantUid && wantUid !== stored.metadata.uid) throw conflict('pods', '', name, `Precondition failed: UID in precondition: ${wantUid}, UID in object meta: ${stored.metadata.uid}`);
+  if (wantRv && wantRv !== stored.metadata.resourceVersion) throw conflict('pods', '', name, `Precondition failed: ResourceVersion in precondition: ${wantRv}, ResourceVersion in object meta: ${stored.metadata.resourceVersion}`);
   if (spec.nodeName) throw conflict('pods/binding', '', name, `pod ${name} is already assigned to node ${JSON.stringify(spec.nodeName)}`);
 
   const next = structuredClone(stored) as KubeObject;

@@ -92,6 +92,17 @@ t.test('when a pod is bound, then nodeName and PodScheduled are set once, and a 
   t.match(await statusOf(api.create(pods, 'default', { metadata: { name: 'ghost' }, target: { name: 'n' } } as KubeObject, wo(), { name: 'ghost', subresource: 'binding' })), { code: 404 });
 });
 
+t.test('when a binding carries the pod\'s uid and resourceVersion, then they are preconditions: a stale or foreign one conflicts and binds nothing', async (t) => {
+  const { api } = await fresh();
+  const before = api.get(pods, 'default', 'p');
+  const bind = (metadata: Record<string, string>) => api.create(pods, 'default', { metadata: { name: 'p', ...metadata }, target: { name: 'node-1' } } as KubeObject, wo(), { name: 'p', subresource: 'binding' });
+  t.match(await statusOf(bind({ uid: 'not-this-pod' })), { code: 409, reason: 'Conflict', message: `Operation cannot be fulfilled on pods "p": Precondition failed: UID in precondition: not-this-pod, UID in object meta: ${before.metadata.uid}` });
+  t.match(await statusOf(bind({ resourceVersion: '1' })), { code: 409, reason: 'Conflict', message: `Operation cannot be fulfilled on pods "p": Precondition failed: ResourceVersion in precondition: 1, ResourceVersion in object meta: ${before.metadata.resourceVersion}` });
+  t.equal((api.get(pods, 'default', 'p').spec as any).nodeName, undefined, 'a refused binding binds nothing');
+  await bind({ uid: before.metadata.uid!, resourceVersion: before.metadata.resourceVersion! });
+  t.equal((api.get(pods, 'default', 'p').spec as any).nodeName, 'node-1', 'the binding made from the current read binds');
+});
+
 t.test('when an update empties the image, then 422 names the container image as required', async (t) => {
   const { api, created } = await fresh();
   const body = structuredClone(created);

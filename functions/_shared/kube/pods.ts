@@ -52,12 +52,17 @@ export function patchPodStatusStrategic(side: KubeSide, namespace: string, name:
   return side.call('patch', (core) => core.patchNamespacedPodStatus({ namespace, name, body }, strategicPatch));
 }
 
-export async function bindPod(side: KubeSide, namespace: string, name: string, nodeName: string): Promise<void> {
+/**
+ * Binds the pod to a node. With `expect`, the pod's uid and resourceVersion are preconditions (the API server
+ * checks a Binding's own metadata against the pod), so of several binders that read the same pod one wins.
+ */
+export async function bindPod(side: KubeSide, namespace: string, name: string, nodeName: string, expect?: { uid?: string; resourceVersion?: string }): Promise<void> {
+  const metadata = { name, namespace, ...(expect?.uid ? { uid: expect.uid } : {}), ...(expect?.resourceVersion ? { resourceVersion: expect.resourceVersion } : {}) };
   await side.call('create', (core) =>
     core.createNamespacedPodBinding({
       namespace,
       name,
-      body: { apiVersion: 'v1', kind: 'Binding', metadata: { name, namespace }, target: { apiVersion: 'v1', kind: 'Node', name: nodeName } },
+      body: { apiVersion: 'v1', kind: 'Binding', metadata, target: { apiVersion: 'v1', kind: 'Node', name: nodeName } },
     }),
   );
 }

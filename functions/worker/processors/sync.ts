@@ -130,12 +130,17 @@ async function applyPlan(plan: PodSyncPlan, ref: ObjectRef, virtualPod: V1Pod | 
       if (plan.report) await reportToVirtual({ namespace: ref.namespace, name: ref.name, uid: virtualPod?.metadata?.uid }, plan.report, deps);
       await enqueueStatus(deps.queues.status, ref, deps.now(), deps.statusPoll.firstMs);
       return true;
-    case 'report-status':
-      await reportToVirtual(plan.virtual, plan.report, deps);
-      observeVirtualStatusReported(deps, virtualPod, plan.report.status);
-      await note(`virtual pod status patched: phase ${plan.report.status.phase ?? '?'}`, 100);
+    case 'report-status': {
+      const result = await reportToVirtual(plan.virtual, plan.report, deps);
+      if (result === 'applied') {
+        observeVirtualStatusReported(deps, virtualPod, plan.report.status);
+        await note(`virtual pod status patched: phase ${plan.report.status.phase ?? '?'}`, 100);
+      } else {
+        await note(result === 'stale' ? 'host state older than the one already reported: not applied' : 'virtual pod changed since read: a status look reports it', 100);
+      }
       await enqueueStatus(deps.queues.status, ref, deps.now(), deps.statusPoll.firstMs);
       return true;
+    }
     case 'delete-host':
       await deletePod(deps.host, plan.host.namespace, plan.host.name, {
         ...(plan.gracePeriodSeconds !== undefined ? { gracePeriodSeconds: plan.gracePeriodSeconds } : {}),
