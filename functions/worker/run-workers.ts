@@ -17,6 +17,7 @@ import { hostWatchKeys } from '../_shared/queue/host-watch-keys.js';
 import { createJobLogWriter } from '../_shared/queue/job-log.js';
 import { cappedBackoffMs, DEFAULT_JOB_OPTIONS } from '../_shared/queue/job-options.js';
 import { createNamespaceLabelsCache } from '../_shared/queue/namespace-labels.js';
+import { createSharedMarks } from '../_shared/queue/shared-marks.js';
 import { QUEUE_NAMES } from '../_shared/queue/names.js';
 import { withJobErrors } from './job-errors.js';
 import { processClaim } from './processors/claim.js';
@@ -100,6 +101,7 @@ export async function startWorkers(opts: WorkerRuntimeOptions): Promise<WorkerRu
     ...(opts.tokenRefreshFraction !== undefined ? { tokenRefreshFraction: opts.tokenRefreshFraction } : {}),
     jobLog: createJobLogWriter(connection as Redis),
     namespaceLabels: createNamespaceLabelsCache(connection as Redis, opts.queuePrefix, opts.cluster),
+    sharedMarks: createSharedMarks(connection as Redis, opts.queuePrefix, opts.cluster),
     metrics,
   };
 

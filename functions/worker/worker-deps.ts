@@ -10,6 +10,7 @@ import type { DependencyWaits } from '../_shared/queue/dependency-waits.js';
 import type { HostPodStateReader } from '../_shared/queue/host-pod-state.js';
 import type { JobLogWriter } from '../_shared/queue/job-log.js';
 import type { NamespaceLabelsCache } from '../_shared/queue/namespace-labels.js';
+import type { SharedMarks } from '../_shared/queue/shared-marks.js';
 
 export interface WorkerQueues {
   sync: Queue;
@@ -41,6 +42,8 @@ export interface WorkerDeps {
   tokenRefreshFraction?: number;
   /** Virtual namespaces' labels shared for a short while; absent: read with every sync. */
   namespaceLabels?: NamespaceLabelsCache;
+  /** Current host copies and service links, shared by every worker for a short while; absent: checked with every pod. */
+  sharedMarks?: SharedMarks;
   /** Writes a job's story (log lines, progress) in one command; absent: BullMQ's job.log per line. */
   jobLog?: JobLogWriter;
 }

@@ -67,4 +67,11 @@ t.test('when a ConfigMap no pod mounts is created, then it is not copied; when a
   await stack.virtualCore.deleteNamespacedConfigMap({ namespace: ns, name: 'app-config' });
   await eventually('the copy deleted', async () => (await hostConfigMap('app-config')) === undefined, 30_000);
   t.pass('gone on both sides');
+  // reader's sync shared that app-config had a current copy; the delete must have taken that mark with it.
+  await stack.virtualCore.createNamespacedPod({ namespace: ns, body: { metadata: { name: 'reader-2' }, spec: { containers: [{ name: 'app', image: 'nginx:1.27' }], volumes: [{ name: 'cfg', configMap: { name: 'app-config' } }] } } });
+  const waiting = await eventually('reader-2 told that app-config is missing', async () => {
+    const events = await stack.virtualCore.listNamespacedEvent({ namespace: ns, fieldSelector: 'involvedObject.name=reader-2' });
+    return events.items.find((e) => e.reason === 'DependencyNotFound');
+  }, 30_000);
+  t.match(waiting.message, /configmap "app-config"/, 'a pod created after the delete checks the ConfigMap again');
 });

@@ -104,6 +104,20 @@ t.test('when a pod of the Service runs, then the host endpoints name its host po
   t.pass('the host Service routes to the virtual pod\'s host pod');
 });
 
+t.test('when a Service is created after pods of its namespace started, then a pod created later has its variables', async (t) => {
+  // web-1's sync shared the namespace's links (shared-marks.ts); the new Service's job must make the next pod read them again.
+  await stack.virtualCore.createNamespacedService({ namespace: ns, body: { metadata: { name: 'api' }, spec: { selector: { app: 'api' }, ports: [{ port: 8081 }] } } });
+  const ip = (await eventually('api synced', async () => {
+    const [v, h] = await Promise.all([virtualService('api'), hostService('api')]);
+    return Boolean(v?.spec?.clusterIP) && v!.spec!.clusterIP === h?.spec?.clusterIP && v;
+  }, 30_000)).spec!.clusterIP!;
+  await stack.virtualCore.createNamespacedPod({ namespace: ns, body: pod('web-2', { app: 'web' }) });
+  const host = await eventually('web-2 on the host', () => hostPod('web-2'), 30_000);
+  const env = host.spec!.containers[0].env ?? [];
+  t.equal(env.find((e) => e.name === 'API_SERVICE_HOST')?.value, ip, 'the Service created after web-1');
+  t.ok(env.some((e) => e.name === 'WEB_SERVICE_HOST'), 'and the one before it');
+});
+
 t.test('when the host load balancer gets an address, then the virtual Service shows it', async (t) => {
   await stack.virtualCore.createNamespacedService({ namespace: ns, body: { metadata: { name: 'public' }, spec: { type: 'LoadBalancer', selector: { app: 'web' }, ports: [{ port: 443, targetPort: 8443 }] } } });
   const host = await eventually('the host Service', () => hostService('public'), 30_000);

@@ -9,6 +9,7 @@ import { checkOwnership } from '../../_shared/core/ownership.js';
 import { MANAGED_BY_LABEL, OBJECT_NAME_ANNOTATION, OBJECT_NAMESPACE_ANNOTATION } from '../../_shared/core/provenance.js';
 import type { ObjectRef } from '../../_shared/core/job-refs.js';
 import { deleteCopy, listCopiesPage, type CopyKind } from '../../_shared/kube/object-copies.js';
+import { copyMark } from '../../_shared/queue/shared-marks.js';
 import { enqueueSyncBulk } from '../../_shared/queue/enqueue-sync.js';
 import { enqueueTokenRefreshBulk, tokenRefreshRef, type TokenRefreshRef } from '../../_shared/queue/enqueue-token-refresh.js';
 import { overdueTokenSecretPod } from '../../_shared/core/token-refresh.js';
@@ -29,7 +30,7 @@ export interface CensusReport {
 
 export class DependencyCensus {
   private readonly referenced = new Set<string>();
-  private readonly copies = new Map<string, { uid?: string }>();
+  private readonly copies = new Map<string, { uid?: string; virtual: { namespace: string; name: string } }>();
   private readonly missing = new Map<string, ObjectRef>();
   private readonly pods: Array<{ kind: CopyKind; namespace: string; name: string; pod: string }> = [];
   private readonly overdueTokens: TokenRefreshRef[] = [];
@@ -56,7 +57,7 @@ export class DependencyCensus {
           const overdue = kind === 'Secret' ? overdueTokenSecretPod(meta, this.deps.now(), { vcluster: this.deps.cluster, hostNamespace: this.deps.hostNamespace }) : undefined;
           if (overdue) this.overdueTokens.push(tokenRefreshRef(this.deps.cluster, overdue));
           const want = { kind, vcluster: this.deps.cluster, hostNamespace: this.deps.hostNamespace, namespace: a[OBJECT_NAMESPACE_ANNOTATION] ?? '', name: a[OBJECT_NAME_ANNOTATION] ?? '' };
-          if (a[OBJECT_NAME_ANNOTATION] && a[OBJECT_NAMESPACE_ANNOTATION] && checkOwnership(meta, want).owned) this.copies.set(key(kind, item.name), { uid: item.uid });
+          if (a[OBJECT_NAME_ANNOTATION] && a[OBJECT_NAMESPACE_ANNOTATION] && checkOwnership(meta, want).owned) this.copies.set(key(kind, item.name), { uid: item.uid, virtual: { namespace: want.namespace, name: want.name } });
         }
         token = page.continueToken;
       } while (token);
@@ -89,8 +90,11 @@ export class DependencyCensus {
     for (const k of unused) {
       if (!before.has(k)) continue;
       const [kind, name] = k.split('/') as [CopyKind, string];
+      const copy = this.copies.get(k);
       try {
-        if (await deleteCopy(this.deps.host, kind, this.deps.hostNamespace, name, this.copies.get(k)?.uid)) deleted++;
+        // No pod may take the copy as current once it is being deleted (shared-marks.ts).
+        if (copy) await this.deps.sharedMarks?.forget([copyMark(kind, copy.virtual.namespace, copy.virtual.name)]);
+        if (await deleteCopy(this.deps.host, kind, this.deps.hostNamespace, name, copy?.uid)) deleted++;
       } catch (err) {
         // Re-created meanwhile (the uid precondition failed): in use again, not ours to delete.
         this.deps.log.warn({ kind, name, err: (err as Error).message }, 'unused copy not deleted');

@@ -13,6 +13,7 @@ import { translateConfigMap, translateSecret } from '../../_shared/core/translat
 import { readConfigMap, readSecret, upsertConfigMap, upsertSecret } from '../../_shared/kube/cluster-objects.js';
 import { deleteCopy } from '../../_shared/kube/object-copies.js';
 import { enqueueSyncBulk } from '../../_shared/queue/enqueue-sync.js';
+import { copyMark } from '../../_shared/queue/shared-marks.js';
 import type { WorkerDeps } from '../worker-deps.js';
 
 export type DependencyOutcome = 'updated' | 'copied-for-waiting-pods' | 'not-used' | 'deleted' | 'both-gone' | 'not-ours';
@@ -34,6 +35,8 @@ export async function processDependency(job: Job, deps: WorkerDeps): Promise<Dep
   const kind = ref.kind;
   const hostName = hostObjectName(ref.name, ref.namespace, deps.cluster);
   const read = kind === 'ConfigMap' ? readConfigMap : readSecret;
+  // Pods created from here on check this object's copy again rather than trust another pod's check.
+  await deps.sharedMarks?.forget([copyMark(kind, ref.namespace, ref.name)]);
   const [virtual, copy] = await Promise.all([read(deps.virtual, ref.namespace, ref.name), read(deps.host, deps.hostNamespace, hostName)]);
   const note = (msg: string) => job.log(`${deps.now().toISOString()} ${msg}`);
 

@@ -14,6 +14,7 @@ import { RECREATE_MARKER_ANNOTATION, planServiceSync, type ServiceSyncPlan } fro
 import { recordWarning } from '../../_shared/kube/cluster-objects.js';
 import { classifyKubeError, isAlreadyExists, isConflict } from '../../_shared/kube/kube-errors.js';
 import { createService, deleteSynced, readService, replaceService, replaceServiceStatus } from '../../_shared/kube/synced-objects.js';
+import { serviceLinksMark } from '../../_shared/queue/shared-marks.js';
 import type { WorkerDeps } from '../worker-deps.js';
 import { converge, involved, jobNote, refuse, type Note } from './synced-object.js';
 
@@ -24,13 +25,19 @@ export async function processService(job: Job, deps: WorkerDeps): Promise<string
   return syncService(parseObjectRef(job.data), deps, jobNote(job, deps));
 }
 
-export function syncService(ref: ObjectRef, deps: WorkerDeps, note: Note): Promise<string> {
+export async function syncService(ref: ObjectRef, deps: WorkerDeps, note: Note): Promise<string> {
   const hostName = hostObjectName(ref.name, ref.namespace, deps.cluster);
-  return converge<V1Service, ServiceSyncPlan>(MAX_ROUNDS, {
+  // Pods created from here on read the namespace's Services again (their links may change with this one),
+  // before and after: a pod's sync that read them meanwhile may have shared what it saw before this job wrote.
+  const forgetLinks = () => deps.sharedMarks?.forget([serviceLinksMark(ref.namespace)]);
+  await forgetLinks();
+  const outcome = await converge<V1Service, ServiceSyncPlan>(MAX_ROUNDS, {
     read: () => Promise.all([readService(deps.virtual, ref.namespace, ref.name), readService(deps.host, deps.hostNamespace, hostName)]),
     plan: (virtual, host) => planServiceSync({ virtual, host, ref, ctx: deps.translate }),
     apply: (plan, virtual, host) => applyServicePlan(plan as Exclude<ServiceSyncPlan, { type: 'nothing' }>, ref, virtual, host, deps, note),
   });
+  await forgetLinks();
+  return outcome;
 }
 
 const about = (ref: ObjectRef, virtual: V1Service | undefined) => involved('Service', ref, virtual);

@@ -3,7 +3,7 @@
 // late and out-of-order jobs only ever find `nothing` to do; a crash at any line leaves a state that the
 // next run plans from afresh.
 import type { Job } from 'bullmq';
-import type { V1Pod } from '@kubernetes/client-node';
+import type { V1ConfigMap, V1Pod, V1Secret } from '@kubernetes/client-node';
 import { hostObjectName, hostPodName } from '../../_shared/core/names.js';
 import { jobTitle, parseObjectRef, type ObjectRef } from '../../_shared/core/job-refs.js';
 import { planPodSync, type PodSyncPlan } from '../../_shared/core/plan.js';
@@ -17,6 +17,7 @@ import { readNamespaceLabels } from '../../_shared/kube/namespaces.js';
 import { addEphemeralContainers, createPod, deletePod, patchPodJson, readPod } from '../../_shared/kube/pods.js';
 import { enqueueStatus } from '../../_shared/queue/enqueue-status.js';
 import { jobNotes } from '../../_shared/queue/job-log.js';
+import { copyMark, serviceLinksMark } from '../../_shared/queue/shared-marks.js';
 import { planFromHostView, viewHostPodForSync } from '../host-pod-view.js';
 import { pushReadinessGates } from '../readiness-gates.js';
 import { prepareServiceAccountTokens } from '../service-account-tokens.js';
@@ -78,14 +79,16 @@ async function applyPlan(plan: PodSyncPlan, ref: ObjectRef, virtualPod: V1Pod | 
         return true;
       }
       {
-        const dependencies = await ensureDependencies(ref.namespace, plan.dependencies, deps, ref.name, missing);
+        // What other pods of the namespace established a moment ago (current copies, service links): one read.
+        const marks = await readMarks(ref.namespace, plan.dependencies, deps);
+        const dependencies = await ensureDependencies(ref.namespace, plan.dependencies, deps, ref.name, missing, marks.copied);
         const claims = dependencies.owned && virtualPod ? await ensureClaimsForPod(virtualPod, deps, note) : dependencies;
         if (!claims.owned) {
           await refuseForConflict(virtualPod, claims.conflict, deps, note);
           return true;
         }
         // The virtual namespace's service links, fixed at container start as kubelet fixes them.
-        if (virtualPod) withServiceLinks(plan.hostPod.spec!, await serviceLinksFor(virtualPod, deps));
+        if (virtualPod) withServiceLinks(plan.hostPod.spec!, await serviceLinksFor(virtualPod, deps, marks.serviceLinks));
       }
       const tokens = await prepareServiceAccountTokens(virtualPod, deps, note);
       if (!tokens.owned) {
@@ -202,30 +205,37 @@ async function refuseForConflict(virtualPod: V1Pod | undefined, conflict: string
  * then: processors/dependency.ts), but its host name must not belong to another object either: the host pod
  * would mount that object instead. The first conflict stops the pod.
  */
-async function ensureDependencies(namespace: string, needed: { configMaps: string[]; secrets: string[] }, deps: WorkerDeps, pod: string, missing: Array<{ kind: 'configMap' | 'secret'; name: string }>): Promise<Ownership> {
+async function ensureDependencies(namespace: string, needed: { configMaps: string[]; secrets: string[] }, deps: WorkerDeps, pod: string, missing: Array<{ kind: 'configMap' | 'secret'; name: string }>, copied: ReadonlySet<string>): Promise<Ownership> {
   const ctx = { vcluster: deps.cluster, hostNamespace: deps.hostNamespace, metadataFilter: deps.translate.metadataFilter };
   const want = (kind: 'ConfigMap' | 'Secret', name: string) => ({ kind, vcluster: deps.cluster, hostNamespace: deps.hostNamespace, namespace, name });
-  for (const name of needed.configMaps) {
-    const virtual = await readConfigMap(deps.virtual, namespace, name);
-    const ownership = virtual
-      ? await upsertConfigMap(deps.host, deps.hostNamespace, translateConfigMap(virtual, ctx), want('ConfigMap', name))
-      : await hostNameOwnership(deps.host, 'ConfigMap', hostObjectName(name, namespace, deps.cluster), want('ConfigMap', name));
+  const copy = async (kind: 'ConfigMap' | 'Secret', name: string): Promise<{ exists: boolean; resourceVersion?: string; ownership: Ownership }> => {
+    const virtual = kind === 'ConfigMap' ? await readConfigMap(deps.virtual, namespace, name) : await readSecret(deps.virtual, namespace, name);
+    if (!virtual) return { exists: false, ownership: await hostNameOwnership(deps.host, kind, hostObjectName(name, namespace, deps.cluster), want(kind, name)) };
+    const ownership = kind === 'ConfigMap'
+      ? await upsertConfigMap(deps.host, deps.hostNamespace, translateConfigMap(virtual as V1ConfigMap, ctx), want(kind, name))
+      : await upsertSecret(deps.host, deps.hostNamespace, translateSecret(virtual as V1Secret, ctx), want(kind, name));
+    return { exists: true, resourceVersion: virtual.metadata?.resourceVersion, ownership };
+  };
+  const all = [...needed.configMaps.map((name) => ['ConfigMap', name] as const), ...needed.secrets.map((name) => ['Secret', name] as const)];
+  for (const [kind, name] of all) {
+    const mark = copyMark(kind, namespace, name);
+    if (copied.has(mark)) continue; // checked and copied by another pod's sync a moment ago
+    const { exists, resourceVersion, ownership } = await copy(kind, name);
     if (!ownership.owned) return ownership;
-    if (!virtual) {
-      missing.push({ kind: 'configMap', name });
-      await deps.dependencyWaits?.wait('ConfigMap', namespace, name, pod);
-    }
-  }
-  for (const name of needed.secrets) {
-    const virtual = await readSecret(deps.virtual, namespace, name);
-    const ownership = virtual
-      ? await upsertSecret(deps.host, deps.hostNamespace, translateSecret(virtual, ctx), want('Secret', name))
-      : await hostNameOwnership(deps.host, 'Secret', hostObjectName(name, namespace, deps.cluster), want('Secret', name));
-    if (!ownership.owned) return ownership;
-    if (!virtual) {
-      missing.push({ kind: 'secret', name });
-      await deps.dependencyWaits?.wait('Secret', namespace, name, pod);
+    if (exists) {
+      await deps.sharedMarks?.set(mark, resourceVersion ?? '');
+    } else {
+      missing.push({ kind: kind === 'ConfigMap' ? 'configMap' : 'secret', name });
+      await deps.dependencyWaits?.wait(kind, namespace, name, pod);
     }
   }
   return { owned: true };
+}
+
+/** The shared marks a new host pod can use: which of its copies are current, and the namespace's service links. */
+async function readMarks(namespace: string, needed: { configMaps: string[]; secrets: string[] }, deps: WorkerDeps): Promise<{ copied: Set<string>; serviceLinks?: string }> {
+  if (!deps.sharedMarks) return { copied: new Set() };
+  const copies = [...needed.configMaps.map((n) => copyMark('ConfigMap', namespace, n)), ...needed.secrets.map((n) => copyMark('Secret', namespace, n))];
+  const values = await deps.sharedMarks.get([...copies, serviceLinksMark(namespace)]);
+  return { copied: new Set(copies.filter((_, i) => values[i] !== undefined)), serviceLinks: values[copies.length] };
 }
