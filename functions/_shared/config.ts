@@ -282,7 +282,7 @@ function readNodeProxy(r: Reader, env: Env): NodeProxyConfig {
 }
 
 function readPodIdentity(r: Reader, env: Env): PodIdentityConfig {
-  const mode = r.string('SERVICE_ACCOUNT_TOKENS', { fallback: DEFAULT_SERVICE_ACCOUNT_TOKEN_MODE, pattern: /^(secret|remove)$/, hint: 'secret (tokens for the virtual API in a host Secret) or remove (no token)' }) as ServiceAccountTokenMode;
+  const mode = r.string('SERVICE_ACCOUNT_TOKENS', { fallback: DEFAULT_SERVICE_ACCOUNT_TOKEN_MODE, pattern: /^(secret|annotation|remove)$/, hint: 'secret (tokens for the virtual API in a host Secret), annotation (in the host pod\'s annotations, as vCluster does by default) or remove (no token)' }) as ServiceAccountTokenMode;
   const tokenRefreshFraction = r.number('SERVICE_ACCOUNT_TOKEN_REFRESH_FRACTION', DEFAULT_TOKEN_REFRESH_FRACTION, { min: 0.0001, max: 1 });
   let host = r.string('VIRTUAL_API_SERVICE_HOST');
   if (host !== undefined && isIP(host) === 0 && !DNS_SUBDOMAIN.test(host)) {

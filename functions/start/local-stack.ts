@@ -61,6 +61,8 @@ export interface LocalStackOptions {
   hostWatchStaleSeconds?: number;
   /** SERVICE_ACCOUNT_TOKEN_REFRESH_FRACTION: tests renew tokens within a second. */
   tokenRefreshFraction?: number;
+  /** SERVICE_ACCOUNT_TOKENS (default: the caller's environment, else the worker's default, secret). */
+  serviceAccountTokens?: 'secret' | 'annotation' | 'remove';
   /** Starts the host simulator (default: startCluster in this process; the benchmark runs it in its own). */
   startHost?: (options: StartClusterOptions) => Promise<StartedCluster>;
   /**
@@ -213,6 +215,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
       VIRTUAL_API_SERVICE_HOST: new URL(virtual.url).hostname,
       VIRTUAL_API_SERVICE_PORT: new URL(virtual.url).port,
       ...(opts.tokenRefreshFraction !== undefined ? { SERVICE_ACCOUNT_TOKEN_REFRESH_FRACTION: String(opts.tokenRefreshFraction) } : {}),
+      ...((opts.serviceAccountTokens ?? process.env.SERVICE_ACCOUNT_TOKENS) ? { SERVICE_ACCOUNT_TOKENS: opts.serviceAccountTokens ?? process.env.SERVICE_ACCOUNT_TOKENS! } : {}),
       ...(opts.virtualDnsServer ? { VIRTUAL_DNS_SERVER: opts.virtualDnsServer } : {}),
       ...(opts.storageClassMap ? { STORAGE_CLASS_MAP: opts.storageClassMap } : {}),
     };

@@ -29,8 +29,8 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
   });
   const metricsServer = await startMetricsServer({ host: '0.0.0.0', port: config.metrics.port, render: () => runtime.metrics.scrape() });
   log.info({ cluster: config.cluster, hostNamespace: config.host.namespace, concurrency: config.worker.concurrency, metrics: metricsServer.url }, 'worker started');
-  if (config.podIdentity.serviceAccountTokens === 'secret' && !config.podIdentity.virtualApi) {
-    log.warn('SERVICE_ACCOUNT_TOKENS=secret without VIRTUAL_API_SERVICE_HOST: pods get virtual tokens, but KUBERNETES_SERVICE_HOST stays the host API server\'s, which refuses them');
+  if (config.podIdentity.serviceAccountTokens !== 'remove' && !config.podIdentity.virtualApi) {
+    log.warn(`SERVICE_ACCOUNT_TOKENS=${config.podIdentity.serviceAccountTokens} without VIRTUAL_API_SERVICE_HOST: pods get virtual tokens, but KUBERNETES_SERVICE_HOST stays the host API server's, which refuses them`);
   }
 
   let closing = false;

@@ -5,20 +5,23 @@
 //   ownerReference to it, so the host's garbage collector removes it with the pod.
 // - A delayed `token` job per pod (kind ServiceAccountToken on the sync queue) renews the tokens after 80 %
 //   of their lifetime, as the kubelet does, planning from what it reads (core/token-refresh.ts).
-// Tokens live in memory and in that Secret only: never in a job's data, log or result, never in a log line.
+// In 'annotation' mode (vCluster's default) the tokens go into the host pod's annotations at its creation
+// instead, and the renewal patches them there: no Secret, no extra host call per pod.
+// Tokens live in memory and in that Secret (or those annotations) only: never in a job's data, log or result,
+// never in a log line.
 import type { Job } from 'bullmq';
 import type { V1Pod, V1Secret } from '@kubernetes/client-node';
 import { parseObjectRef } from '../_shared/core/job-refs.js';
 import { hostObjectName, hostPodName } from '../_shared/core/names.js';
 import {
-  DEFAULT_SERVICE_ACCOUNT_TOKEN_MODE, serviceAccountTokenRequests, tokenSecret, tokenSecretConflict, tokenSecretOwner,
+  DEFAULT_SERVICE_ACCOUNT_TOKEN_MODE, serviceAccountTokenRequests, tokenAnnotations, tokenSecret, tokenSecretConflict, tokenSecretOwner,
   tokenSecretVirtualName, type IssuedToken,
 } from '../_shared/core/service-account-token.js';
-import { DEFAULT_TOKEN_REFRESH_FRACTION, hostPodOwnerReference, planTokenRefresh, tokenRefreshAt } from '../_shared/core/token-refresh.js';
+import { DEFAULT_TOKEN_REFRESH_FRACTION, hostPodOwnerReference, planAnnotationTokenRefresh, planTokenRefresh, tokenRefreshAt } from '../_shared/core/token-refresh.js';
 import { readSecret, recreateOwnedSecret, replaceOwnedSecret } from '../_shared/kube/cluster-objects.js';
 import { classifyKubeError, isConflict } from '../_shared/kube/kube-errors.js';
 import { deleteCopy } from '../_shared/kube/object-copies.js';
-import { readPod } from '../_shared/kube/pods.js';
+import { patchPod, readPod } from '../_shared/kube/pods.js';
 import { requestServiceAccountToken } from '../_shared/kube/service-account-tokens.js';
 import { enqueueTokenRefresh, tokenRefreshRef } from '../_shared/queue/enqueue-token-refresh.js';
 import type { WorkerDeps } from './worker-deps.js';
@@ -53,7 +56,8 @@ function withOwner(secret: V1Secret, hostPod: V1Pod): V1Secret {
 }
 
 export type PreparedTokens =
-  | { owned: true; adopt(hostPod: V1Pod): Promise<void> }
+  /** `annotations` ('annotation' mode): to set on the host pod at its creation, its only write. */
+  | { owned: true; annotations?: Record<string, string>; adopt(hostPod: V1Pod): Promise<void> }
   | { owned: false; conflict: string };
 
 const NO_TOKENS: PreparedTokens = { owned: true, adopt: async () => {} };
@@ -63,10 +67,16 @@ const NO_TOKENS: PreparedTokens = { owned: true, adopt: async () => {} };
  * created host pod the secret's owner; if the secret changed meanwhile, the renewal job adopts it.
  */
 export async function prepareServiceAccountTokens(virtualPod: V1Pod | undefined, deps: WorkerDeps, note: Note): Promise<PreparedTokens> {
-  if (!virtualPod || (deps.translate.serviceAccountTokens ?? DEFAULT_SERVICE_ACCOUNT_TOKEN_MODE) !== 'secret') return NO_TOKENS;
+  const mode = tokenMode(deps);
+  if (!virtualPod || mode === 'remove') return NO_TOKENS;
   const issued = await issueTokens(virtualPod, deps);
   if (!issued) return NO_TOKENS;
   const pod = podOf(virtualPod);
+  if (mode === 'annotation') {
+    await enqueueTokenRefresh(deps.queues.sync, tokenRefreshRef(deps.cluster, { ...pod, uid: virtualPod.metadata?.uid }), issued.refreshAt, deps.now());
+    await note(`${issued.tokens.length} service account token(s) for ${virtualPod.spec?.serviceAccountName || 'default'} in the host pod's annotations, renewed from ${when(issued.refreshAt)}`);
+    return { owned: true, annotations: tokenAnnotations(issued.tokens, issued.refreshAt), adopt: async () => {} };
+  }
   const want = tokenSecretOwner(pod, secretContext(deps));
   const written = await recreateOwnedSecret(deps.host, deps.hostNamespace, tokenSecret(virtualPod, secretContext(deps), issued.tokens, issued.refreshAt), want);
   if (!written.owned) return { owned: false, conflict: tokenSecretConflict(pod) };
@@ -99,6 +109,7 @@ export async function processTokenRefresh(job: Job, deps: WorkerDeps): Promise<s
   const ref = parseObjectRef(job.data);
   const note = (msg: string) => job.log(`${deps.now().toISOString()} ${msg}`);
   const pod = { namespace: ref.namespace, name: ref.name };
+  if (tokenMode(deps) === 'annotation') return refreshTokenAnnotations(pod, deps, note);
   const ctx = secretContext(deps);
   const secretName = hostObjectName(tokenSecretVirtualName(ref.name), ref.namespace, deps.cluster);
   const [virtualPod, hostPod, secret] = await Promise.all([
@@ -116,12 +127,8 @@ export async function processTokenRefresh(job: Job, deps: WorkerDeps): Promise<s
   };
   switch (plan.type) {
     case 'nothing':
-      await note(`nothing to do (${plan.reason})`);
-      return 'token-nothing';
     case 'wait':
-      await again(plan.at);
-      await note(`${plan.reason}: looking again at ${when(plan.at)}`);
-      return 'token-waiting';
+      return idle(plan, again, note);
     case 'delete':
       await deleteCopy(deps.host, 'Secret', deps.hostNamespace, secretName, plan.uid, plan.resourceVersion);
       await note(`token secret ${where} deleted: ${plan.reason}`);
@@ -149,4 +156,44 @@ export async function processTokenRefresh(job: Job, deps: WorkerDeps): Promise<s
       return 'token-renewed';
     }
   }
+}
+
+/** The two plans that write nothing, alike in both modes: nothing at all, or a look again later. */
+async function idle(plan: { type: 'nothing'; reason: string } | { type: 'wait'; at: Date; reason: string }, again: (at: Date) => Promise<unknown>, note: Note): Promise<string> {
+  if (plan.type === 'nothing') {
+    await note(`nothing to do (${plan.reason})`);
+    return 'token-nothing';
+  }
+  await again(plan.at);
+  await note(`${plan.reason}: looking again at ${when(plan.at)}`);
+  return 'token-waiting';
+}
+
+/** The `token` job in 'annotation' mode: new tokens patched into the host pod's annotations when due. */
+async function refreshTokenAnnotations(pod: { namespace: string; name: string }, deps: WorkerDeps, note: Note): Promise<string> {
+  const hostName = hostPodName(pod.name, pod.namespace, deps.cluster);
+  const [virtualPod, hostPod] = await Promise.all([readPod(deps.virtual, pod.namespace, pod.name), readPod(deps.host, deps.hostNamespace, hostName)]);
+  const plan = planAnnotationTokenRefresh({ virtualPod, hostPod, now: deps.now(), ctx: secretContext(deps) });
+  const again = (at: Date) => enqueueTokenRefresh(deps.queues.sync, tokenRefreshRef(deps.cluster, { ...pod, uid: virtualPod?.metadata?.uid }), at, deps.now());
+  switch (plan.type) {
+    case 'nothing':
+    case 'wait':
+      return idle(plan, again, note);
+    case 'renew': {
+      const issued = await issueTokens(virtualPod!, deps);
+      if (!issued) {
+        await note('the virtual pod asks for no token any more');
+        return 'token-nothing';
+      }
+      // Conditional on the host pod as planned (uid and version): never onto a pod that replaced it.
+      await patchPod(deps.host, deps.hostNamespace, hostName, { metadata: { uid: plan.hostPod.metadata?.uid, resourceVersion: plan.hostPod.metadata?.resourceVersion, annotations: tokenAnnotations(issued.tokens, issued.refreshAt) } });
+      await again(issued.refreshAt);
+      await note(`${issued.tokens.length} token(s) renewed in the annotations of host pod ${deps.hostNamespace}/${hostName} (${plan.reason}); next renewal at ${when(issued.refreshAt)}`);
+      return 'token-renewed';
+    }
+  }
+}
+
+function tokenMode(deps: WorkerDeps) {
+  return deps.translate.serviceAccountTokens ?? DEFAULT_SERVICE_ACCOUNT_TOKEN_MODE;
 }

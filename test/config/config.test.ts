@@ -164,11 +164,12 @@ t.test('when pod identity is not configured, then tokens go in secrets, renewed 
   t.same(set.podIdentity, { serviceAccountTokens: 'remove', tokenRefreshFraction: 0.5, virtualApi: { host: '10.96.0.1', port: 6443 } });
   t.match(translateContext(set), { serviceAccountTokens: 'remove', kubeIP: '10.96.0.1', kubePort: 6443 });
   t.same(loadConfig({ ...minimal, VIRTUAL_API_SERVICE_HOST: 'vc-api.vc-ns.svc' }).podIdentity.virtualApi, { host: 'vc-api.vc-ns.svc', port: 443 });
+  t.match(translateContext(loadConfig({ ...minimal, SERVICE_ACCOUNT_TOKENS: 'annotation' })), { serviceAccountTokens: 'annotation' }, 'vCluster\'s default layout, chosen');
 });
 
 t.test('when pod identity keys are wrong, then each is named', async (t) => {
-  t.same(problems({ ...minimal, SERVICE_ACCOUNT_TOKENS: 'annotation', SERVICE_ACCOUNT_TOKEN_REFRESH_FRACTION: '1.5', VIRTUAL_API_SERVICE_HOST: 'not a host' }), [
-    'SERVICE_ACCOUNT_TOKENS="annotation" is invalid: expected secret (tokens for the virtual API in a host Secret) or remove (no token)',
+  t.same(problems({ ...minimal, SERVICE_ACCOUNT_TOKENS: 'annotations', SERVICE_ACCOUNT_TOKEN_REFRESH_FRACTION: '1.5', VIRTUAL_API_SERVICE_HOST: 'not a host' }), [
+    'SERVICE_ACCOUNT_TOKENS="annotations" is invalid: expected secret (tokens for the virtual API in a host Secret), annotation (in the host pod\'s annotations, as vCluster does by default) or remove (no token)',
     'SERVICE_ACCOUNT_TOKEN_REFRESH_FRACTION="1.5" is invalid: expected a number from 0.0001 to 1',
     'VIRTUAL_API_SERVICE_HOST="not a host" is invalid: expected an IP address or a DNS name',
   ]);

@@ -7,13 +7,14 @@ import { kubernetesEnv, pointAtVirtualApi } from '../../functions/_shared/core/k
 import { hostObjectName } from '../../functions/_shared/core/names.js';
 import { checkOwnership } from '../../functions/_shared/core/ownership.js';
 import {
-  serviceAccountTokenRequests, TOKEN_REFRESH_AT_ANNOTATION, tokenSecret, tokenSecretConflict, tokenSecretName, tokenSecretOwner,
+  serviceAccountTokenRequests, TOKEN_REFRESH_AT_ANNOTATION, tokenAnnotation, tokenAnnotations, tokenSecret, tokenSecretConflict, tokenSecretName, tokenSecretOwner,
   translateServiceAccountToken,
 } from '../../functions/_shared/core/service-account-token.js';
 import {
-  MIN_TOKEN_REFRESH_DELAY_MS, overdueTokenSecretPod, planTokenRefresh, recordedRefreshAt, TOKEN_SECRET_WAIT_MS, tokenRefreshAt,
+  MIN_TOKEN_REFRESH_DELAY_MS, overdueTokenAnnotationsPod, overdueTokenSecretPod, planAnnotationTokenRefresh, planTokenRefresh, recordedRefreshAt, TOKEN_SECRET_WAIT_MS, tokenRefreshAt,
   type TokenRefreshInput,
 } from '../../functions/_shared/core/token-refresh.js';
+import { hostAddedMetadata } from '../../functions/_shared/core/host-metadata.js';
 import { translatePod, translateSecret } from '../../functions/_shared/core/translate-pod.js';
 
 const ctx = { vcluster: 'vc', hostNamespace: 'vc-host' };
@@ -56,6 +57,62 @@ t.test('when translated in secret mode, then every token source reads the key th
   const spec = structuredClone(pod.spec!);
   translateServiceAccountToken(spec, pod, 'vc', 'remove');
   t.same(spec.volumes, [], 'remove mode drops both');
+});
+
+t.test('when translated in annotation mode, then every token source reads the host pod annotation its token goes to', async (t) => {
+  const long = 'v'.repeat(63);
+  const pod = virtualPod([injected, { name: 'two', projected: { sources: [{ serviceAccountToken: { path: 'a', audience: 'x' } }, { serviceAccountToken: { path: 'b' } }] } }, { name: long, projected: { sources: [{ serviceAccountToken: { path: 't' } }] } }]);
+  const host = translatePod(pod, { ...ctx, serviceAccountTokens: 'annotation' });
+  const items = host.spec!.volumes!.flatMap((v) => v.projected?.sources ?? []).flatMap((s) => s.downwardAPI?.items ?? []).filter((i) => i.fieldRef?.fieldPath.includes('token-'));
+  t.same(items.map((i) => [i.path, i.fieldRef!.fieldPath]), [
+    ['token', "metadata.annotations['vcluster.loft.sh/token-kube-api-access-abcde']"],
+    ['a', "metadata.annotations['vcluster.loft.sh/token-two.0']"],
+    ['b', "metadata.annotations['vcluster.loft.sh/token-two.1']"],
+    ['t', `metadata.annotations['${tokenAnnotation(long)}']`],
+  ]);
+  t.ok(tokenAnnotation(long).split('/')[1].length <= 63, 'a long volume name still makes a valid annotation name');
+  t.not(tokenAnnotation(long), tokenAnnotation('w'.repeat(63)), 'and a distinct one');
+  t.same(host.spec!.volumes![0].projected!.sources!.slice(1).map((s) => Object.keys(s)[0]), ['configMap', 'downwardAPI'], 'ca.crt and namespace keep their sources');
+  t.notOk(host.spec!.volumes!.some((v) => v.projected?.sources?.some((s) => s.secret || s.serviceAccountToken)), 'no secret, no host token');
+  t.same(serviceAccountTokenRequests(pod, 'vc').map((r) => tokenAnnotation(r.key)), items.map((i) => /\['(.+)'\]/.exec(i.fieldRef!.fieldPath)![1]), 'the requests fill exactly those annotations');
+
+  const refreshAt = new Date('2026-01-01T01:00:00Z');
+  const annotations = tokenAnnotations([{ key: 'kube-api-access-abcde', token: 'tok' }], refreshAt);
+  t.same(annotations, { 'vcluster.loft.sh/token-kube-api-access-abcde': 'tok', [TOKEN_REFRESH_AT_ANNOTATION]: refreshAt.toISOString() });
+  const withTokens: V1Pod = { ...host, metadata: { ...host.metadata, annotations: { ...host.metadata!.annotations, ...annotations } } };
+  t.same(Object.keys(hostAddedMetadata(withTokens).annotations), [], 'tokens and their renewal time never travel back to the virtual pod');
+  const smuggled = translatePod({ ...pod, metadata: { ...pod.metadata, annotations: { 'vcluster.loft.sh/token-kube-api-access-abcde': 'forged', [TOKEN_REFRESH_AT_ANNOTATION]: 'never' } } }, { ...ctx, serviceAccountTokens: 'annotation' });
+  t.notOk(Object.keys(smuggled.metadata!.annotations!).some((k) => k in annotations), 'a tenant cannot set them on the host pod');
+});
+
+t.test('when the renewal job reads the pods in annotation mode, then it renews when due, for this virtual pod\'s host pod only', async (t) => {
+  const now = new Date('2026-01-01T01:00:00Z');
+  const later = new Date('2026-01-01T01:30:00Z');
+  const vpod = virtualPod([injected]);
+  const hostPod = (refreshAt: Date | undefined, uid = 'uid-1', extra: Partial<V1ObjectMeta> = {}): V1Pod => {
+    const h = translatePod({ ...vpod, metadata: { ...vpod.metadata, uid } }, { ...ctx, serviceAccountTokens: 'annotation' });
+    const tokens = refreshAt ? tokenAnnotations([{ key: 'k', token: 'v' }], refreshAt) : {};
+    return { ...h, metadata: { ...h.metadata, annotations: { ...h.metadata!.annotations, ...tokens }, ...extra } };
+  };
+  const cases: Array<[string, { virtualPod?: V1Pod; hostPod?: V1Pod }, string, Record<string, unknown>?]> = [
+    ['due: renew', { virtualPod: vpod, hostPod: hostPod(now) }, 'renew'],
+    ['no renewal time recorded: renew', { virtualPod: vpod, hostPod: hostPod(undefined) }, 'renew'],
+    ['not due: wait until then', { virtualPod: vpod, hostPod: hostPod(later) }, 'wait', { at: later }],
+    ['no host pod yet: wait a while', { virtualPod: vpod }, 'wait', { at: new Date(now.getTime() + TOKEN_SECRET_WAIT_MS) }],
+    ['the host pod is an earlier virtual pod\'s: nothing', { virtualPod: vpod, hostPod: hostPod(now, 'uid-0') }, 'nothing'],
+    ['the host pod is being deleted: nothing', { virtualPod: vpod, hostPod: hostPod(now, 'uid-1', { deletionTimestamp: now }) }, 'nothing'],
+    ['a host pod podferry does not manage: never written, wait', { virtualPod: vpod, hostPod: { metadata: { name: 'x', namespace: 'vc-host' }, spec: { containers: [] } } }, 'wait'],
+    ['the virtual pod is gone: nothing (the tokens go with the host pod)', { hostPod: hostPod(now) }, 'nothing'],
+    ['the virtual pod is deleting: nothing', { virtualPod: { ...vpod, metadata: { ...vpod.metadata, deletionTimestamp: now } }, hostPod: hostPod(now) }, 'nothing'],
+  ];
+  for (const [what, input, type, match] of cases) {
+    const plan = planAnnotationTokenRefresh({ ...input, now, ctx });
+    t.equal(plan.type, type, what);
+    if (match) t.match(plan, match, `${what} (details)`);
+  }
+  t.same(overdueTokenAnnotationsPod(hostPod(new Date('2026-01-01T00:59:59Z')), now, ctx), { namespace: 'shop', name: 'web' }, 'resync: overdue, names the virtual pod');
+  t.equal(overdueTokenAnnotationsPod(hostPod(later), now, ctx), undefined, 'resync: not due yet');
+  t.equal(overdueTokenAnnotationsPod({ ...hostPod(new Date(0)), metadata: { ...hostPod(new Date(0)).metadata, labels: {} } }, now, ctx), undefined, 'resync: not podferry\'s pod');
 });
 
 t.test('when the token secret is built, then it holds the tokens, the pod\'s provenance and the renewal time, nothing of the tenant\'s', async (t) => {

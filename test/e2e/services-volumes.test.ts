@@ -5,11 +5,11 @@
 // podferry does not manage is never written, and a virtual Service a crash took away in the middle of its
 // re-creation comes back from the copy on its host Service. Resync is an hour away: audit and the host watch do it.
 import { writeFileSync } from 'node:fs';
-import { PassThrough } from 'node:stream';
 import t from 'tap';
-import { Exec, KubeConfig, type CoreV1Event, type V1PersistentVolumeClaim, type V1Pod, type V1Service, type V1Status } from '@kubernetes/client-node';
+import { type CoreV1Event, type V1PersistentVolumeClaim, type V1Pod, type V1Service } from '@kubernetes/client-node';
 import { hostObjectName } from '../../functions/_shared/core/names.js';
 import { RECREATE_MARKER_ANNOTATION, recreateMarker } from '../../functions/_shared/core/translate-service.js';
+import { execIn as execInPod } from '../helpers/exec-in.js';
 import { hasKubectl, kubectlIn } from '../helpers/kubectl.js';
 import { eventually, readOrUndefined, startTestStack, type TestStack } from '../helpers/stack.js';
 
@@ -42,20 +42,7 @@ const pod = (name: string, labels: Record<string, string>, extra: Partial<V1Pod[
   spec: { containers: [{ name: 'app', image: 'nginx:1.27', ports: [{ containerPort: 8080 }] }], ...extra },
 });
 
-/** Runs a command in a virtual pod's container, through the virtual API server, the node proxy and the host. */
-async function execIn(podName: string, command: string[]): Promise<string> {
-  const kc = new KubeConfig();
-  kc.loadFromString(stack.virtual.kubeconfig);
-  const stdout = new PassThrough();
-  let out = '';
-  stdout.on('data', (d) => (out += d));
-  const status = await new Promise<V1Status>((resolve, reject) => {
-    new Exec(kc).exec(ns, podName, 'app', command, stdout, null, null, false, resolve).catch(reject);
-  });
-  if (status.status !== 'Success') throw new Error(`exec failed: ${JSON.stringify(status)}`);
-  await new Promise((r) => setTimeout(r, 100)); // the last output frames
-  return out;
-}
+const execIn = (podName: string, command: string[]) => execInPod(stack.virtual.kubeconfig, ns, podName, command);
 
 t.test('when a virtual Service is created, then a host Service selects its pods and its host ClusterIP comes back', async (t) => {
   await stack.virtualCore.createNamespacedService({ namespace: ns, body: webService });

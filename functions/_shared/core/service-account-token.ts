@@ -1,6 +1,7 @@
 import type { V1ObjectMeta, V1Pod, V1PodSpec, V1Secret, V1VolumeProjection } from '@kubernetes/client-node';
-import { hostObjectName } from './names.js';
+import { hostObjectName, sha256Hex } from './names.js';
 import type { OwnerWanted } from './ownership.js';
+import { SA_TOKEN_ANNOTATION_PREFIX } from './provenance.js';
 import { hostAnnotations, hostLabels } from './translate-metadata.js';
 
 // What happens to the virtual service account token on the host (vCluster: pods/translate/translator.go and
@@ -13,10 +14,15 @@ import { hostAnnotations, hostLabels } from './translate-metadata.js';
 //   (TokenRequest against the virtual API server) before the host pod is created, and renews it. The
 //   kube-api-access volume's other sources stay: ca.crt from the copy of the virtual kube-root-ca.crt, the
 //   namespace through the downward API, so the mount holds token, ca.crt and namespace as on a real node.
+// - 'annotation' (vCluster's own default): each serviceAccountToken source becomes a downward API item
+//   reading the host pod's annotation `vcluster.loft.sh/token-<key>`, which the worker sets on the host pod
+//   it creates (one API call, no Secret) and patches when it renews. Any reader of the host pod can read it.
 // - 'remove': the admission-injected `kube-api-access-*` volume and its mounts are removed, and any other
 //   projected serviceAccountToken source is dropped. The pod runs without API credentials.
 
-export type ServiceAccountTokenMode = 'remove' | 'secret';
+export type ServiceAccountTokenMode = 'remove' | 'secret' | 'annotation';
+
+export const SERVICE_ACCOUNT_TOKEN_MODES: readonly ServiceAccountTokenMode[] = ['secret', 'annotation', 'remove'];
 
 export const DEFAULT_SERVICE_ACCOUNT_TOKEN_MODE: ServiceAccountTokenMode = 'secret';
 
@@ -29,7 +35,7 @@ export type TokenRequestPlan = {
   expirationSeconds: number;
 };
 
-/** When podferry next renews the tokens of a token secret (RFC 3339); never the token itself. */
+/** When podferry next renews the tokens of a token secret, or of a host pod in 'annotation' mode (RFC 3339); never the token itself. */
 export const TOKEN_REFRESH_AT_ANNOTATION = 'podferry.dev/token-refresh-at';
 
 const INJECTED_VOLUME_PREFIX = 'kube-api-access-';
@@ -57,6 +63,16 @@ function tokenKeys(sources: readonly V1VolumeProjection[], volumeName: string): 
   return sources.map((s) => (s.serviceAccountToken ? (count === 1 ? volumeName : `${volumeName}.${n++}`) : undefined));
 }
 
+/** An annotation's name part holds at most 63 characters: a longer key is shortened to a digest. */
+const MAX_ANNOTATION_NAME = 63;
+
+/** The host pod annotation that holds the token of `key` in 'annotation' mode. */
+export function tokenAnnotation(key: string): string {
+  const name = `${SA_TOKEN_ANNOTATION_PREFIX.slice(SA_TOKEN_ANNOTATION_PREFIX.indexOf('/') + 1)}${key}`;
+  if (name.length <= MAX_ANNOTATION_NAME) return `${SA_TOKEN_ANNOTATION_PREFIX}${key}`;
+  return `${SA_TOKEN_ANNOTATION_PREFIX}${sha256Hex(key).slice(0, 32)}`;
+}
+
 function removeVolumes(spec: V1PodSpec, names: Set<string>): void {
   if (names.size === 0) return;
   spec.volumes = spec.volumes?.filter((v) => !names.has(v.name));
@@ -79,6 +95,13 @@ export function translateServiceAccountToken(spec: V1PodSpec, virtualPod: V1Pod,
         : s);
       continue;
     }
+    if (mode === 'annotation') {
+      const keys = tokenKeys(sources, volume.name);
+      volume.projected!.sources = sources.map((s, i) => s.serviceAccountToken
+        ? { downwardAPI: { items: [{ path: s.serviceAccountToken.path, fieldRef: { apiVersion: 'v1', fieldPath: `metadata.annotations['${tokenAnnotation(keys[i]!)}']` } }] } }
+        : s);
+      continue;
+    }
     const rest = sources.filter((s) => !s.serviceAccountToken);
     if (volume.name.startsWith(INJECTED_VOLUME_PREFIX) || rest.length === 0) gone.add(volume.name);
     else volume.projected!.sources = rest;
@@ -87,7 +110,7 @@ export function translateServiceAccountToken(spec: V1PodSpec, virtualPod: V1Pod,
 }
 
 /**
- * In 'secret' mode, the tokens the adapter must request from the virtual API server, one per token source,
+ * In 'secret' and 'annotation' mode, the tokens the adapter must request from the virtual API server, one per token source,
  * with the audience and lifetime the projection asks for (as the kubelet would request them).
  */
 export function serviceAccountTokenRequests(virtualPod: V1Pod, vcluster: string): TokenRequestPlan[] {
@@ -143,6 +166,11 @@ export function tokenSecret(virtualPod: V1Pod, ctx: TokenSecretContext, tokens: 
     type: 'Opaque',
     data: Object.fromEntries(tokens.map((t) => [t.key, Buffer.from(t.token, 'utf8').toString('base64')])),
   };
+}
+
+/** 'annotation' mode: the host pod annotations holding the pod's tokens and the time podferry renews them. */
+export function tokenAnnotations(tokens: readonly IssuedToken[], refreshAt: Date): Record<string, string> {
+  return { ...Object.fromEntries(tokens.map((t) => [tokenAnnotation(t.key), t.token])), [TOKEN_REFRESH_AT_ANNOTATION]: refreshAt.toISOString() };
 }
 
 /** Why a pod's token secret cannot be written, in virtual terms (a SyncError never names a host object). */

@@ -1,6 +1,6 @@
 import type { V1ObjectMeta, V1OwnerReference, V1Pod } from '@kubernetes/client-node';
 import { checkOwnership } from './ownership.js';
-import { KIND_VALUES, OBJECT_KIND_ANNOTATION, OBJECT_NAME_ANNOTATION, OBJECT_NAMESPACE_ANNOTATION, OBJECT_UID_ANNOTATION, isManagedHostPod } from './provenance.js';
+import { KIND_VALUES, OBJECT_KIND_ANNOTATION, OBJECT_NAME_ANNOTATION, OBJECT_NAMESPACE_ANNOTATION, OBJECT_UID_ANNOTATION, POD_NAME_ANNOTATION, POD_NAMESPACE_ANNOTATION, isManagedHostPod } from './provenance.js';
 import { TOKEN_REFRESH_AT_ANNOTATION, TOKEN_SECRET_SUFFIX, tokenSecretName, tokenSecretOwner, type TokenSecretContext } from './service-account-token.js';
 
 // When and how a pod's token secret is renewed. The kubelet rotates a projected token once it is older
@@ -116,4 +116,40 @@ export function overdueTokenSecretPod(meta: V1ObjectMeta, now: Date, ctx: TokenS
   if (!checkOwnership(meta, tokenSecretOwner(pod, ctx)).owned) return undefined;
   const at = recordedRefreshAt(meta);
   return !at || at.getTime() <= now.getTime() ? pod : undefined;
+}
+
+export type AnnotationTokenRefreshPlan =
+  /** Request the tokens again and patch them into the host pod's annotations. */
+  | { type: 'renew'; hostPod: V1Pod; reason: string }
+  | { type: 'wait'; at: Date; reason: string }
+  | { type: 'nothing'; reason: string };
+
+/**
+ * 'annotation' mode: the tokens live in the host pod's annotations, so they go with it and there is nothing to
+ * adopt or delete. Renewed when due, for the host pod provably podferry's for this very virtual pod only.
+ */
+export function planAnnotationTokenRefresh(input: { virtualPod?: V1Pod; hostPod?: V1Pod; now: Date; ctx: TokenSecretContext }): AnnotationTokenRefreshPlan {
+  const { virtualPod, now, ctx } = input;
+  const virtualUid = virtualPod && !virtualPod.metadata?.deletionTimestamp ? virtualPod.metadata?.uid : undefined;
+  if (!virtualUid) return { type: 'nothing', reason: 'the virtual pod is gone or going: its tokens go with its host pod' };
+  const hostPod = input.hostPod && isManagedHostPod(input.hostPod, ctx.vcluster, ctx.hostNamespace) ? input.hostPod : undefined;
+  if (!hostPod) return { type: 'wait', at: new Date(now.getTime() + TOKEN_SECRET_WAIT_MS), reason: 'the host pod does not exist yet' };
+  if (hostPod.metadata?.annotations?.[OBJECT_UID_ANNOTATION] !== virtualUid) return { type: 'nothing', reason: 'the host pod belongs to an earlier virtual pod of that name' };
+  if (hostPod.metadata?.deletionTimestamp) return { type: 'nothing', reason: 'the host pod is being deleted' };
+  const refreshAt = recordedRefreshAt(hostPod.metadata);
+  if (!refreshAt || now.getTime() >= refreshAt.getTime()) return { type: 'renew', hostPod, reason: refreshAt ? 'the tokens are due for renewal' : 'the host pod records no renewal time' };
+  return { type: 'wait', at: refreshAt, reason: 'the tokens are not due yet' };
+}
+
+/**
+ * The resync's safety net in 'annotation' mode: the virtual pod whose host pod (podferry's) holds tokens past
+ * their renewal time, which means the renewal job was lost.
+ */
+export function overdueTokenAnnotationsPod(hostPod: V1Pod, now: Date, ctx: TokenSecretContext): { namespace: string; name: string } | undefined {
+  const at = recordedRefreshAt(hostPod.metadata);
+  if (!at || at.getTime() > now.getTime() || !isManagedHostPod(hostPod, ctx.vcluster, ctx.hostNamespace)) return undefined;
+  const a = hostPod.metadata?.annotations ?? {};
+  const name = a[POD_NAME_ANNOTATION];
+  const namespace = a[POD_NAMESPACE_ANNOTATION];
+  return name && namespace ? { namespace, name } : undefined;
 }

@@ -12,7 +12,7 @@ import { deleteCopy, listCopiesPage, type CopyKind } from '../../_shared/kube/ob
 import { copyMark } from '../../_shared/queue/shared-marks.js';
 import { enqueueSyncBulk } from '../../_shared/queue/enqueue-sync.js';
 import { enqueueTokenRefreshBulk, tokenRefreshRef, type TokenRefreshRef } from '../../_shared/queue/enqueue-token-refresh.js';
-import { overdueTokenSecretPod } from '../../_shared/core/token-refresh.js';
+import { overdueTokenAnnotationsPod, overdueTokenSecretPod } from '../../_shared/core/token-refresh.js';
 import type { WorkerDeps } from '../worker-deps.js';
 
 const KINDS: readonly CopyKind[] = ['ConfigMap', 'Secret'];
@@ -38,6 +38,9 @@ export class DependencyCensus {
   constructor(private readonly deps: WorkerDeps) {}
 
   addHostPod(pod: V1Pod): void {
+    // 'annotation' mode keeps tokens on the host pod: one past its renewal time has lost its renewal job.
+    const overdue = overdueTokenAnnotationsPod(pod, this.deps.now(), { vcluster: this.deps.cluster, hostNamespace: this.deps.hostNamespace });
+    if (overdue) this.overdueTokens.push(tokenRefreshRef(this.deps.cluster, overdue));
     const { configMaps, secrets } = referencedNames(pod.spec);
     for (const name of configMaps) this.referenced.add(key('ConfigMap', name));
     for (const name of secrets) this.referenced.add(key('Secret', name));

@@ -96,8 +96,9 @@ async function applyPlan(plan: PodSyncPlan, ref: ObjectRef, virtualPod: V1Pod | 
         return true;
       }
       await note(`translated to host pod ${deps.hostNamespace}/${plan.hostPod.metadata?.name}${plan.dependencies.configMaps.length + plan.dependencies.secrets.length > 0 ? ` (copied ${plan.dependencies.configMaps.length} configmaps, ${plan.dependencies.secrets.length} secrets)` : ''}`, 30);
+      const hostPod = tokens.annotations ? { ...plan.hostPod, metadata: { ...plan.hostPod.metadata, annotations: { ...plan.hostPod.metadata?.annotations, ...tokens.annotations } } } : plan.hostPod;
       try {
-        await tokens.adopt(await createPod(deps.host, deps.hostNamespace, plan.hostPod));
+        await tokens.adopt(await createPod(deps.host, deps.hostNamespace, hostPod));
       } catch (err) {
         if (isAlreadyExists(err)) return false; // another run created it: read it and converge
         throw err;
