@@ -44,6 +44,8 @@ const { values: a } = parseArgs({
     'host-process': { type: 'boolean', default: true },
     json: { type: 'boolean', default: false },
     'svg-dir': { type: 'string' },
+    // SERVICE_ACCOUNT_TOKENS of the workers: how pods get their virtual token (the worker's default: secret).
+    tokens: { type: 'string', default: process.env.SERVICE_ACCOUNT_TOKENS ?? 'secret' },
   },
 });
 
@@ -67,11 +69,17 @@ const latencyMs = num('host-latency-ms', a['host-latency-ms'], 0);
 const boundQps = num('host-rate-limit-qps', a['host-rate-limit-qps'], 0);
 const boundPods = num('host-bound-pods', a['host-bound-pods'] ?? (a.quick ? '300' : '500'), 1);
 const kubeletStepMs = num('kubelet-step-ms', a['kubelet-step-ms'], 0);
+const tokens = a.tokens as 'secret' | 'annotation' | 'remove';
+if (!['secret', 'annotation', 'remove'].includes(tokens)) {
+  process.stderr.write(`bench: --tokens is secret, annotation or remove, got ${a.tokens}\n`);
+  process.exit(2);
+}
 const common = {
   concurrency,
   workerConcurrency: num('worker-concurrency', a['worker-concurrency'], 1),
   hostQps: num('host-qps', a['host-qps'], 1),
   kubeletStepMs,
+  serviceAccountTokens: tokens,
   quiet: a.quiet === true,
 };
 const nodesFor = (n: number) => Math.ceil(n / 110) + 2;
@@ -180,7 +188,7 @@ function summarize(run: SystemRunResult, baseline: BaselineResult, hostBound: Ho
   const r2 = (v: number) => Number(v.toFixed(2));
   const cpu = run.cpu_ms_per_pod;
   return {
-    pods, workers, concurrency, host_latency_ms: latencyMs,
+    pods, workers, concurrency, host_latency_ms: latencyMs, service_account_tokens: tokens,
     host_created_s: run.host_created_s,
     virtual_ready_s: run.virtual_ready_s,
     baseline_created_s: r2(baseline.created_s),

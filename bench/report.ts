@@ -7,6 +7,7 @@ interface TableInput {
   pods: number;
   workers: number;
   host_latency_ms: number;
+  service_account_tokens?: string;
   host_created_s: number;
   virtual_ready_s: number;
   baseline_created_s: number;
@@ -78,7 +79,7 @@ export function formatTable(r: TableInput): string {
   if (r.scale_out && r.scale_out.length > 0) scale('scale-out 20 ms,', r.scale_out);
   if (r.scale_out_latency_bound && r.scale_out_latency_bound.length > 0) scale('latency-bound 50 ms,', r.scale_out_latency_bound);
   const w = [0, 1, 2, 3].map((i) => Math.max(...rows.map((row) => row[i].length)));
-  const head = `podferry bench: ${r.pods} pods, ${r.workers} worker process(es), ${r.host_latency_ms} ms host latency, load average ${r.load_average_1m}\n`;
+  const head = `podferry bench: ${r.pods} pods, ${r.workers} worker process(es), ${r.host_latency_ms} ms host latency, SERVICE_ACCOUNT_TOKENS=${r.service_account_tokens ?? 'secret'}, load average ${r.load_average_1m}\n`;
   const body = rows.map((row) => row.map((c, i) => c.padEnd(w[i])).join('  ').trimEnd()).join('\n');
   const notes = [
     `CPU per pod (ms): workers ${cpu.workers}, webhook ${cpu.webhook ?? '-'}, host watch ${cpu.host_watch ?? '-'}, node proxy ${cpu.node_proxy ?? '-'}, Redis ${cpu.redis ?? '-'}; host API ${cpu.host_process ?? '-'}; this process (virtual API, harness) ${cpu.stack}`,

@@ -38,6 +38,8 @@ export interface BenchStackOptions {
   faults: FaultOptions;
   kubeletStepMs: number;
   hostNodes: number;
+  /** SERVICE_ACCOUNT_TOKENS of the workers. */
+  serviceAccountTokens?: 'secret' | 'annotation' | 'remove';
   quiet: boolean;
 }
 
@@ -142,7 +144,7 @@ export async function startBenchStack(o: BenchStackOptions & { concurrency: numb
       stateDir, ephemeralPorts: true, log: pino({ level: 'silent' }), persist: false,
       inProcessWorkers: false, inProcessHostWatch: false, inProcessWebhook: false, inProcessNodeProxy: false,
       kubeletStepMs: o.kubeletStepMs, hostNodes: o.hostNodes, concurrency: o.workerConcurrency, hostQps: o.hostQps,
-      resyncIntervalSeconds: 3600,
+      resyncIntervalSeconds: 3600, ...(o.serviceAccountTokens ? { serviceAccountTokens: o.serviceAccountTokens } : {}),
       startHost: (opts: StartClusterOptions) => startHostProcess(opts, o.faults),
     });
     closers.push(() => stack.close());

@@ -104,6 +104,8 @@ export async function startKubelets(api: Api, opts: { nodes: number; kubelet?: S
     else if (ev.type === 'ADDED' || ev.type === 'MODIFIED') {
       refs.set(key, keysOf(ev.object));
       for (const w of waiting.get(ns) ?? []) w.refsChanged();
+      // Running containers see the new content, as the kubelet's volume manager syncs it.
+      opts.runtime?.refreshVolumes({ kind, namespace: ns, name: ev.object.metadata.name ?? '' });
     }
   };
 
@@ -126,6 +128,7 @@ export async function startKubelets(api: Api, opts: { nodes: number; kubelet?: S
       if (!ctx) return;
       if (current && current.uid === pod.metadata.uid) {
         current.observe(pod);
+        opts.runtime?.refreshVolumes({ pod });
         return;
       }
       current?.close();

@@ -4,6 +4,7 @@
 import t from 'tap';
 import type { V1Pod } from '@kubernetes/client-node';
 import { hostObjectName } from '../../functions/_shared/core/names.js';
+import { execIn } from '../helpers/exec-in.js';
 import { eventually, readOrUndefined, startTestStack, type TestStack } from '../helpers/stack.js';
 
 let stack: TestStack;
@@ -21,12 +22,16 @@ const hostConfigMap = (name: string) => readOrUndefined(() => stack.hostCore.rea
 
 t.test('when a mounted ConfigMap changes in the virtual cluster, then its host copy follows', async (t) => {
   await stack.virtualCore.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'app-config' }, data: { mode: 'one' } } });
-  await stack.virtualCore.createNamespacedPod({ namespace: ns, body: { metadata: { name: 'reader' }, spec: { containers: [{ name: 'app', image: 'nginx:1.27' }], volumes: [{ name: 'cfg', configMap: { name: 'app-config' } }] } } });
+  await stack.virtualCore.createNamespacedPod({ namespace: ns, body: { metadata: { name: 'reader' }, spec: { containers: [{ name: 'app', image: 'nginx:1.27', volumeMounts: [{ name: 'cfg', mountPath: '/etc/app' }] }], volumes: [{ name: 'cfg', configMap: { name: 'app-config' } }] } } });
   await eventually('reader Ready', async () => isReady(await readVirtual('reader')), 30_000);
   t.equal((await hostConfigMap('app-config'))?.data?.mode, 'one');
+  t.equal(await execIn(stack.virtual.kubeconfig, ns, 'reader', ['cat', '/etc/app/mode']), 'one');
   await stack.virtualCore.replaceNamespacedConfigMap({ namespace: ns, name: 'app-config', body: { metadata: { name: 'app-config' }, data: { mode: 'two' } } });
   await eventually('the host copy updated', async () => (await hostConfigMap('app-config'))?.data?.mode === 'two', 30_000);
   t.pass('the copy has the new data');
+  // And the running container reads it, as a kubelet keeps configMap volumes current.
+  await eventually('the container sees the new data', async () => (await execIn(stack.virtual.kubeconfig, ns, 'reader', ['cat', '/etc/app/mode'])) === 'two', 30_000);
+  t.pass('the mounted file changed without a restart');
 });
 
 t.test('when a pod is created before its ConfigMap and Secret, then they are copied once created and the pod starts', async (t) => {

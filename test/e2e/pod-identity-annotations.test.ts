@@ -72,6 +72,12 @@ t.test('when the token nears its expiry, then it is renewed on the same host pod
   t.equal(renewed.metadata?.uid, before.metadata?.uid, 'the same host pod, patched in place');
   const token = renewed.metadata!.annotations![tokenAnnotation(key)]!;
   t.equal((await whoami(token))?.username, 'system:serviceaccount:default:default', 'the renewed token works');
+  // The running container sees renewals, as a kubelet keeps downward-API volumes current.
+  const mounted = await eventually('the renewed token in the container', async () => {
+    const now = await cat('who', `${MOUNT}/token`);
+    return now !== firstToken && now;
+  }, 30_000);
+  t.equal((await whoami(mounted))?.username, 'system:serviceaccount:default:default', 'and the container\'s file holds a working one');
   const queue = stack.workers!.deps.queues.sync;
   const jobs = (await queue.getJobs(['completed', 'delayed', 'waiting', 'active'])).filter((j) => j?.name?.startsWith('token ') || j?.name?.includes('who'));
   t.ok(jobs.some((j) => j.name.startsWith('token ')), 'renewal jobs ran');

@@ -29,9 +29,20 @@ export interface StartRequest {
   onProcessExit(code: number): void;
 }
 
+/** A mount the kubelet keeps current while the container runs (configMap, secret, downwardAPI, projected; no subPath). */
+interface LiveMount {
+  path: string;
+  volume: string;
+  readOnly: boolean;
+  at: PodPlacement;
+}
+
 export class Sandbox {
   readonly runs = new Map<string, ContainerInstance[]>();
   readonly emptyDirs = new Map<string, FsNode>();
+  readonly liveMounts = new Map<ContainerInstance, LiveMount[]>();
+  /** The runtime's index keys this pod is under (mountedBy), to leave them when it goes. */
+  readonly mountedKeys = new Set<string>();
   removed = false;
   private readonly removedListeners = new Set<() => void>();
 
@@ -71,6 +82,8 @@ export class SimRuntime {
   private readonly byName = new Map<string, string>(); // `${ns}/${name}` -> uid
   private readonly tokenKey = randomBytes(32);
   private readonly allocatables = new Map<string, Record<string, string>>();
+  /** Pods (uids) with a live mount of a ConfigMap or Secret, by `configmap|secret/<ns>/<name>`. */
+  private readonly mountedBy = new Map<string, Set<string>>();
 
   constructor(private readonly api: Api, private readonly now: () => Date = () => new Date()) {}
 
@@ -137,6 +150,7 @@ export class SimRuntime {
     const now = this.now();
     const fs = baseFilesystem({ hostname, podIP: req.podIP, namespace, hostAliases: spec.hostAliases, now: this.now });
     const volumes = new Map(((spec.volumes ?? []) as Obj[]).map((v) => [v.name, v]));
+    const live: LiveMount[] = [];
     // Ephemeral containers share the target's mounts only if they name them, like any other container.
     for (const m of (container.volumeMounts ?? []) as Obj[]) {
       const volume = volumes.get(m.name);
@@ -149,6 +163,7 @@ export class SimRuntime {
       } else {
         const built = buildVolume(volume, { pod, at, lookup, now, tokenKey: this.tokenKey });
         dir = { ...built.dir, readOnly: built.readOnly || !!m.readOnly };
+        if (!m.subPath && !m.subPathExpr && !projectsOwnToken(volume)) live.push({ path: m.mountPath, volume: m.name, readOnly: !!m.readOnly, at });
       }
       fs.mount(m.mountPath, dir);
     }
@@ -159,7 +174,12 @@ export class SimRuntime {
     );
     // The kubelet keeps one dead container per container (for --previous); older runs are collected.
     const list = [...(box.runs.get(req.name) ?? []), instance].slice(-2);
+    for (const gone of box.runs.get(req.name) ?? []) if (!list.includes(gone)) box.liveMounts.delete(gone);
     box.runs.set(req.name, list);
+    if (live.length > 0) {
+      box.liveMounts.set(instance, live);
+      for (const m of live) for (const ref of objectsOf(volumes.get(m.volume)!)) this.index(`${ref}/${namespace}`, box);
+    }
     let exited = false;
     const exit = (code: number) => {
       if (exited || instance.state !== 'running') return;
@@ -169,6 +189,45 @@ export class SimRuntime {
     instance.process = startMainProcess(instance, exit);
     if (!instance.process) for (const l of startupLines(req.name, instance.info.image, req.restartCount, container.ports)) instance.writeLine(l.stream, l.text);
     return instance;
+  }
+
+  /**
+   * What the kubelet's volume manager does within its sync period: the configMap, secret, downwardAPI and
+   * projected mounts of running containers show the objects (and the pod's metadata) as they are now. Called
+   * when the pod changed or when a ConfigMap or Secret of its namespace did (`namespace` alone). A mount with a
+   * subPath keeps what it had, as on a real node; a volume that projects the host's own token is not rebuilt
+   * (the kubelet rotates that one on its own schedule).
+   */
+  refreshVolumes(changed: { pod: KubeObject } | { kind: 'configmap' | 'secret'; namespace: string; name: string }): void {
+    const uids = 'pod' in changed ? [changed.pod.metadata.uid ?? ''] : [...(this.mountedBy.get(`${changed.kind}/${changed.name}/${changed.namespace}`) ?? [])];
+    const boxes = uids.map((uid) => this.sandboxes.get(uid)).filter((b): b is Sandbox => b !== undefined);
+    for (const box of boxes) {
+      if ('pod' in changed) {
+        // Of the pod itself only its metadata reaches volumes (downward API); a status update changes nothing.
+        const same = JSON.stringify([box.pod.metadata.labels, box.pod.metadata.annotations]) === JSON.stringify([changed.pod.metadata.labels, changed.pod.metadata.annotations]);
+        box.pod = changed.pod;
+        if (same) continue;
+      }
+      const volumes = new Map((((box.pod.spec ?? {}) as Obj).volumes ?? [] as Obj[]).map((v: Obj) => [v.name, v]));
+      const lookup = this.lookup(box.namespace);
+      const now = this.now();
+      for (const [instance, mounts] of box.liveMounts) {
+        if (instance.state !== 'running') continue;
+        for (const m of mounts) {
+          const volume = volumes.get(m.volume) as Obj | undefined;
+          if (!volume) continue;
+          const built = buildVolume(volume, { pod: box.pod, at: m.at, lookup, now, tokenKey: this.tokenKey });
+          instance.fs.mount(m.path, { ...built.dir, readOnly: built.readOnly || m.readOnly });
+        }
+      }
+    }
+  }
+
+  private index(key: string, box: Sandbox): void {
+    let set = this.mountedBy.get(key);
+    if (!set) this.mountedBy.set(key, (set = new Set()));
+    set.add(box.uid);
+    box.mountedKeys.add(key);
   }
 
   /** The container exited by itself (the kubelet's image behaviour): its last words, then the end of its log. */
@@ -196,7 +255,27 @@ export class SimRuntime {
     if (!box) return;
     for (const list of box.runs.values()) list[list.length - 1]?.exited(137);
     this.sandboxes.delete(uid);
+    for (const key of box.mountedKeys) {
+      const set = this.mountedBy.get(key);
+      if (set?.delete(uid) && set.size === 0) this.mountedBy.delete(key);
+    }
     if (this.byName.get(`${box.namespace}/${box.name}`) === uid) this.byName.delete(`${box.namespace}/${box.name}`);
     box.remove();
   }
+}
+
+/** The ConfigMaps and Secrets a volume reads (`configmap/<name>`, `secret/<name>`). */
+function objectsOf(volume: Obj): string[] {
+  const out: string[] = [];
+  if (volume.configMap?.name) out.push(`configmap/${volume.configMap.name}`);
+  if (volume.secret?.secretName) out.push(`secret/${volume.secret.secretName}`);
+  for (const src of (volume.projected?.sources ?? []) as Obj[]) {
+    if (src.configMap?.name) out.push(`configmap/${src.configMap.name}`);
+    if (src.secret?.name) out.push(`secret/${src.secret.name}`);
+  }
+  return out;
+}
+
+function projectsOwnToken(volume: Obj): boolean {
+  return ((volume.projected?.sources ?? []) as Obj[]).some((s) => s.serviceAccountToken);
 }
