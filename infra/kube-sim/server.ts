@@ -133,7 +133,7 @@ export async function startCluster(options: StartClusterOptions): Promise<Starte
 
   // The API server's own reconcilers and kube-controller-manager's controllers, in both modes.
   await reconcileKubernetesService(api, { clusterIP, address: advertise, port });
-  const controllers: Array<{ stop(): Promise<void> }> = [startEndpointsController(api), startVolumeProtection(api), startControllers(auditedApi(api, audit))];
+  const controllers: Array<{ stop(): Promise<void> }> = [startEndpointsController(api), startVolumeProtection(auditedApi(api, audit)), startControllers(auditedApi(api, audit))];
   let scheduler: { stop(): Promise<void> } | undefined;
   let kubelets: { stop(): Promise<void> } | undefined;
   if (options.mode === 'host') {

@@ -1,9 +1,11 @@
-// PersistentVolumeClaims: the host claim a virtual claim becomes, the storage class map, and the planner.
+// PersistentVolumeClaims: the host claim a virtual claim becomes, the storage class map, the planner, and the
+// fake PersistentVolume the virtual cluster shows for a bound claim.
 import t from 'tap';
 import type { V1PersistentVolumeClaim } from '@kubernetes/client-node';
 import {
   claimViolations, hostStorageClassName, parseStorageClassMap, planClaimSync, translateClaim, type ClaimSyncPlan,
 } from '../../functions/_shared/core/translate-claim.js';
+import { FAKE_VOLUME_LABEL, fakeVolumeFor, planFakeVolume } from '../../functions/_shared/core/fake-volume.js';
 
 const ctx = { vcluster: 'vc', hostNamespace: 'vc-host', storageClasses: parseStorageClassMap('fast=premium-ssd') };
 const ref = { namespace: 'shop', name: 'data' };
@@ -139,4 +141,45 @@ t.test('when the host claim under the name is not podferry\'s, then a conflict, 
   const foreign: V1PersistentVolumeClaim = { metadata: { name: HOST_NAME, namespace: 'vc-host' }, spec: { accessModes: ['ReadWriteOnce'] } };
   t.match(plan(virtualClaim(), foreign), { type: 'conflict', message: /does not manage/ });
   t.same(plan(undefined, foreign), { type: 'nothing', reason: 'not-ours' });
+});
+
+t.test('when the virtual claim names the volume its host claim is bound to, then that is podferry\'s mirror and passes; any other name is refused', async (t) => {
+  const virtual = virtualClaim();
+  const host = boundHost(virtual);
+  const mirrored = { ...virtual, spec: { ...virtual.spec, volumeName: 'pvc-1234' }, status: structuredClone(host.status) };
+  t.equal(plan(mirrored, host).type, 'nothing', 'the host claim\'s own volume: in sync');
+  t.equal(plan({ ...mirrored, spec: { ...mirrored.spec, volumeName: 'pvc-other' } }, host).type, 'refuse', 'another volume: refused');
+  const foreign = { ...host, metadata: { ...host.metadata, annotations: {} } };
+  t.equal(plan(mirrored, foreign).type, 'refuse', 'a host claim that is not podferry\'s proves nothing');
+  t.notOk(translateClaim(mirrored, ctx).spec?.volumeName, 'and the host never gets a volumeName from the virtual claim');
+});
+
+t.test('when a host claim binds, then the virtual claim names its volume and a fake PersistentVolume shows it; it goes with the claim', async (t) => {
+  const virtual = virtualClaim({ storageClassName: 'fast' });
+  const host = boundHost(virtual);
+  const named = { ...virtual, spec: { ...virtual.spec, volumeName: 'pvc-1234' } };
+  const fake = fakeVolumeFor(named, host)!;
+  t.match(fake, {
+    metadata: { name: 'pvc-1234', labels: { [FAKE_VOLUME_LABEL]: 'true' } },
+    spec: { flexVolume: { driver: 'fake' }, capacity: { storage: '1Gi' }, accessModes: ['ReadWriteOnce'], persistentVolumeReclaimPolicy: 'Delete', storageClassName: 'fast', volumeMode: 'Filesystem', claimRef: { kind: 'PersistentVolumeClaim', namespace: 'shop', name: 'data', uid: 'v-uid' } },
+  });
+  const someoneElses = { ...fake, spec: { ...fake.spec, claimRef: { ...fake.spec!.claimRef, name: 'other' } } };
+  const cases: Array<[string, Parameters<typeof planFakeVolume>[0], string, Record<string, unknown>?]> = [
+    ['host claim pending: nothing', { virtual, host: { ...host, status: { phase: 'Pending' } }, ref }, 'nothing'],
+    ['no host claim: nothing', { virtual, ref }, 'nothing'],
+    ['bound, volume not named yet: name it', { virtual, host, ref }, 'name-volume', { volumeName: 'pvc-1234' }],
+    ['named, no fake volume: create it', { virtual: named, host, ref }, 'create', { volume: { metadata: { name: 'pvc-1234' } } }],
+    ['named, fake volume there: in sync', { virtual: named, host, existing: fake, ref }, 'nothing', { reason: 'in-sync' }],
+    ['a PersistentVolume of that name that is not the claim\'s: left alone', { virtual: named, host, existing: someoneElses, ref }, 'nothing', { reason: /not this claim's fake volume/ }],
+    ['a tenant\'s own PersistentVolume of that name (no fake label): left alone', { virtual: named, host, existing: { ...fake, metadata: { name: 'pvc-1234' } }, ref }, 'nothing'],
+    ['the virtual claim names another volume: nothing', { virtual: { ...virtual, spec: { ...virtual.spec, volumeName: 'pvc-9' } }, host, ref }, 'nothing'],
+    ['the virtual claim is being deleted: the fake volume stays while it is there', { virtual: { ...named, metadata: { ...named.metadata, deletionTimestamp: new Date() } }, host, existing: fake, ref }, 'nothing'],
+    ['the virtual claim is gone: its fake volume goes', { host, leftovers: [someoneElses, { ...fake, metadata: { ...fake.metadata, uid: 'pv-uid' } }], ref }, 'delete', { name: 'pvc-1234', uid: 'pv-uid' }],
+    ['gone, and no fake volume names it: nothing', { leftovers: [someoneElses], ref }, 'nothing'],
+  ];
+  for (const [what, input, type, match] of cases) {
+    const p = planFakeVolume(input);
+    t.equal(p.type, type, what);
+    if (match) t.match(p, match, `${what} (details)`);
+  }
 });

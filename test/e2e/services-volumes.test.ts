@@ -168,6 +168,19 @@ t.test('when a claim and a pod using it are created, then the host claim binds, 
   t.same(virtual.status?.capacity, bound.status?.capacity, 'with the host claim\'s capacity');
   t.same(virtual.status?.accessModes, ['ReadWriteOnce']);
   t.equal((await hostPod('db'))?.spec?.volumes?.[0].persistentVolumeClaim?.claimName, hostName('data'), 'the host pod mounts the host claim');
+  // As vCluster shows it: the virtual claim names the host's volume, and a fake PersistentVolume of that name exists.
+  const named = await eventually('the virtual claim names its volume', async () => { const c = await virtualClaim('data'); return Boolean(c?.spec?.volumeName) && c; }, 30_000);
+  t.equal(named.spec?.volumeName, bound.spec?.volumeName, 'the host claim\'s volume');
+  const pv = await eventually('the fake volume', () => readOrUndefined(() => stack.virtualCore.readPersistentVolume({ name: bound.spec!.volumeName! })), 30_000);
+  t.match(pv, { metadata: { labels: { 'vcluster.loft.sh/fake-pv': 'true' } }, spec: { flexVolume: { driver: 'fake' }, claimRef: { namespace: ns, name: 'data', uid: named.metadata?.uid }, storageClassName: 'fast' } });
+  t.same(pv.spec?.capacity, bound.status?.capacity);
+  t.equal((await eventually('the fake volume Bound', async () => { const v = await stack.virtualCore.readPersistentVolume({ name: pv.metadata!.name! }); return v.status?.phase === 'Bound' && v; })).status?.phase, 'Bound');
+  t.equal(await readOrUndefined(() => stack.hostCore.readPersistentVolume({ name: `${pv.metadata!.name!}-nope` })), undefined);
+  const later = await eventually('no refusal for the name podferry wrote', async () => {
+    const c = await virtualClaim('data');
+    return c?.status?.phase === 'Bound' && c;
+  }, 30_000);
+  t.notOk((await eventsOf('PersistentVolumeClaim', 'data')).some((e) => e.reason === 'SyncError'), `the claim is not refused for its volumeName (${later.spec?.volumeName})`);
 });
 
 t.test('when kubectl lists Services and claims in the virtual cluster, then they show the host address and Bound', { skip: !hasKubectl && 'kubectl is not installed' }, async (t) => {
@@ -179,7 +192,11 @@ t.test('when kubectl lists Services and claims in the virtual cluster, then they
   t.match(svc.stdout, new RegExp(`^web\\s+ClusterIP\\s+${ip.replaceAll('.', '\\.')}\\s`, 'm'), 'CLUSTER-IP is the host Service\'s');
   const pvc = await kubectl.run('get', 'pvc', 'data');
   t.equal(pvc.code, 0, pvc.stderr);
-  t.match(pvc.stdout, /^data\s+Bound\s/m, 'STATUS Bound');
+  const volume = (await virtualClaim('data'))!.spec!.volumeName!;
+  t.match(pvc.stdout, new RegExp(`^data\\s+Bound\\s+${volume}\\s`, 'm'), 'STATUS Bound, VOLUME the fake volume');
+  const pv = await kubectl.run('get', 'pv');
+  t.equal(pv.code, 0, pv.stderr);
+  t.match(pv.stdout, new RegExp(`^${volume}\\s+\\S+\\s+RWO\\s+Delete\\s+Bound\\s+default/data\\s`, 'm'), 'kubectl get pv lists it, Bound to default/data');
 });
 
 t.test('when a pod is created before its claim, then it waits, and starts once the claim is created and synced', async (t) => {
@@ -202,6 +219,8 @@ t.test('when a claim in use is deleted, then it is kept while its pod runs and g
   await eventually('the host claim gone', async () => (await hostClaim('data')) === undefined, 30_000);
   await eventually('the virtual claim gone', async () => (await virtualClaim('data')) === undefined, 30_000);
   t.pass('gone on both sides');
+  await eventually('its fake volume gone', async () => !(await stack.virtualCore.listPersistentVolume()).items.some((v) => v.spec?.claimRef?.name === 'data' && v.spec.claimRef.namespace === ns), 30_000);
+  t.pass('and the fake volume with it');
 });
 
 t.test('when the host name of a claim is taken by a claim podferry does not manage, then neither it nor a pod using it is written', async (t) => {

@@ -121,7 +121,10 @@ export function planClaimSync(input: ClaimSyncInput): ClaimSyncPlan {
     const phase = virtual.status?.phase;
     if (phase === 'Bound' || phase === 'Lost') return { type: 'delete-virtual', virtual: objectTarget(virtual), reason: 'its host claim was deleted on the host after it was bound, and its volume with it' };
   }
-  const violations = claimViolations(virtual);
+  // spec.volumeName naming the volume the host bound this claim to is podferry's own write (fake-volume.ts),
+  // not a tenant binding a host volume by name: only that exact value passes (and is never sent to the host).
+  const mirrorsHostBinding = ownership?.owned === true && !!host?.spec?.volumeName && virtual.spec?.volumeName === host.spec.volumeName;
+  const violations = claimViolations(mirrorsHostBinding ? { ...virtual, spec: { ...virtual.spec, volumeName: undefined } } : virtual);
   if (violations.length > 0) return { type: 'refuse', reason: violations.map((v) => v.message).join('; '), violations };
   const desired = translateClaim(virtual, ctx);
   if (!host) return { type: 'create-host', claim: desired };

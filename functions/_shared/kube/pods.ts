@@ -5,7 +5,8 @@ import { isNotFound, unlessNotFound } from './kube-errors.js';
 import type { KubeSide } from './kube-side.js';
 
 const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
-const jsonPatch = setHeaderOptions('Content-Type', PatchStrategy.JsonPatch);
+/** RFC 6902 JSON patches (list items by index, `test` ops as preconditions). */
+export const jsonPatch = setHeaderOptions('Content-Type', PatchStrategy.JsonPatch);
 const strategicPatch = setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch);
 
 export function readPod(side: KubeSide, namespace: string, name: string): Promise<V1Pod | undefined> {

@@ -12,7 +12,9 @@ import { podReferences } from '../../_shared/core/pod-references.js';
 import { syncedOwner } from '../../_shared/core/synced-object.js';
 import { planClaimSync, type ClaimSyncPlan } from '../../_shared/core/translate-claim.js';
 import { recordWarning } from '../../_shared/kube/cluster-objects.js';
-import { isConflict } from '../../_shared/kube/kube-errors.js';
+import { isAlreadyExists, isConflict } from '../../_shared/kube/kube-errors.js';
+import { createFakeVolume, deleteFakeVolume, listFakeVolumes, nameClaimVolume, readVolume } from '../../_shared/kube/fake-volumes.js';
+import { planFakeVolume } from '../../_shared/core/fake-volume.js';
 import { createClaim, deleteSynced, readClaim, replaceClaim, replaceClaimStatus } from '../../_shared/kube/synced-objects.js';
 import type { WorkerDeps } from '../worker-deps.js';
 import { converge, involved, jobNote, refuse, type Note } from './synced-object.js';
@@ -23,13 +25,49 @@ export async function processClaim(job: Job, deps: WorkerDeps): Promise<string> 
   return syncClaim(parseObjectRef(job.data), deps, jobNote(job, deps));
 }
 
-export function syncClaim(ref: ObjectRef, deps: WorkerDeps, note: Note): Promise<string> {
+export async function syncClaim(ref: ObjectRef, deps: WorkerDeps, note: Note): Promise<string> {
   const hostName = hostObjectName(ref.name, ref.namespace, deps.cluster);
-  return converge<V1PersistentVolumeClaim, ClaimSyncPlan>(MAX_ROUNDS, {
+  const outcome = await converge<V1PersistentVolumeClaim, ClaimSyncPlan>(MAX_ROUNDS, {
     read: () => Promise.all([readClaim(deps.virtual, ref.namespace, ref.name), readClaim(deps.host, deps.hostNamespace, hostName)]),
     plan: (virtual, host) => planClaimSync({ virtual, host, ref, ctx: deps.translate }),
     apply: (plan, virtual) => applyClaimPlan(plan as Exclude<ClaimSyncPlan, { type: 'nothing' }>, ref, virtual, deps, note),
   });
+  await syncFakeVolume(ref, deps, note);
+  return outcome;
+}
+
+/** The claim's fake volume in the virtual cluster (core/fake-volume.ts), a few steps at most, from fresh reads. */
+async function syncFakeVolume(ref: ObjectRef, deps: WorkerDeps, note: Note): Promise<void> {
+  const hostName = hostObjectName(ref.name, ref.namespace, deps.cluster);
+  for (let round = 0; round < 3; round++) {
+    const [virtual, host] = await Promise.all([readClaim(deps.virtual, ref.namespace, ref.name), readClaim(deps.host, deps.hostNamespace, hostName)]);
+    // Only a host claim provably podferry's for this virtual claim says which volume is the claim's.
+    const ours = host && checkOwnership(host.metadata, syncedOwner('PersistentVolumeClaim', ref, deps.translate)).owned ? host : undefined;
+    const volumeName = ours?.spec?.volumeName;
+    const existing = volumeName ? await readVolume(deps.virtual, volumeName) : undefined;
+    const leftovers = virtual ? undefined : existing ? [existing] : await listFakeVolumes(deps.virtual);
+    const plan = planFakeVolume({ virtual, host: ours, existing, leftovers, ref });
+    try {
+      switch (plan.type) {
+        case 'nothing':
+          return;
+        case 'name-volume':
+          await nameClaimVolume(deps.virtual, virtual!, plan.volumeName);
+          await note(`virtual claim bound to volume ${plan.volumeName}, as its host claim is`);
+          break;
+        case 'create':
+          await createFakeVolume(deps.virtual, plan.volume);
+          await note(`fake PersistentVolume ${plan.volume.metadata?.name} created in the virtual cluster for the claim`);
+          break;
+        case 'delete':
+          await deleteFakeVolume(deps.virtual, plan.name, plan.uid);
+          await note(`fake PersistentVolume ${plan.name} deleted: no virtual claim holds it any more`);
+          break;
+      }
+    } catch (err) {
+      if (!isConflict(err) && !isAlreadyExists(err)) throw err;
+    }
+  }
 }
 
 const about = (ref: ObjectRef, virtual: V1PersistentVolumeClaim | undefined) => involved('PersistentVolumeClaim', ref, virtual);
