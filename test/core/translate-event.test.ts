@@ -43,7 +43,7 @@ const hostEvent = (over: Partial<CoreV1Event> = {}): CoreV1Event => ({
 
 t.test('when a host event is translated, then it is about the virtual pod and keeps what it said and who said it', async (t) => {
   const v = translateHostEvent(hostEvent(), ctx);
-  t.same(v.metadata, { name: virtualEventName('web-x-default-x-demo.17a2b3c4d5e6f708', 'web'), namespace: 'default' }, 'no host uid, resourceVersion or namespace');
+  t.same(v.metadata, { name: 'web.17a2b3c4d5e6f708', namespace: 'default' }, 'the recorder\'s time suffix kept; no host uid, resourceVersion or namespace');
   t.same(v.involvedObject, { apiVersion: 'v1', kind: 'Pod', name: 'web', namespace: 'default', uid: VIRTUAL_UID, fieldPath: 'spec.containers{app}' });
   t.equal(v.reason, 'BackOff');
   t.equal(v.type, 'Warning');
@@ -69,4 +69,11 @@ t.test('when a host event repeats, then it maps to the same virtual event, which
   t.notOk(eventDiffers({ ...first, firstTimestamp: '2026-12-01T10:00:00Z' as unknown as Date }, first));
   t.not(virtualEventName('a.1', 'web'), virtualEventName('a.2', 'web'), 'distinct host events stay distinct');
   t.ok(virtualEventName('x', 'p'.repeat(253)).length <= 253, 'a long pod name still gives a valid name');
+  // Named by the recorder after the host pod: the time suffix stays, so the virtual events sort as they happened.
+  const names = ['18ed504cd3fce9c0', '18ed504cda2fd3c0', '18ed504ce0443940'].map((hex) => virtualEventName(`web-x-default-x-demo.${hex}`, 'web', 'web-x-default-x-demo'));
+  t.same(names, ['web.18ed504cd3fce9c0', 'web.18ed504cda2fd3c0', 'web.18ed504ce0443940']);
+  t.same([...names].reverse().sort(), names, 'in name order, which is time order');
+  t.match(virtualEventName('other-pod.18ed504cd3fce9c0', 'web', 'web-x-default-x-demo'), /^web\.[0-9a-f]{16}$/, 'a suffix after another name is hashed');
+  t.not(virtualEventName('other-pod.18ed504cd3fce9c0', 'web', 'web-x-default-x-demo'), 'web.18ed504cd3fce9c0');
+  t.match(virtualEventName('web-x-default-x-demo.custom-name', 'web', 'web-x-default-x-demo'), /^web\.[0-9a-f]{16}$/, 'not a recorder name: hashed');
 });

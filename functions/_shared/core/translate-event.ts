@@ -14,9 +14,19 @@ export interface EventContext {
   virtual: { namespace: string; name: string; uid?: string };
 }
 
-/** `<virtual pod>.<16 hex of sha256(host event name)>`: stable, distinct per host event, at most 253 characters. */
-export function virtualEventName(hostEventName: string, virtualPodName: string): string {
-  return `${virtualPodName.slice(0, 253 - 17)}.${sha256Hex(hostEventName).slice(0, 16)}`;
+/** client-go's recorder names an event `<object>.<UnixNano in hex>`: its suffix sorts as the events happened. */
+const RECORDER_SUFFIX = /^(.+)\.([0-9a-f]{12,16})$/;
+
+/**
+ * `<virtual pod>.<suffix>`: stable and distinct per host event, at most 253 characters. The suffix is the host
+ * event's own when the recorder named it after the host pod (a time in hex), so the virtual events list in the
+ * order they happened, as kubectl describe shows them on any cluster (it keeps the API's order among events of
+ * the same second); otherwise 16 hex of sha256(host event name).
+ */
+export function virtualEventName(hostEventName: string, virtualPodName: string, hostPodName?: string): string {
+  const recorded = RECORDER_SUFFIX.exec(hostEventName);
+  const suffix = recorded && recorded[1] === hostPodName ? recorded[2] : sha256Hex(hostEventName).slice(0, 16);
+  return `${virtualPodName.slice(0, 253 - 17)}.${suffix}`;
 }
 
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -43,7 +53,7 @@ export function translateHostEvent(hostEvent: CoreV1Event, ctx: EventContext): C
   const out: CoreV1Event = {
     apiVersion: 'v1',
     kind: 'Event',
-    metadata: { name: virtualEventName(hostEvent.metadata?.name ?? '', ctx.virtual.name), namespace: ctx.virtual.namespace },
+    metadata: { name: virtualEventName(hostEvent.metadata?.name ?? '', ctx.virtual.name, ctx.hostPodName), namespace: ctx.virtual.namespace },
     involvedObject: {
       apiVersion: 'v1',
       kind: 'Pod',
