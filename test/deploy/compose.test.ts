@@ -121,6 +121,17 @@ t.test('when ports and addresses are read, then services agree on them', async (
   for (const name of ['webhook', 'worker', 'dashboard']) t.equal(env(name).REDIS_URL, 'redis://redis:6379');
 });
 
+t.test('when host pods get a virtual token, then they are pointed at the virtual API server by an address it serves', async (t) => {
+  const address = services['k3s-virtual'].networks?.default?.ipv4_address as string;
+  t.match(address, /^\d+\.\d+\.\d+\.\d+$/, 'k3s-virtual has a fixed IP (pods cannot resolve compose names)');
+  t.equal(env('worker').VIRTUAL_API_SERVICE_HOST, address, 'the workers point KUBERNETES_SERVICE_HOST there');
+  t.equal(env('worker').VIRTUAL_API_SERVICE_PORT, '6443');
+  t.ok((services['k3s-virtual'].command as string[]).includes(`--tls-san=${address}`), 'and its serving certificate names that IP');
+  const subnet = (compose.networks?.default?.ipam?.config?.[0]?.subnet ?? '') as string;
+  t.equal(subnet.split('/')[1], '24');
+  t.equal(address.split('.').slice(0, 3).join('.'), subnet.split('/')[0].split('.').slice(0, 3).join('.'), 'inside the network\'s subnet');
+});
+
 t.test('when the virtual API server is read, then it audits to podferry with the repository\'s policy and batches quickly', async (t) => {
   const command = services['k3s-virtual'].command as string[];
   t.ok(command.includes('--disable-agent'), 'no nodes of its own');
