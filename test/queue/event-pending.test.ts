@@ -27,16 +27,21 @@ t.test('when events are stashed, then they are pending for their pod until told,
   const writer = createHostPodStateWriter(client, keys, () => lease.value, 5000);
   const reader = createHostPodStateReader(client, keys);
   await writer.stashEvents([ev('scheduled', '10'), ev('pulled', '11'), ev('other', '12', 'db-x')], 60_000);
-  const pending = await reader.pendingEvents('web-x');
-  t.same(Object.fromEntries(pending), { scheduled: '10', pulled: '11' }, 'per pod');
-  t.same((await reader.stashedEvents(['scheduled', 'gone'])).map((j) => j && JSON.parse(j).metadata.resourceVersion), ['10', undefined], 'read in one command');
+  const work = await reader.eventWork('web-x', ['gone', 'pulled']);
+  t.same(Object.fromEntries(work.pending), { scheduled: '10', pulled: '11' }, 'per pod');
+  t.same(work.names, ['scheduled', 'pulled', 'gone'], 'the pending ones, and a named one once');
+  t.same(work.stashed.map((j) => j && JSON.parse(j).metadata.resourceVersion), ['10', '11', undefined], 'with their stash, in one command');
+  t.equal(work.snapshot, undefined, 'no snapshot of a pod the watch does not know');
   // While the job tells them, "pulled" is updated on the host.
   await writer.stashEvents([ev('pulled', '15')], 60_000);
-  await reader.eventsTold('web-x', pending);
-  t.same(Object.fromEntries(await reader.pendingEvents('web-x')), { pulled: '15' }, 'the newer version stays pending');
-  await reader.eventsTold('web-x', await reader.pendingEvents('web-x'));
+  await reader.eventsTold('web-x', work.pending);
+  const again = await reader.eventWork('web-x', []);
+  t.same(Object.fromEntries(again.pending), { pulled: '15' }, 'the newer version stays pending');
+  t.same(again.stashed.map((j) => j && JSON.parse(j).metadata.resourceVersion), ['15']);
+  await reader.eventsTold('web-x', again.pending);
   t.equal(await client.exists(keys.eventsPending('web-x')), 0, 'all told: the hash is gone');
-  t.same(Object.fromEntries(await reader.pendingEvents('db-x')), { other: '12' }, 'another pod\'s events untouched');
+  t.same(Object.fromEntries((await reader.eventWork('db-x', [])).pending), { other: '12' }, 'another pod\'s events untouched');
+  t.same((await reader.eventWork('web-x', [])).names, [], 'nothing pending, nothing named: nothing to read');
 });
 
 t.test('when event jobs are made, then there is one per pod, held back a moment; old per-event job data still parses', async (t) => {

@@ -85,7 +85,26 @@ const READ = `
 return { redis.call('HGET', KEYS[1], ARGV[1]), redis.call('EXISTS', KEYS[2]) }
 `;
 
+// KEYS: the pod's pending hash, pods. ARGV: the stash keys' prefix, the host pod, then event names to read
+// besides the pending ones. One command for all an event job reads: {pending name/rv flat, the names read,
+// their stashed values (false where gone), the pod's snapshot or false}. (Stash keys are built from the prefix:
+// podferry's Redis is one node.)
+const EVENT_WORK = `
+local pending = redis.call('HGETALL', KEYS[1])
+local names, seen = {}, {}
+for i = 1, #pending, 2 do
+  if not seen[pending[i]] then seen[pending[i]] = true; names[#names + 1] = pending[i] end
+end
+for i = 3, #ARGV do
+  if not seen[ARGV[i]] then seen[ARGV[i]] = true; names[#names + 1] = ARGV[i] end
+end
+local stashed = {}
+for i, name in ipairs(names) do stashed[i] = redis.call('GET', ARGV[1] .. name) end
+return { pending, names, stashed, redis.call('HGET', KEYS[2], ARGV[2]) }
+`;
+
 interface StateCommands {
+  podferryEventWork(...args: string[]): Promise<[string[], string[], Array<string | null>, string | null]>;
   podferryReadHostPod(...args: string[]): Promise<[string | null, number]>;
   podferryWatchApply(...args: string[]): Promise<number>;
   podferryWatchRemove(...args: string[]): Promise<number>;
@@ -106,6 +125,7 @@ function withCommands(redis: Redis): Redis & StateCommands {
   if (!r.podferryEventsProgress) redis.defineCommand('podferryEventsProgress', { numberOfKeys: 3, lua: EVENTS_PROGRESS });
   if (!r.podferryStashEvent) redis.defineCommand('podferryStashEvent', { numberOfKeys: 3, lua: STASH_EVENT });
   if (!r.podferryEventsTold) redis.defineCommand('podferryEventsTold', { numberOfKeys: 1, lua: EVENTS_TOLD });
+  if (!r.podferryEventWork) redis.defineCommand('podferryEventWork', { numberOfKeys: 2, lua: EVENT_WORK });
   return redis as Redis & StateCommands;
 }
 
@@ -232,14 +252,20 @@ export interface HostPodStateReader {
   virtualOf(pod: string): Promise<IndexEntry | undefined>;
   /** Records that the virtual pod now shows host state `resourceVersion`; false when a newer one was shown already. */
   markApplied(pod: string, resourceVersion: string): Promise<boolean>;
-  /** The host event the watch stashed for its job (JSON), if it is still there. */
-  stashedEvent(name: string): Promise<string | undefined>;
-  /** Several stashed events in one command, in order (undefined where gone). */
-  stashedEvents(names: readonly string[]): Promise<Array<string | undefined>>;
-  /** A host pod's events not yet told: name -> resourceVersion as stashed. */
-  pendingEvents(hostPod: string): Promise<Map<string, string>>;
   /** Marks events told, each only if no newer version arrived meanwhile. */
   eventsTold(hostPod: string, told: ReadonlyMap<string, string>): Promise<void>;
+  /**
+   * All an event job reads, in one command: the pod's pending events, the names to tell (the pending ones and
+   * `also`), each one's stashed JSON (undefined where gone) and the host pod's snapshot (healthy watch or not).
+   */
+  eventWork(hostPod: string, also: readonly string[]): Promise<EventWork>;
+}
+
+export interface EventWork {
+  pending: Map<string, string>;
+  names: string[];
+  stashed: Array<string | undefined>;
+  snapshot?: string;
 }
 
 const stashedJson = (value: string | null | undefined) => {
@@ -262,15 +288,12 @@ export function createHostPodStateReader(redis: Redis, keys: HostWatchKeys): Hos
     async markApplied(pod, resourceVersion) {
       return Number(await client.podferryMarkApplied(keys.applied, pod, resourceVersion)) === 1;
     },
-    async stashedEvent(name) {
-      return stashedJson(await redis.get(keys.event(name)));
-    },
-    async stashedEvents(names) {
-      if (names.length === 0) return [];
-      return (await redis.mget(...names.map((n) => keys.event(n)))).map(stashedJson);
-    },
-    async pendingEvents(hostPod) {
-      return new Map(Object.entries(await redis.hgetall(keys.eventsPending(hostPod))));
+    async eventWork(hostPod, also) {
+      const prefix = keys.event('');
+      const [flat, names, stashed, snapshot] = await client.podferryEventWork(keys.eventsPending(hostPod), keys.pods, prefix, hostPod, ...also);
+      const pending = new Map<string, string>();
+      for (let i = 0; i + 1 < flat.length; i += 2) pending.set(flat[i], flat[i + 1]);
+      return { pending, names, stashed: stashed.map((v) => stashedJson(v)), ...(snapshot ? { snapshot } : {}) };
     },
     async eventsTold(hostPod, told) {
       if (told.size === 0) return;

@@ -5,6 +5,7 @@
 // event is lost (as the resync interval bounds everything else). A copy never replaces a newer one.
 import type { Redis } from 'ioredis';
 import { LUA_OLDER_THAN_STORED } from './host-watch-keys.js';
+import { namespaceLabelsMark, sharedMarkKey } from './shared-marks.js';
 
 /** How long a copy is used before the namespace is read again. */
 export const NAMESPACE_LABELS_TTL_MS = 60_000;
@@ -20,6 +21,17 @@ interface PutCommand {
   podferryPutNamespaceLabels(key: string, rv: string, json: string, ttl: string): Promise<number>;
 }
 
+/** A stored copy ("<rv>\t<labels JSON>", as read by get or by one MGET of shared marks): the labels, or undefined. */
+export function parseNamespaceLabels(value: string | null | undefined): Record<string, string> | undefined {
+  const tab = value ? value.indexOf('\t') : -1;
+  if (!value || tab < 0) return undefined;
+  try {
+    return JSON.parse(value.slice(tab + 1)) as Record<string, string>;
+  } catch {
+    return undefined;
+  }
+}
+
 export interface NamespaceLabelsCache {
   /** The labels as last copied (`{}` for none), or undefined when there is no copy. */
   get(namespace: string): Promise<Record<string, string> | undefined>;
@@ -30,17 +42,10 @@ export function createNamespaceLabelsCache(redis: Redis, queuePrefix: string, cl
   const r = redis as Redis & Partial<PutCommand>;
   if (!r.podferryPutNamespaceLabels) redis.defineCommand('podferryPutNamespaceLabels', { numberOfKeys: 1, lua: PUT });
   const client = redis as Redis & PutCommand;
-  const key = (namespace: string) => `${queuePrefix}:namespace-labels:${cluster}:${namespace}`;
+  const key = (namespace: string) => sharedMarkKey(queuePrefix, cluster, namespaceLabelsMark(namespace));
   return {
     async get(namespace) {
-      const value = await redis.get(key(namespace));
-      const tab = value ? value.indexOf('\t') : -1;
-      if (!value || tab < 0) return undefined;
-      try {
-        return JSON.parse(value.slice(tab + 1)) as Record<string, string>;
-      } catch {
-        return undefined;
-      }
+      return parseNamespaceLabels(await redis.get(key(namespace)));
     },
     async put(namespace, resourceVersion, labels) {
       await client.podferryPutNamespaceLabels(key(namespace), resourceVersion, JSON.stringify(labels), String(Math.max(1, Math.round(ttlMs))));

@@ -1,7 +1,8 @@
 // What every worker may take as known for a short while, through Redis: that a virtual ConfigMap or Secret
 // already has a current host copy owned by podferry for exactly that object (so the next pod that mounts it,
 // often kube-root-ca.crt for every pod of a namespace, needs neither the virtual read nor the host upsert),
-// and a namespace's service links. A burst of pods in one namespace then checks each once, not once per pod.
+// and a namespace's service links; the namespace's labels live in the same keyspace (namespace-labels.ts). A
+// burst of pods in one namespace then checks each once, not once per pod, and a sync reads all of it at once.
 //
 // The jobs that change what a mark stands for forget it before they act: the dependency job (an audited
 // change of the virtual object), the census that deletes unused copies, the Service job. The TTL bounds how
@@ -26,8 +27,14 @@ export const copyMark = (kind: 'ConfigMap' | 'Secret', namespace: string, name: 
 /** The mark holding a namespace's service links (JSON), as the last pod created there got them. */
 export const serviceLinksMark = (namespace: string) => `service-links:${namespace}`;
 
+/** The namespace's labels as namespace-labels.ts keeps them (its own format and newer-version guard). */
+export const namespaceLabelsMark = (namespace: string) => `namespace-labels:${namespace}`;
+
+/** The Redis key of a mark: one keyspace for what workers share briefly, so one MGET reads any of it. */
+export const sharedMarkKey = (queuePrefix: string, cluster: string, mark: string) => `${queuePrefix}:marks:${cluster}:${mark}`;
+
 export function createSharedMarks(redis: Redis, queuePrefix: string, cluster: string, ttlMs = SHARED_MARK_TTL_MS): SharedMarks {
-  const key = (mark: string) => `${queuePrefix}:marks:${cluster}:${mark}`;
+  const key = (mark: string) => sharedMarkKey(queuePrefix, cluster, mark);
   const ttl = Math.max(1, Math.round(ttlMs));
   return {
     async get(marks) {

@@ -16,6 +16,7 @@ import { isAlreadyExists } from '../../_shared/kube/kube-errors.js';
 import { readPod } from '../../_shared/kube/pods.js';
 import { parseEventJobData } from '../../_shared/queue/enqueue-event.js';
 import { jobNotes } from '../../_shared/queue/job-log.js';
+import type { EventWork } from '../../_shared/queue/host-pod-state.js';
 import type { WorkerDeps } from '../worker-deps.js';
 
 export type EventOutcome = 'created' | 'updated' | 'unchanged' | 'host-event-gone' | 'pod-gone' | 'not-managed' | 'other-pod' | 'none-pending';
@@ -23,35 +24,35 @@ export type EventOutcome = 'created' | 'updated' | 'unchanged' | 'host-event-gon
 /** The job's outcome (one metric label) from its events': the strongest effect wins. */
 const RANK: readonly EventOutcome[] = ['created', 'updated', 'unchanged', 'other-pod', 'host-event-gone', 'not-managed', 'pod-gone', 'none-pending'];
 
-async function hostPodOf(deps: WorkerDeps, name: string): Promise<V1Pod | undefined> {
-  // Provenance never changes on a host pod, so any snapshot will do, healthy watch or not.
-  const snapshot = deps.hostState ? (await deps.hostState.read(name)).snapshot : undefined;
+/** The host pod's provenance: from the watch's snapshot (it never changes on a host pod, so any will do), else the host API. */
+async function hostPodOf(deps: WorkerDeps, name: string, snapshot: string | undefined): Promise<V1Pod | undefined> {
   return snapshot ? decodeSnapshot(snapshot) : readPod(deps.host, deps.hostNamespace, name);
 }
 
-/** The host events as the watch stashed them (one command, no host API call), else each from the host API. */
-async function hostEventsOf(deps: WorkerDeps, names: readonly string[]): Promise<Array<CoreV1Event | undefined>> {
-  const stashed = deps.hostState ? await deps.hostState.stashedEvents(names) : names.map(() => undefined);
+/** The host events as the watch stashed them (no host API call), else each from the host API. */
+function hostEventsOf(deps: WorkerDeps, names: readonly string[], stashed: ReadonlyArray<string | undefined>): Promise<Array<CoreV1Event | undefined>> {
   return Promise.all(names.map((name, i) => (stashed[i] ? (JSON.parse(stashed[i]!) as CoreV1Event) : readEvent(deps.host, deps.hostNamespace, name))));
 }
 
 export async function processEvent(job: Job, deps: WorkerDeps): Promise<EventOutcome> {
   const data = parseEventJobData(job.data);
-  const pending = deps.hostState ? await deps.hostState.pendingEvents(data.hostPod) : new Map<string, string>();
-  const names = [...new Set([...pending.keys(), ...(data.hostEvent ? [data.hostEvent] : [])])];
-  if (names.length === 0) return 'none-pending';
-  const outcomes = await tellEvents(deps, data.hostPod, names);
-  if (deps.hostState) await deps.hostState.eventsTold(data.hostPod, pending);
+  const also = data.hostEvent ? [data.hostEvent] : [];
+  // Pending names, their stash and the pod's snapshot: one Redis command (host-pod-state.ts).
+  const work: EventWork = deps.hostState ? await deps.hostState.eventWork(data.hostPod, also) : { pending: new Map(), names: also, stashed: also.map(() => undefined) };
+  if (work.names.length === 0) return 'none-pending';
+  const outcomes = await tellEvents(deps, data.hostPod, work);
+  if (deps.hostState) await deps.hostState.eventsTold(data.hostPod, work.pending);
   const story = jobNotes(job, deps.now, deps.jobLog);
-  for (const [i, n] of names.entries()) await story.note(`host event ${n}: ${outcomes[i]}`);
+  for (const [i, n] of work.names.entries()) await story.note(`host event ${n}: ${outcomes[i]}`);
   await story.flush();
   return RANK.find((o) => outcomes.includes(o)) ?? 'unchanged';
 }
 
-async function tellEvents(deps: WorkerDeps, hostPodName: string, names: readonly string[]): Promise<EventOutcome[]> {
-  const events = await hostEventsOf(deps, names);
+async function tellEvents(deps: WorkerDeps, hostPodName: string, work: EventWork): Promise<EventOutcome[]> {
+  const { names } = work;
+  const events = await hostEventsOf(deps, names, work.stashed);
   if (events.every((e) => !e)) return names.map(() => 'host-event-gone');
-  const hostPod = await hostPodOf(deps, hostPodName);
+  const hostPod = await hostPodOf(deps, hostPodName, work.snapshot);
   if (!hostPod) return names.map(() => 'pod-gone');
   if (!isManagedHostPod(hostPod, deps.cluster, deps.hostNamespace)) return names.map(() => 'not-managed');
   const hostUid = hostPod.metadata?.uid;

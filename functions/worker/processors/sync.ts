@@ -8,8 +8,8 @@ import { hostObjectName, hostPodName } from '../../_shared/core/names.js';
 import { jobTitle, parseObjectRef, type ObjectRef } from '../../_shared/core/job-refs.js';
 import { planPodSync, type PodSyncPlan } from '../../_shared/core/plan.js';
 import { withServiceLinks } from '../../_shared/core/service-links.js';
-import { podReferences } from '../../_shared/core/pod-references.js';
-import { translateConfigMap, translateSecret } from '../../_shared/core/translate-pod.js';
+import { podDependencies, podReferences } from '../../_shared/core/pod-references.js';
+import { translateConfigMap, translateSecret, type TranslateContext } from '../../_shared/core/translate-pod.js';
 import type { Ownership } from '../../_shared/core/ownership.js';
 import { hostNameOwnership, readConfigMap, readSecret, recordPodWarning, upsertConfigMap, upsertSecret } from '../../_shared/kube/cluster-objects.js';
 import { isAlreadyExists, isConflict } from '../../_shared/kube/kube-errors.js';
@@ -17,7 +17,7 @@ import { readNamespaceLabels } from '../../_shared/kube/namespaces.js';
 import { addEphemeralContainers, createPod, deletePod, patchPodJson, readPod } from '../../_shared/kube/pods.js';
 import { enqueueStatus } from '../../_shared/queue/enqueue-status.js';
 import { jobNotes } from '../../_shared/queue/job-log.js';
-import { copyMark, serviceLinksMark } from '../../_shared/queue/shared-marks.js';
+import { copyMark, namespaceLabelsMark, serviceLinksMark } from '../../_shared/queue/shared-marks.js';
 import { planFromHostView, viewHostPodForSync } from '../host-pod-view.js';
 import { pushReadinessGates } from '../readiness-gates.js';
 import { prepareServiceAccountTokens } from '../service-account-tokens.js';
@@ -44,15 +44,21 @@ export async function processSync(job: Job, deps: WorkerDeps): Promise<string> {
 async function syncPod(job: Job, deps: WorkerDeps, note: (msg: string, progress?: number) => Promise<unknown>): Promise<string> {
   const ref = parseObjectRef(job.data);
   let outcome = '';
-  // The namespace's labels are mirrored onto the host pod (shared briefly through Redis: kube/namespaces.ts).
-  const ctx = { ...deps.translate, namespaceLabels: await readNamespaceLabels(deps.virtual, ref.namespace, deps.namespaceLabels) };
   const hostName = hostPodName(ref.name, ref.namespace, deps.cluster);
+  let known: { ctx: TranslateContext; marks: Marks } | undefined;
   for (let round = 0; round < MAX_ROUNDS; round++) {
     // The host watch's state stands in for a host GET when it says nothing is there (host-pod-view.ts);
     // after a 409 the next round asks the host API.
     const [virtualPod, view] = await Promise.all([readPod(deps.virtual, ref.namespace, ref.name), viewHostPodForSync(deps, hostName, round === 0)]);
+    if (!known) {
+      // What workers share briefly, in one read: the namespace's labels (mirrored onto the host pod:
+      // kube/namespaces.ts), which of the pod's copies are current, the namespace's service links.
+      const marks = await readMarks(ref.namespace, virtualPod ? podDependencies(virtualPod, deps.translate) : { configMaps: [], secrets: [] }, deps);
+      known = { marks, ctx: { ...deps.translate, namespaceLabels: await readNamespaceLabels(deps.virtual, ref.namespace, deps.namespaceLabels, marks.namespaceLabels) } };
+    }
+    const { ctx, marks } = known;
     const { hostPod, plan, view: seen } = await planFromHostView(deps, hostName, view, (pod) => planPodSync({ virtualPod, hostPod: pod, ref, ctx, policy: deps.policy, now: deps.now() }));
-    const done = await applyPlan(plan, ref, virtualPod, { ...deps, hostWatched: seen.watched }, note);
+    const done = await applyPlan(plan, ref, virtualPod, { ...deps, hostWatched: seen.watched }, note, marks);
     if (done && (await pushReadinessGates(plan.type, virtualPod, hostPod, deps)) > 0) await note('readiness-gate conditions carried to the host pod');
     outcome = plan.type === 'nothing' ? `nothing (${plan.reason})` : plan.type;
     if (done) break;
@@ -61,7 +67,7 @@ async function syncPod(job: Job, deps: WorkerDeps, note: (msg: string, progress?
 }
 
 /** Applies one plan; false when the world moved under us and the job should read and plan again. */
-async function applyPlan(plan: PodSyncPlan, ref: ObjectRef, virtualPod: V1Pod | undefined, deps: WorkerDeps & { hostWatched: boolean }, note: (m: string, progress?: number) => Promise<unknown>): Promise<boolean> {
+async function applyPlan(plan: PodSyncPlan, ref: ObjectRef, virtualPod: V1Pod | undefined, deps: WorkerDeps & { hostWatched: boolean }, note: (m: string, progress?: number) => Promise<unknown>, marks: Marks): Promise<boolean> {
   switch (plan.type) {
     case 'nothing':
       await note(`nothing to do (${plan.reason})`, 100);
@@ -79,8 +85,7 @@ async function applyPlan(plan: PodSyncPlan, ref: ObjectRef, virtualPod: V1Pod | 
         return true;
       }
       {
-        // What other pods of the namespace established a moment ago (current copies, service links): one read.
-        const marks = await readMarks(ref.namespace, plan.dependencies, deps);
+        // What other pods of the namespace established a moment ago (current copies, service links), as read.
         const dependencies = await ensureDependencies(ref.namespace, plan.dependencies, deps, ref.name, missing, marks.copied);
         const claims = dependencies.owned && virtualPod ? await ensureClaimsForPod(virtualPod, deps, note) : dependencies;
         if (!claims.owned) {
@@ -233,10 +238,22 @@ async function ensureDependencies(namespace: string, needed: { configMaps: strin
   return { owned: true };
 }
 
-/** The shared marks a new host pod can use: which of its copies are current, and the namespace's service links. */
-async function readMarks(namespace: string, needed: { configMaps: string[]; secrets: string[] }, deps: WorkerDeps): Promise<{ copied: Set<string>; serviceLinks?: string }> {
+/** What a sync may take as known (shared-marks.ts); `namespaceLabels` undefined when there are no marks to read. */
+interface Marks {
+  copied: Set<string>;
+  serviceLinks?: string;
+  namespaceLabels?: { value: string | undefined };
+}
+
+/** The shared marks a sync can use, in one command: the namespace's labels, which copies are current, the service links. */
+async function readMarks(namespace: string, needed: { configMaps: string[]; secrets: string[] }, deps: WorkerDeps): Promise<Marks> {
   if (!deps.sharedMarks) return { copied: new Set() };
   const copies = [...needed.configMaps.map((n) => copyMark('ConfigMap', namespace, n)), ...needed.secrets.map((n) => copyMark('Secret', namespace, n))];
-  const values = await deps.sharedMarks.get([...copies, serviceLinksMark(namespace)]);
-  return { copied: new Set(copies.filter((_, i) => values[i] !== undefined)), serviceLinks: values[copies.length] };
+  const values = await deps.sharedMarks.get([namespaceLabelsMark(namespace), serviceLinksMark(namespace), ...copies]);
+  return {
+    // Labels only when namespace-labels.ts keeps its copy there too (the same Redis, the runtime's wiring).
+    ...(deps.namespaceLabels ? { namespaceLabels: { value: values[0] } } : {}),
+    serviceLinks: values[1],
+    copied: new Set(copies.filter((_, i) => values[i + 2] !== undefined)),
+  };
 }
