@@ -10,6 +10,7 @@
 //                    [--deployment] [--quick] [--change-pods N] [--json] [--quiet] [--svg-dir docs]
 // Progress goes to stderr (--quiet: none); stdout is only the table or the JSON (`npm run -s bench -- --json`).
 import { parseArgs } from 'node:util';
+import { SERVICE_ACCOUNT_TOKEN_MODES, type ServiceAccountTokenMode } from '../functions/_shared/core/service-account-token.js';
 import { loadavg } from 'node:os';
 import { runBaseline, type BaselineResult } from './baseline.js';
 import { writeCharts } from './charts.js';
@@ -69,9 +70,9 @@ const latencyMs = num('host-latency-ms', a['host-latency-ms'], 0);
 const boundQps = num('host-rate-limit-qps', a['host-rate-limit-qps'], 0);
 const boundPods = num('host-bound-pods', a['host-bound-pods'] ?? (a.quick ? '300' : '500'), 1);
 const kubeletStepMs = num('kubelet-step-ms', a['kubelet-step-ms'], 0);
-const tokens = a.tokens as 'secret' | 'annotation' | 'remove';
-if (!['secret', 'annotation', 'remove'].includes(tokens)) {
-  process.stderr.write(`bench: --tokens is secret, annotation or remove, got ${a.tokens}\n`);
+const tokens = a.tokens as ServiceAccountTokenMode;
+if (!SERVICE_ACCOUNT_TOKEN_MODES.includes(tokens)) {
+  process.stderr.write(`bench: --tokens is one of ${SERVICE_ACCOUNT_TOKEN_MODES.join(', ')}, got ${a.tokens}\n`);
   process.exit(2);
 }
 const common = {

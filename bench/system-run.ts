@@ -28,6 +28,7 @@ import { byVerbResource, parseCommandStats, sumCounterBy, diffCounts, parseReque
 import { judgeStep, type RateStep } from './steady-rate.js';
 import { cpuMsOf, startPodferryProcess, startWorkerFleet, type PodferryProcess, type WorkerFleet } from './worker-processes.js';
 import type { ProbeReport } from './probe.js';
+import type { ServiceAccountTokenMode } from '../functions/_shared/core/service-account-token.js';
 
 export interface BenchStackOptions {
   workers: number;
@@ -39,7 +40,7 @@ export interface BenchStackOptions {
   kubeletStepMs: number;
   hostNodes: number;
   /** SERVICE_ACCOUNT_TOKENS of the workers. */
-  serviceAccountTokens?: 'secret' | 'annotation' | 'remove';
+  serviceAccountTokens?: ServiceAccountTokenMode;
   quiet: boolean;
 }
 

@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { parseMetadataFilter, type MetadataFilter } from './core/host-metadata-filter.js';
 import { parsePodPolicy, type PodPolicy } from './core/policy.js';
-import { DEFAULT_SERVICE_ACCOUNT_TOKEN_MODE, type ServiceAccountTokenMode } from './core/service-account-token.js';
+import { DEFAULT_SERVICE_ACCOUNT_TOKEN_MODE, SERVICE_ACCOUNT_TOKEN_MODES, type ServiceAccountTokenMode } from './core/service-account-token.js';
 import { DEFAULT_TOKEN_REFRESH_FRACTION } from './core/token-refresh.js';
 import type { TranslateContext } from './core/translate-pod.js';
 import { parseStorageClassMap, type StorageClassMap } from './core/translate-claim.js';
@@ -282,7 +282,7 @@ function readNodeProxy(r: Reader, env: Env): NodeProxyConfig {
 }
 
 function readPodIdentity(r: Reader, env: Env): PodIdentityConfig {
-  const mode = r.string('SERVICE_ACCOUNT_TOKENS', { fallback: DEFAULT_SERVICE_ACCOUNT_TOKEN_MODE, pattern: /^(secret|annotation|remove)$/, hint: 'secret (tokens for the virtual API in a host Secret), annotation (in the host pod\'s annotations, as vCluster does by default) or remove (no token)' }) as ServiceAccountTokenMode;
+  const mode = r.string('SERVICE_ACCOUNT_TOKENS', { fallback: DEFAULT_SERVICE_ACCOUNT_TOKEN_MODE, pattern: new RegExp(`^(${SERVICE_ACCOUNT_TOKEN_MODES.join('|')})$`), hint: 'secret (tokens for the virtual API in a host Secret), annotation (in the host pod\'s annotations, as vCluster does by default) or remove (no token)' }) as ServiceAccountTokenMode;
   const tokenRefreshFraction = r.number('SERVICE_ACCOUNT_TOKEN_REFRESH_FRACTION', DEFAULT_TOKEN_REFRESH_FRACTION, { min: 0.0001, max: 1 });
   let host = r.string('VIRTUAL_API_SERVICE_HOST');
   if (host !== undefined && isIP(host) === 0 && !DNS_SUBDOMAIN.test(host)) {

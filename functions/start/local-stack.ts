@@ -25,6 +25,7 @@ import { startHostWatch, type HostWatchRuntime } from '../host-watch/run-host-wa
 import { freePort } from './free-port.js';
 import { loadOrCreateStackSecrets, STACK_SECRETS_FILE } from './stack-secrets.js';
 import { startRedisServer, type RedisProcess } from './redis-server.js';
+import type { ServiceAccountTokenMode } from '../_shared/core/service-account-token.js';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const AUDIT_POLICY_FILE = join(REPO_ROOT, 'infra/virtual/audit-policy.yaml');
@@ -62,7 +63,7 @@ export interface LocalStackOptions {
   /** SERVICE_ACCOUNT_TOKEN_REFRESH_FRACTION: tests renew tokens within a second. */
   tokenRefreshFraction?: number;
   /** SERVICE_ACCOUNT_TOKENS (default: the caller's environment, else the worker's default, secret). */
-  serviceAccountTokens?: 'secret' | 'annotation' | 'remove';
+  serviceAccountTokens?: ServiceAccountTokenMode;
   /** Starts the host simulator (default: startCluster in this process; the benchmark runs it in its own). */
   startHost?: (options: StartClusterOptions) => Promise<StartedCluster>;
   /**
