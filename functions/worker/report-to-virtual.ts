@@ -5,7 +5,8 @@
 // resourceVersion is first recorded as applied (refused when a newer one was: the report is stale), and the
 // patch is conditional on the virtual pod being unchanged since the report was planned. A report planned
 // before another landed therefore either finds the newer mark or fails its precondition; on that 409 a
-// status look is queued, which plans again from the freshest state.
+// status look is queued, which plans again from the freshest state. The patched pod the API returns is
+// remembered for the next look (seen-virtual-pod.ts); a 409 forgets it, so that look reads the API.
 import { hostPodName } from '../_shared/core/names.js';
 import type { StatusReport } from '../_shared/core/plan.js';
 import { nodeProxyStatusPatch, virtualNodeFor } from '../_shared/core/virtual-node.js';
@@ -13,6 +14,7 @@ import { ensureNode } from '../_shared/kube/cluster-objects.js';
 import { isConflict } from '../_shared/kube/kube-errors.js';
 import { bindPod, patchPodStatus } from '../_shared/kube/pods.js';
 import { enqueueStatus } from '../_shared/queue/enqueue-status.js';
+import { forgetVirtualPod, rememberVirtualPod } from './seen-virtual-pod.js';
 import type { WorkerDeps } from './worker-deps.js';
 
 export type ReportResult = 'applied' | 'stale' | 'conflict';
@@ -42,17 +44,22 @@ export async function reportToVirtual(virtual: { namespace: string; name: string
     // Our own binding moved the resourceVersion, and it was exclusive (conditional on the same read): the
     // patch that completes it goes without the precondition.
     const conditional = bound ? undefined : precondition;
+    let patched;
     try {
-      await patchPodStatus(deps.virtual, virtual.namespace, virtual.name, virtual.uid, report.patch.status, conditional);
+      patched = await patchPodStatus(deps.virtual, virtual.namespace, virtual.name, virtual.uid, report.patch.status, conditional);
     } catch (err) {
       if (!conditional || !isConflict(err)) throw err;
       return lookAgain(virtual, deps);
     }
+    await rememberVirtualPod(deps, patched);
+  } else if (bound) {
+    await forgetVirtualPod(deps, virtual); // the binding moved the pod and returned no pod to remember
   }
   return 'applied';
 }
 
 async function lookAgain(virtual: { namespace: string; name: string }, deps: WorkerDeps): Promise<'conflict'> {
+  await forgetVirtualPod(deps, virtual);
   await enqueueStatus(deps.queues.status, { cluster: deps.cluster, kind: 'Pod', namespace: virtual.namespace, name: virtual.name }, deps.now());
   return 'conflict';
 }

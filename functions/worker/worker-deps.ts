@@ -9,6 +9,7 @@ import type { KubeSide } from '../_shared/kube/kube-side.js';
 import type { DependencyWaits } from '../_shared/queue/dependency-waits.js';
 import type { HostPodStateReader } from '../_shared/queue/host-pod-state.js';
 import type { JobLogWriter } from '../_shared/queue/job-log.js';
+import type { SeenVirtualBuffer } from './seen-virtual-pod.js';
 import type { NamespaceLabelsCache } from '../_shared/queue/namespace-labels.js';
 import type { SharedMarks } from '../_shared/queue/shared-marks.js';
 
@@ -46,4 +47,6 @@ export interface WorkerDeps {
   sharedMarks?: SharedMarks;
   /** Writes a job's story (log lines, progress) in one command; absent: BullMQ's job.log per line. */
   jobLog?: JobLogWriter;
+  /** Within one job: the seen virtual pod to write with the story (seen-virtual-pod.ts); absent: at once. */
+  seenVirtualBuffer?: SeenVirtualBuffer;
 }

@@ -1,7 +1,9 @@
 // The host side in real time, on the whole stack: what happens on the host after Ready reaches the virtual
 // cluster through the host watch alone. Resync is set far out (an hour) so it cannot be what shows it.
 import t from 'tap';
-import { KubeConfig, type V1Pod } from '@kubernetes/client-node';
+import { KubeConfig, PatchStrategy, setHeaderOptions, Watch, type V1Pod } from '@kubernetes/client-node';
+import { Redis } from 'ioredis';
+import { hostWatchKeys } from '../../functions/_shared/queue/host-watch-keys.js';
 import { hostPodName } from '../../functions/_shared/core/names.js';
 import { eventually, readOrUndefined, startTestStack, type TestStack } from '../helpers/stack.js';
 import { followsInOrder, watchPodHistory } from '../helpers/pod-history.js';
@@ -76,4 +78,45 @@ t.test('when the watch is healthy, then status jobs read the host pod from the w
   await eventually('three more restarts shown', async () => ((await readVirtual('cheap')).status?.containerStatuses?.[0]?.restartCount ?? 0) >= 4, 60_000);
   // Each restart is several host changes; without the watch each would have cost a host GET.
   t.ok(gets() - before <= 2, `host GETs while three restarts were shown: ${gets() - before}`);
+});
+
+/** The newest state of one virtual pod, from the test's own watch: waiting on it costs the virtual API no GET. */
+async function followVirtual(name: string): Promise<{ latest(): V1Pod | undefined; until(what: string, ok: (p: V1Pod) => boolean, timeoutMs?: number): Promise<V1Pod>; stop(): void }> {
+  let latest: V1Pod | undefined;
+  const controller = await new Watch(kcOf(stack.virtual.kubeconfig)).watch(`/api/v1/namespaces/${ns}/pods`, { fieldSelector: `metadata.name=${name}` }, (type, p: V1Pod) => {
+    if (type === 'ADDED' || type === 'MODIFIED') latest = p;
+  }, () => undefined);
+  return {
+    latest: () => latest,
+    until: (what, ok, timeoutMs = 60_000) => eventually(what, async () => (latest && ok(latest) ? latest : undefined), timeoutMs, 20),
+    stop: () => controller.abort(),
+  };
+}
+
+t.test('when the host pod changes after Ready, then status looks report it from the virtual pod a worker last wrote, without a virtual GET; a stale copy costs one 409 and a read, never a wrong report', async (t) => {
+  const counts = () => parseRequestCounts(stack.virtual.metricsText());
+  const sum = (c: Map<string, number>, prefix: string) => [...c].filter(([k]) => k.startsWith(prefix)).reduce((n, [, v]) => n + v, 0);
+  const restarts = (p: V1Pod) => p.status?.containerStatuses?.[0]?.restartCount ?? 0;
+  const redis = new Redis(stack.redis.url);
+  const virtual = await followVirtual('memo');
+  t.teardown(() => { virtual.stop(); redis.disconnect(); });
+  const seenKey = hostWatchKeys(stack.endpoints.queuePrefix, stack.endpoints.cluster).seenVirtual(hostName('memo'));
+  const seenRv = async () => (await redis.get(seenKey))?.split('\t')[0];
+
+  await stack.virtualCore.createNamespacedPod({ namespace: ns, body: pod('memo', 'sim-crash') });
+  await virtual.until('first restart shown', (p) => restarts(p) >= 1);
+  const before = counts();
+  await virtual.until('three more restarts shown', (p) => restarts(p) >= 4);
+  const between = counts();
+  t.ok(sum(between, 'PATCH pods/status ') - sum(before, 'PATCH pods/status ') >= 3, 'the restarts were reported');
+  t.equal(sum(between, 'GET pods ') - sum(before, 'GET pods '), 0, 'with no virtual GET: each look planned from the pod the last report wrote');
+  t.equal(await seenRv(), virtual.latest()?.metadata?.resourceVersion, 'what is remembered is the virtual pod as it is');
+
+  // The user's own change moves the virtual pod past the remembered copy.
+  await stack.virtualCore.patchNamespacedPod({ namespace: ns, name: 'memo', body: { metadata: { labels: { tier: 'edge' } } } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
+  const shown = await virtual.until('two more restarts shown after the change', (p) => restarts(p) >= 6);
+  t.equal(shown.metadata?.labels?.tier, 'edge', "the user's label stands: no report overwrote it");
+  t.ok(sum(counts(), 'GET pods ') > sum(between, 'GET pods '), 'the stale copy was replaced by a read of the virtual API');
+  const host = await stack.hostCore.readNamespacedPod({ namespace: stack.endpoints.hostNamespace, name: hostName('memo') });
+  t.equal(host.metadata?.labels?.tier, 'edge', 'and the label reached the host pod through sync');
 });

@@ -94,3 +94,27 @@ t.test('when no event or bookmark came within the stale time, then readers see t
   await writer.progress('2');
   t.equal((await reader.read('p')).healthy, true, 'a bookmark shows life again');
 });
+
+t.test('when workers remember the virtual pod they wrote, then the newest stays, is read with the snapshot, expires and can be forgotten', async (t) => {
+  const keys = hostWatchKeys(uniquePrefix('hw'), 'demo');
+  const reader = createHostPodStateReader(client, keys);
+  t.equal((await reader.read('p')).seenVirtual, undefined, 'nothing remembered yet');
+  await reader.rememberVirtual('p', '41', '{"rv":41}', 60_000);
+  await reader.rememberVirtual('p', '40', '{"rv":40}', 60_000);
+  t.equal((await reader.read('p')).seenVirtual, '{"rv":41}', 'an older write, remembered late, does not replace the newer one');
+  await reader.rememberVirtual('p', '42', '{"rv":42}', 60_000);
+  t.same(await reader.read('p'), { healthy: false, seenVirtual: '{"rv":42}' }, 'the newer one replaces it, read in the same command');
+  const ttl = await client.pttl(keys.seenVirtual('p'));
+  t.ok(ttl > 0 && ttl <= 60_000, `kept for a while only (pttl ${ttl})`);
+  await reader.forgetVirtual('p');
+  t.equal((await reader.read('p')).seenVirtual, undefined, 'forgotten');
+  const lease = (await createLeaseStore(client, keys, 'a', 5000).tryAcquire())!;
+  const writer = createHostPodStateWriter(client, keys, () => lease.value, 5000);
+  await writer.apply('p', '50', 's50', virtual);
+  await reader.rememberVirtual('p', '43', '{"rv":43}', 60_000);
+  await writer.remove('p');
+  t.equal((await reader.read('p')).seenVirtual, undefined, 'forgotten with its host pod');
+  await reader.rememberVirtual('q', '7', '{"rv":7}', 50);
+  await new Promise((r) => setTimeout(r, 120));
+  t.equal((await reader.read('q')).seenVirtual, undefined, 'expired');
+});

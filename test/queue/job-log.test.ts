@@ -63,3 +63,25 @@ t.test('when the job is gone, then nothing is written for it', async (t) => {
   await story.flush();
   t.equal(await client.exists(`${prefix}:sync:${job.id}:logs`), 0, 'no orphan log list');
 });
+
+t.test('when a job writes a versioned value with its story, then it lands in the same command, never over a newer version, and even for a job that is gone', async (t) => {
+  const prefix = uniquePrefix('story');
+  const queue = new Queue('status', { connection: client, prefix });
+  t.teardown(() => queue.close());
+  const writer = createJobLogWriter(client);
+  const key = `${prefix}:seen`;
+  const job = await queue.add('status demo/default/web', { name: 'web' });
+  const story = jobNotes(job, () => new Date(), writer);
+  await story.note('reported');
+  const before = await commandCount();
+  await story.flush({ key, version: '12', value: '{"v":12}', ttlMs: 60_000 });
+  // INFO itself is one command; then EVALSHA plus what the script runs: GET, SET, EXISTS, RPUSH.
+  t.equal((await commandCount()) - before - 1, 5, 'one script call for the value and the story');
+  t.equal(await client.get(key), '12\t{"v":12}');
+  t.same((await queue.getJobLogs(job.id!)).count, 1, 'and the story');
+  await jobNotes(job, () => new Date(), writer).flush({ key, version: '11', value: '{"v":11}', ttlMs: 60_000 });
+  t.equal(await client.get(key), '12\t{"v":12}', 'an older version does not replace a newer one');
+  await job.remove();
+  await jobNotes(job, () => new Date(), writer).flush({ key, version: '13', value: '{"v":13}', ttlMs: 60_000 });
+  t.equal(await client.get(key), '13\t{"v":13}', 'the value is not the job\'s: written though the job is gone');
+});

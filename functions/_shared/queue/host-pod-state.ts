@@ -4,7 +4,7 @@
 // while the watch is healthy. `markApplied` keeps the virtual status from ever going back to an older host
 // state, whichever job reports it (worker/report-to-virtual.ts).
 import type { Redis } from 'ioredis';
-import { LUA_COMPARE_RV, LUA_OLDER_THAN_STORED, type HostWatchKeys } from './host-watch-keys.js';
+import { LUA_COMPARE_RV, LUA_OLDER_THAN_STORED, LUA_SET_UNLESS_NEWER, type HostWatchKeys } from './host-watch-keys.js';
 
 // KEYS: lease, pods, index, rv, heartbeat. ARGV: lease value, pod, pod rv, snapshot, index value, stale ms, watch rv ('' keeps it).
 const APPLY = `${LUA_COMPARE_RV}
@@ -21,13 +21,14 @@ redis.call('HSET', KEYS[3], ARGV[2], ARGV[5])
 return 1
 `;
 
-// KEYS: lease, pods, index, rv, heartbeat, applied. ARGV: lease value, pod, stale ms, watch rv ('' keeps it).
+// KEYS: lease, pods, index, rv, heartbeat, applied, seen-virtual. ARGV: lease value, pod, stale ms, watch rv ('' keeps it).
 const REMOVE = `
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return -1 end
 if ARGV[4] ~= '' then redis.call('SET', KEYS[4], ARGV[4]) end
 redis.call('SET', KEYS[5], ARGV[4], 'PX', ARGV[3])
 redis.call('HDEL', KEYS[2], ARGV[2])
 redis.call('HDEL', KEYS[6], ARGV[2])
+redis.call('DEL', KEYS[7])
 return redis.call('HDEL', KEYS[3], ARGV[2])
 `;
 
@@ -80,9 +81,10 @@ redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 return 1
 `;
 
-// KEYS: pods, heartbeat. ARGV: pod. One round trip and one command: {snapshot or false, heartbeat exists}.
+// KEYS: pods, heartbeat, seen-virtual. ARGV: pod. One round trip and one command: {snapshot or false,
+// heartbeat exists, the seen virtual pod or false}.
 const READ = `
-return { redis.call('HGET', KEYS[1], ARGV[1]), redis.call('EXISTS', KEYS[2]) }
+return { redis.call('HGET', KEYS[1], ARGV[1]), redis.call('EXISTS', KEYS[2]), redis.call('GET', KEYS[3]) }
 `;
 
 // KEYS: the pod's pending hash, pods. ARGV: the stash keys' prefix, the host pod, then event names to read
@@ -103,9 +105,17 @@ for i, name in ipairs(names) do stashed[i] = redis.call('GET', ARGV[1] .. name) 
 return { pending, names, stashed, redis.call('HGET', KEYS[2], ARGV[2]) }
 `;
 
+// KEYS: seen-virtual. ARGV: resourceVersion, encoded pod, ttl ms. Never replaces a newer one: two workers
+// remembering what they wrote, in either order, leave the newest.
+const REMEMBER_VIRTUAL = `${LUA_SET_UNLESS_NEWER}
+if set_unless_newer(KEYS[1], ARGV[1], ARGV[2], ARGV[3]) then return 1 end
+return 0
+`;
+
 interface StateCommands {
+  podferryRememberVirtual(...args: string[]): Promise<number>;
   podferryEventWork(...args: string[]): Promise<[string[], string[], Array<string | null>, string | null]>;
-  podferryReadHostPod(...args: string[]): Promise<[string | null, number]>;
+  podferryReadHostPod(...args: string[]): Promise<[string | null, number, string | null]>;
   podferryWatchApply(...args: string[]): Promise<number>;
   podferryWatchRemove(...args: string[]): Promise<number>;
   podferryWatchProgress(...args: string[]): Promise<number>;
@@ -117,14 +127,15 @@ interface StateCommands {
 
 function withCommands(redis: Redis): Redis & StateCommands {
   const r = redis as Redis & Partial<StateCommands>;
-  if (!r.podferryReadHostPod) redis.defineCommand('podferryReadHostPod', { numberOfKeys: 2, lua: READ });
+  if (!r.podferryReadHostPod) redis.defineCommand('podferryReadHostPod', { numberOfKeys: 3, lua: READ });
   if (!r.podferryWatchApply) redis.defineCommand('podferryWatchApply', { numberOfKeys: 5, lua: APPLY });
-  if (!r.podferryWatchRemove) redis.defineCommand('podferryWatchRemove', { numberOfKeys: 6, lua: REMOVE });
+  if (!r.podferryWatchRemove) redis.defineCommand('podferryWatchRemove', { numberOfKeys: 7, lua: REMOVE });
   if (!r.podferryWatchProgress) redis.defineCommand('podferryWatchProgress', { numberOfKeys: 3, lua: PROGRESS });
   if (!r.podferryMarkApplied) redis.defineCommand('podferryMarkApplied', { numberOfKeys: 1, lua: MARK_APPLIED });
   if (!r.podferryEventsProgress) redis.defineCommand('podferryEventsProgress', { numberOfKeys: 3, lua: EVENTS_PROGRESS });
   if (!r.podferryStashEvent) redis.defineCommand('podferryStashEvent', { numberOfKeys: 3, lua: STASH_EVENT });
   if (!r.podferryEventsTold) redis.defineCommand('podferryEventsTold', { numberOfKeys: 1, lua: EVENTS_TOLD });
+  if (!r.podferryRememberVirtual) redis.defineCommand('podferryRememberVirtual', { numberOfKeys: 1, lua: REMEMBER_VIRTUAL });
   if (!r.podferryEventWork) redis.defineCommand('podferryEventWork', { numberOfKeys: 2, lua: EVENT_WORK });
   return redis as Redis & StateCommands;
 }
@@ -190,7 +201,7 @@ export function createHostPodStateWriter(redis: Redis, keys: HostWatchKeys, leas
       if (writes.length === 0) return [];
       const pipeline = redis.pipeline() as unknown as StateCommands & { exec(): Promise<Array<[Error | null, unknown]>> };
       for (const w of writes) {
-        if ('remove' in w) pipeline.podferryWatchRemove(keys.lease, keys.pods, keys.index, keys.rv, keys.heartbeat, keys.applied, leaseValue(), w.pod, stale, '');
+        if ('remove' in w) pipeline.podferryWatchRemove(keys.lease, keys.pods, keys.index, keys.rv, keys.heartbeat, keys.applied, keys.seenVirtual(w.pod), leaseValue(), w.pod, stale, '');
         else pipeline.podferryWatchApply(keys.lease, keys.pods, keys.index, keys.rv, keys.heartbeat, leaseValue(), w.pod, w.resourceVersion, w.snapshot, `${w.resourceVersion}\t${w.virtual.namespace}\t${w.virtual.name}`, stale, '');
       }
       const results = await pipeline.exec();
@@ -204,7 +215,7 @@ export function createHostPodStateWriter(redis: Redis, keys: HostWatchKeys, leas
       return fenced(await client.podferryWatchApply(keys.lease, keys.pods, keys.index, keys.rv, keys.heartbeat, leaseValue(), pod, resourceVersion, snapshot, index, stale, watchRv)) === 1;
     },
     async remove(pod, watchRv = '') {
-      return fenced(await client.podferryWatchRemove(keys.lease, keys.pods, keys.index, keys.rv, keys.heartbeat, keys.applied, leaseValue(), pod, stale, watchRv)) === 1;
+      return fenced(await client.podferryWatchRemove(keys.lease, keys.pods, keys.index, keys.rv, keys.heartbeat, keys.applied, keys.seenVirtual(pod), leaseValue(), pod, stale, watchRv)) === 1;
     },
     async progress(watchRv = '') {
       fenced(await client.podferryWatchProgress(keys.lease, keys.rv, keys.heartbeat, leaseValue(), watchRv, stale));
@@ -244,6 +255,8 @@ export interface HostPodView {
   healthy: boolean;
   /** The snapshot JSON, when the watch knows the pod. */
   snapshot?: string;
+  /** The virtual pod as a worker last wrote or read it (core/seen-virtual-pod.ts), while remembered. */
+  seenVirtual?: string;
 }
 
 export interface HostPodStateReader {
@@ -252,6 +265,12 @@ export interface HostPodStateReader {
   virtualOf(pod: string): Promise<IndexEntry | undefined>;
   /** Records that the virtual pod now shows host state `resourceVersion`; false when a newer one was shown already. */
   markApplied(pod: string, resourceVersion: string): Promise<boolean>;
+  /** Remembers the virtual pod a worker just wrote or read, for `ttlMs` (read back by `read`), unless a newer one is. */
+  rememberVirtual(pod: string, resourceVersion: string, encoded: string, ttlMs: number): Promise<void>;
+  /** Where it is kept: a job may write it together with its story instead (job-log.ts). */
+  seenVirtualKey(pod: string): string;
+  /** Forgets it: it proved stale (a precondition failed), or a write moved it without returning it. */
+  forgetVirtual(pod: string): Promise<void>;
   /** Marks events told, each only if no newer version arrived meanwhile. */
   eventsTold(hostPod: string, told: ReadonlyMap<string, string>): Promise<void>;
   /**
@@ -278,8 +297,16 @@ export function createHostPodStateReader(redis: Redis, keys: HostWatchKeys): Hos
   return {
     async read(pod) {
       // One script rather than MULTI/HGET/EXISTS/EXEC: the same atomic read in one command instead of four.
-      const [snapshot, alive] = await client.podferryReadHostPod(keys.pods, keys.heartbeat, pod);
-      return { healthy: Number(alive) === 1, ...(snapshot ? { snapshot } : {}) };
+      const [snapshot, alive, seenVirtual] = await client.podferryReadHostPod(keys.pods, keys.heartbeat, keys.seenVirtual(pod), pod);
+      const seen = stashedJson(seenVirtual);
+      return { healthy: Number(alive) === 1, ...(snapshot ? { snapshot } : {}), ...(seen ? { seenVirtual: seen } : {}) };
+    },
+    async rememberVirtual(pod, resourceVersion, encoded, ttlMs) {
+      await client.podferryRememberVirtual(keys.seenVirtual(pod), resourceVersion, encoded, String(Math.max(1, Math.round(ttlMs))));
+    },
+    seenVirtualKey: (pod) => keys.seenVirtual(pod),
+    async forgetVirtual(pod) {
+      await redis.del(keys.seenVirtual(pod));
     },
     async virtualOf(pod) {
       const value = await redis.hget(keys.index, pod);

@@ -9,6 +9,7 @@
 //   events-rv  the event watch's last resourceVersion; events-seen: when it last saw an event (ms)
 //   event:<n>  "<resourceVersion>\t<event JSON>" of a recent host event, with a TTL (the event job's copy)
 //   event-pending:<pod>  hash host event name -> resourceVersion: the pod's events not yet told (TTL as events)
+//   seen-virtual:<pod>   the virtual pod as a worker last wrote or read it, with a TTL (core/seen-virtual-pod.ts)
 
 export interface HostWatchKeys {
   lease: string;
@@ -24,6 +25,8 @@ export interface HostWatchKeys {
   event(name: string): string;
   /** The hash of a host pod's events its event job has still to tell. */
   eventsPending(hostPod: string): string;
+  /** The virtual pod a host pod stands for, as a worker last wrote or read it. */
+  seenVirtual(hostPod: string): string;
 }
 
 export function hostWatchKeys(queuePrefix: string, cluster: string): HostWatchKeys {
@@ -40,6 +43,7 @@ export function hostWatchKeys(queuePrefix: string, cluster: string): HostWatchKe
     eventsSeen: `${base}:events-seen`,
     event: (name: string) => `${base}:event:${name}`,
     eventsPending: (hostPod: string) => `${base}:event-pending:${hostPod}`,
+    seenVirtual: (hostPod: string) => `${base}:seen-virtual:${hostPod}`,
   };
 }
 
@@ -62,5 +66,17 @@ local function older_than_stored(key, rv)
   local cur = redis.call('GET', key)
   if not cur then return false end
   return compare_rv(rv, string.match(cur, '^[^\\t]*')) == -1
+end
+`;
+
+/**
+ * Lua: stores "<rv>\t<value>" at `key` for `ttl_ms` unless what is there is newer; true when stored. The
+ * seen virtual pod is written this way, alone (host-pod-state.ts) or with a job's story (job-log.ts).
+ */
+export const LUA_SET_UNLESS_NEWER = `${LUA_OLDER_THAN_STORED}
+local function set_unless_newer(key, rv, value, ttl_ms)
+  if older_than_stored(key, rv) then return false end
+  redis.call('SET', key, rv .. '\\t' .. value, 'PX', ttl_ms)
+  return true
 end
 `;

@@ -5,12 +5,16 @@
 // bull-board reads the story as before; like BullMQ's, nothing is written for a job that is gone.
 import type { Job } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { LUA_SET_UNLESS_NEWER } from './host-watch-keys.js';
 
-// KEYS: job hash, job logs. ARGV: progress JSON ('' for none), keepLogs ('' for all), line, line, ...
-const STORY = `
+// KEYS: job hash, job logs, the versioned value's key (the logs key again when none). ARGV: progress JSON
+// ('' for none), keepLogs ('' for all), the value's version ('' for none), the value, its ttl ms, line, ...
+// The value is written even for a job that is gone: it is not the job's.
+const STORY = `${LUA_SET_UNLESS_NEWER}
+if ARGV[3] ~= '' then set_unless_newer(KEYS[3], ARGV[3], ARGV[4], ARGV[5]) end
 if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
-if #ARGV > 2 then
-  redis.call('RPUSH', KEYS[2], unpack(ARGV, 3))
+if #ARGV > 5 then
+  redis.call('RPUSH', KEYS[2], unpack(ARGV, 6))
   if ARGV[2] ~= '' then redis.call('LTRIM', KEYS[2], -tonumber(ARGV[2]), -1) end
 end
 if ARGV[1] ~= '' then redis.call('HSET', KEYS[1], 'progress', ARGV[1]) end
@@ -18,23 +22,35 @@ return 0
 `;
 
 interface StoryCommands {
-  podferryJobStory(jobKey: string, logsKey: string, progress: string, keepLogs: string, ...lines: string[]): Promise<number>;
+  podferryJobStory(jobKey: string, logsKey: string, alsoKey: string, progress: string, keepLogs: string, version: string, value: string, ttlMs: string, ...lines: string[]): Promise<number>;
+}
+
+/**
+ * A value a job writes at its end with its story, in the same command, unless a newer version is stored
+ * (stored as "<version>\t<value>"): the virtual pod a worker wrote (worker/seen-virtual-pod.ts).
+ */
+export interface VersionedWrite {
+  key: string;
+  version: string;
+  value: string;
+  ttlMs: number;
 }
 
 export interface JobLogWriter {
-  write(job: Job, lines: readonly string[], progress?: number): Promise<void>;
+  write(job: Job, lines: readonly string[], progress?: number, also?: VersionedWrite): Promise<void>;
 }
 
 export function createJobLogWriter(redis: Redis): JobLogWriter {
   const r = redis as Redis & Partial<StoryCommands>;
-  if (!r.podferryJobStory) redis.defineCommand('podferryJobStory', { numberOfKeys: 2, lua: STORY });
+  if (!r.podferryJobStory) redis.defineCommand('podferryJobStory', { numberOfKeys: 3, lua: STORY });
   const client = redis as Redis & StoryCommands;
   return {
-    async write(job, lines, progress) {
-      if (lines.length === 0 && progress === undefined) return;
+    async write(job, lines, progress, also) {
+      if (lines.length === 0 && progress === undefined && !also) return;
       const key = `${job.queueQualifiedName}:${job.id}`;
       const keep = job.opts.keepLogs !== undefined ? String(job.opts.keepLogs) : '';
-      await client.podferryJobStory(key, `${key}:logs`, progress === undefined ? '' : JSON.stringify(progress), keep, ...lines);
+      const versioned = also ? [also.key, also.version, also.value, String(Math.max(1, Math.round(also.ttlMs)))] : [`${key}:logs`, '', '', ''];
+      await client.podferryJobStory(key, `${key}:logs`, versioned[0]!, progress === undefined ? '' : JSON.stringify(progress), keep, versioned[1]!, versioned[2]!, versioned[3]!, ...lines);
       if (progress !== undefined) job.progress = progress;
     },
   };
@@ -43,7 +59,8 @@ export function createJobLogWriter(redis: Redis): JobLogWriter {
 /** What a processor notes as it goes: timestamped lines and the progress bar, written by `flush` at the end. */
 export interface JobNotes {
   note(msg: string, progress?: number): Promise<void>;
-  flush(): Promise<void>;
+  /** Writes the story, and `also` in the same command (only with a writer: callers buffer `also` only then). */
+  flush(also?: VersionedWrite): Promise<void>;
 }
 
 export function jobNotes(job: Job, now: () => Date, writer?: JobLogWriter): JobNotes {
@@ -54,11 +71,11 @@ export function jobNotes(job: Job, now: () => Date, writer?: JobLogWriter): JobN
       lines.push(`${now().toISOString()} ${msg}`);
       if (p !== undefined) progress = p;
     },
-    async flush() {
+    async flush(also) {
       const [out, bar] = [lines, progress];
       lines = [];
       progress = undefined;
-      if (writer) await writer.write(job, out, bar);
+      if (writer) await writer.write(job, out, bar, also);
       else await Promise.all([...out.map((l) => job.log(l)), bar !== undefined && job.updateProgress(bar)]);
     },
   };

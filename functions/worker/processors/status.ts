@@ -4,7 +4,8 @@
 // those effects. While the host watch is healthy (host-watch/) the host pod comes from its snapshot in Redis
 // and one look is all a job does: the watch sends a job for every host change. Otherwise polls back off from
 // fast to slow, so a pod that starts in a second is Ready in the virtual cluster a moment later, and one stuck
-// in ImagePullBackOff costs little.
+// in ImagePullBackOff costs little. The virtual pod comes from what a worker last wrote or read of it when
+// that is safe (core/seen-virtual-pod.ts), so a look usually costs no virtual GET either.
 import { DelayedError, type Job } from 'bullmq';
 import { hostPodName } from '../../_shared/core/names.js';
 import { planPodSync } from '../../_shared/core/plan.js';
@@ -19,6 +20,8 @@ import { isConflict } from '../../_shared/kube/kube-errors.js';
 import { patchPod, readPod } from '../../_shared/kube/pods.js';
 import { viewHostPod } from '../host-pod-view.js';
 import { reportToVirtual } from '../report-to-virtual.js';
+import { trustedFromSeenVirtual } from '../../_shared/core/seen-virtual-pod.js';
+import { forgetVirtualPod, rememberVirtualPod, withSeenVirtualBuffer } from '../seen-virtual-pod.js';
 import { hostPodStory } from './job-story.js';
 import type { WorkerDeps } from '../worker-deps.js';
 import { observeVirtualStatusReported } from '../worker-metrics.js';
@@ -44,16 +47,19 @@ export async function processStatus(job: Job, token: string | undefined, deps: W
   // The dashboard shows a job's log and progress: each step is a timestamped line, some move the bar; the
   // story is written once, when the job ends (one Redis command, queue/job-log.ts).
   const story = jobNotes(job, deps.now, deps.jobLog);
+  // The virtual pod this job writes or reads is remembered with its story, in the same command.
+  const seen = withSeenVirtualBuffer(deps);
   try {
-    return await follow(job, token, deps, data, story.note);
+    return await follow(job, token, seen.deps, data, story.note);
   } finally {
-    await story.flush().catch((err) => deps.log.warn({ err: (err as Error).message, job: job.id }, 'could not write the job story'));
+    await story.flush(seen.buffer?.pending).catch((err) => deps.log.warn({ err: (err as Error).message, job: job.id }, 'could not write the job story'));
   }
 }
 
 async function follow(job: Job, token: string | undefined, deps: WorkerDeps, data: StatusJobData, note: (msg: string, progress?: number) => Promise<unknown>): Promise<StatusOutcome> {
-  let look = await lookOnce(data, deps, note);
-  for (let i = 1; look.conflict && i < MAX_LOOKS; i++) look = await lookOnce(data, deps, note);
+  let look = await lookOnce(data, deps, note, false);
+  // After a lost race the seen virtual pod is known stale: the next look reads the virtual API.
+  for (let i = 1; look.conflict && i < MAX_LOOKS; i++) look = await lookOnce(data, deps, note, true);
   const { outcome, hostResourceVersion } = look;
   if (outcome !== 'polling') return outcome;
   if (look.watched) return 'watched';
@@ -77,7 +83,7 @@ interface Look {
   hostResourceVersion?: string;
 }
 
-async function lookOnce(data: StatusJobData, deps: WorkerDeps, note: (m: string, progress?: number) => Promise<unknown>): Promise<Look> {
+async function lookOnce(data: StatusJobData, deps: WorkerDeps, note: (m: string, progress?: number) => Promise<unknown>, fresh: boolean): Promise<Look> {
   const { ref } = data;
   const view = await viewHostPod(deps, hostPodName(ref.name, ref.namespace, deps.cluster));
   if (view.watched && !view.pod) {
@@ -90,8 +96,17 @@ async function lookOnce(data: StatusJobData, deps: WorkerDeps, note: (m: string,
   const hostResourceVersion = hostPod?.metadata?.resourceVersion;
   // Nothing moved on the host since the last poll, and virtual-side changes arrive as sync jobs: skip the read.
   if (hostResourceVersion && hostResourceVersion === data.hostResourceVersion) return { outcome: 'polling', hostResourceVersion, watched };
-  const virtualPod = await readPod(deps.virtual, ref.namespace, ref.name);
-  const plan = planPodSync({ virtualPod, hostPod, ref, ctx: deps.translate, policy: deps.policy, now: deps.now(), statusOnly: true });
+  const planFor = (virtualPod: V1Pod | undefined) => planPodSync({ virtualPod, hostPod, ref, ctx: deps.translate, policy: deps.policy, now: deps.now(), statusOnly: true });
+  // The seen virtual pod stands in for a GET when its plan is one a stale copy cannot make wrong.
+  let virtualPod = fresh ? undefined : view.seenVirtual;
+  let plan = virtualPod ? planFor(virtualPod) : undefined;
+  const fromSeen = plan !== undefined && trustedFromSeenVirtual(plan);
+  if (!plan || !fromSeen) {
+    virtualPod = await readPod(deps.virtual, ref.namespace, ref.name);
+    plan = planFor(virtualPod);
+    // What was read saves the next look a GET; a report remembers the pod it writes instead.
+    if (plan.type !== 'report-status') await rememberVirtualPod(deps, virtualPod);
+  }
   if (plan.type === 'conflict') {
     await note('the host name belongs to another object: nothing to track');
     return { outcome: 'finished' };
@@ -117,7 +132,7 @@ async function lookOnce(data: StatusJobData, deps: WorkerDeps, note: (m: string,
     await note(`nothing to track (${plan.reason})`);
     return { outcome: 'finished' };
   }
-  if (await copyHostMetadata(hostPod, virtualPod, deps, note) === 'conflict') return { outcome: 'polling', conflict: true };
+  if (await copyHostMetadata(hostPod, virtualPod, fromSeen, deps, note) === 'conflict') return { outcome: 'polling', conflict: true };
   if (hostPod?.metadata?.deletionTimestamp) return { outcome: 'polling', hostResourceVersion, watched }; // report until gone; then sync finalizes
   if (isPodFinished(hostPod)) return { outcome: 'finished' };
   if (isPodReady(hostPod) && ephemeralContainersSettled(hostPod)) return { outcome: 'ready' };
@@ -125,20 +140,26 @@ async function lookOnce(data: StatusJobData, deps: WorkerDeps, note: (m: string,
 }
 
 /** Labels and annotations host components added to the host pod, onto the virtual pod (core/host-metadata.ts). */
-async function copyHostMetadata(hostPod: V1Pod | undefined, virtualPod: V1Pod | undefined, deps: WorkerDeps, note: (m: string) => Promise<unknown>): Promise<'copied' | 'none' | 'conflict'> {
+async function copyHostMetadata(hostPod: V1Pod | undefined, virtualPod: V1Pod | undefined, fromSeen: boolean, deps: WorkerDeps, note: (m: string) => Promise<unknown>): Promise<'copied' | 'none' | 'conflict'> {
   if (!hostPod || !virtualPod?.metadata?.name || virtualPod.metadata.deletionTimestamp || !isManagedHostPod(hostPod, deps.cluster, deps.hostNamespace)) return 'none';
-  // A key the virtual pod owns changed on the host: the virtual value wins, through sync.
+  // A key the virtual pod owns changed on the host: the virtual value wins, through sync. Judged from the
+  // virtual API's answer only: the seen copy may predate the user's own change.
   if (virtualKeysDrifted(hostPod, virtualPod, deps.cluster)) {
+    if (fromSeen) {
+      await forgetVirtualPod(deps, { namespace: virtualPod.metadata.namespace!, name: virtualPod.metadata.name });
+      return 'conflict';
+    }
     await enqueueSync(deps.queues.sync, { cluster: deps.cluster, kind: 'Pod', namespace: virtualPod.metadata.namespace!, name: virtualPod.metadata.name }, 'worker');
   }
   const patch = hostMetadataPatch(hostPod, virtualPod);
   if (!patch) return 'none';
   try {
     // Conditional on the virtual pod as read: a label the user set meanwhile is never overwritten blindly.
-    await patchPod(deps.virtual, virtualPod.metadata.namespace!, virtualPod.metadata.name, { metadata: { ...patch.metadata, resourceVersion: virtualPod.metadata.resourceVersion } });
+    await rememberVirtualPod(deps, await patchPod(deps.virtual, virtualPod.metadata.namespace!, virtualPod.metadata.name, { metadata: { ...patch.metadata, resourceVersion: virtualPod.metadata.resourceVersion } }));
   } catch (err) {
-    if (isConflict(err)) return 'conflict';
-    throw err;
+    if (!isConflict(err)) throw err;
+    await forgetVirtualPod(deps, { namespace: virtualPod.metadata.namespace!, name: virtualPod.metadata.name });
+    return 'conflict';
   }
   await note(`host labels and annotations copied to the virtual pod: ${[...Object.keys(patch.metadata.labels ?? {}), ...Object.keys(patch.metadata.annotations ?? {})].join(', ')}`);
   return 'copied';

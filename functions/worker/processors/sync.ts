@@ -22,6 +22,7 @@ import { planFromHostView, viewHostPodForSync } from '../host-pod-view.js';
 import { pushReadinessGates } from '../readiness-gates.js';
 import { prepareServiceAccountTokens } from '../service-account-tokens.js';
 import { reportToVirtual } from '../report-to-virtual.js';
+import { rememberVirtualPod, withSeenVirtualBuffer } from '../seen-virtual-pod.js';
 import { serviceLinksFor } from '../service-links.js';
 import { ensureClaimsForPod } from './claim.js';
 import type { WorkerDeps } from '../worker-deps.js';
@@ -34,10 +35,12 @@ export async function processSync(job: Job, deps: WorkerDeps): Promise<string> {
   // The dashboard shows a job's log and progress: each step is a timestamped line, some move the bar; the
   // story is written once, when the job ends (one Redis command, queue/job-log.ts).
   const story = jobNotes(job, deps.now, deps.jobLog);
+  // The virtual pod this job writes or reads is remembered with its story, in the same command.
+  const seen = withSeenVirtualBuffer(deps);
   try {
-    return await syncPod(job, deps, story.note);
+    return await syncPod(job, seen.deps, story.note);
   } finally {
-    await story.flush().catch((err) => deps.log.warn({ err: (err as Error).message, job: job.id }, 'could not write the job story'));
+    await story.flush(seen.buffer?.pending).catch((err) => deps.log.warn({ err: (err as Error).message, job: job.id }, 'could not write the job story'));
   }
 }
 
@@ -101,6 +104,8 @@ async function applyPlan(plan: PodSyncPlan, ref: ObjectRef, virtualPod: V1Pod | 
         return true;
       }
       await note(`translated to host pod ${deps.hostNamespace}/${plan.hostPod.metadata?.name}${plan.dependencies.configMaps.length + plan.dependencies.secrets.length > 0 ? ` (copied ${plan.dependencies.configMaps.length} configmaps, ${plan.dependencies.secrets.length} secrets)` : ''}`, 30);
+      // The new pod's first status look plans from the virtual pod as read here, with no GET of its own.
+      await rememberVirtualPod(deps, virtualPod);
       const hostPod = tokens.annotations ? { ...plan.hostPod, metadata: { ...plan.hostPod.metadata, annotations: { ...plan.hostPod.metadata?.annotations, ...tokens.annotations } } } : plan.hostPod;
       try {
         await tokens.adopt(await createPod(deps.host, deps.hostNamespace, hostPod));
