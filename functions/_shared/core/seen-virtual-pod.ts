@@ -4,10 +4,11 @@ import type { V1Pod } from '@kubernetes/client-node';
 // kept in Redis for a while so that a status look plans from it instead of a virtual GET: what an informer
 // cache gives vCluster, for workers that keep nothing themselves (docs/adr/0013-seen-virtual-pod.md).
 //
-// It is a hint, never the truth. Every write planned from it is conditional on its resourceVersion, so a
-// stale one costs a 409, after which it is forgotten and the look reads the virtual API. And only the plans
-// a stale copy cannot make wrong are taken from it: nothing to do, or a status report (preconditioned).
-// Any other plan (hand to sync, stop following, a refusal) is made again from the API's answer.
+// It is a hint, never the truth. Only a plan whose write is conditional on the copy's resourceVersion is
+// taken from it: a status report. If the copy is stale (the user changed the pod: a label, an image,
+// `kubectl debug`'s ephemeral container), that write fails with a 409, the copy is forgotten and the look
+// reads the virtual API. Every other plan, "nothing to do" included, is made again from the API's answer:
+// a stale copy can make a report look unneeded (its spec lacks what the user added).
 
 /** Long enough to cover a pod's start (its status reports), short enough that idle pods cost no memory. */
 export const SEEN_VIRTUAL_POD_TTL_MS = 10 * 60_000;
@@ -29,6 +30,5 @@ export function decodeSeenVirtualPod(text: string): V1Pod | undefined {
 
 /** Whether a status look may act on a plan made from the seen virtual pod, without reading the virtual API. */
 export function trustedFromSeenVirtual(plan: { type: string; reason?: string }): boolean {
-  if (plan.type === 'report-status') return true;
-  return plan.type === 'nothing' && (plan.reason === 'in-sync' || plan.reason === 'waiting-for-host-delete');
+  return plan.type === 'report-status';
 }

@@ -4,8 +4,8 @@
 // those effects. While the host watch is healthy (host-watch/) the host pod comes from its snapshot in Redis
 // and one look is all a job does: the watch sends a job for every host change. Otherwise polls back off from
 // fast to slow, so a pod that starts in a second is Ready in the virtual cluster a moment later, and one stuck
-// in ImagePullBackOff costs little. The virtual pod comes from what a worker last wrote or read of it when
-// that is safe (core/seen-virtual-pod.ts), so a look usually costs no virtual GET either.
+// in ImagePullBackOff costs little. A look that reports plans from the virtual pod as a worker last wrote or
+// read it (core/seen-virtual-pod.ts), so it usually costs no virtual GET either.
 import { DelayedError, type Job } from 'bullmq';
 import { hostPodName } from '../../_shared/core/names.js';
 import { planPodSync } from '../../_shared/core/plan.js';
@@ -97,7 +97,8 @@ async function lookOnce(data: StatusJobData, deps: WorkerDeps, note: (m: string,
   // Nothing moved on the host since the last poll, and virtual-side changes arrive as sync jobs: skip the read.
   if (hostResourceVersion && hostResourceVersion === data.hostResourceVersion) return { outcome: 'polling', hostResourceVersion, watched };
   const planFor = (virtualPod: V1Pod | undefined) => planPodSync({ virtualPod, hostPod, ref, ctx: deps.translate, policy: deps.policy, now: deps.now(), statusOnly: true });
-  // The seen virtual pod stands in for a GET when its plan is one a stale copy cannot make wrong.
+  // The seen virtual pod stands in for a GET when its plan is a report: conditional on the copy, so a stale
+  // copy costs a 409 (core/seen-virtual-pod.ts). Any other plan is made again from the virtual API.
   let virtualPod = fresh ? undefined : view.seenVirtual;
   let plan = virtualPod ? planFor(virtualPod) : undefined;
   const fromSeen = plan !== undefined && trustedFromSeenVirtual(plan);

@@ -53,6 +53,9 @@ async function syncPod(job: Job, deps: WorkerDeps, note: (msg: string, progress?
     // The host watch's state stands in for a host GET when it says nothing is there (host-pod-view.ts);
     // after a 409 the next round asks the host API.
     const [virtualPod, view] = await Promise.all([readPod(deps.virtual, ref.namespace, ref.name), viewHostPodForSync(deps, hostName, round === 0)]);
+    // Status looks plan from the virtual pod as read here (a new pod's first one, and the next one after the
+    // user's change), written with this job's story.
+    await rememberVirtualPod(deps, virtualPod);
     if (!known) {
       // What workers share briefly, in one read: the namespace's labels (mirrored onto the host pod:
       // kube/namespaces.ts), which of the pod's copies are current, the namespace's service links.
@@ -104,8 +107,6 @@ async function applyPlan(plan: PodSyncPlan, ref: ObjectRef, virtualPod: V1Pod | 
         return true;
       }
       await note(`translated to host pod ${deps.hostNamespace}/${plan.hostPod.metadata?.name}${plan.dependencies.configMaps.length + plan.dependencies.secrets.length > 0 ? ` (copied ${plan.dependencies.configMaps.length} configmaps, ${plan.dependencies.secrets.length} secrets)` : ''}`, 30);
-      // The new pod's first status look plans from the virtual pod as read here, with no GET of its own.
-      await rememberVirtualPod(deps, virtualPod);
       const hostPod = tokens.annotations ? { ...plan.hostPod, metadata: { ...plan.hostPod.metadata, annotations: { ...plan.hostPod.metadata?.annotations, ...tokens.annotations } } } : plan.hostPod;
       try {
         await tokens.adopt(await createPod(deps.host, deps.hostNamespace, hostPod));
