@@ -93,7 +93,7 @@ async function followVirtual(name: string): Promise<{ latest(): V1Pod | undefine
   };
 }
 
-t.test('when the host pod changes after Ready, then status looks report it from the virtual pod a worker last wrote, without a virtual GET; a stale copy costs one 409 and a read, never a wrong report', async (t) => {
+t.test('when the host pod changes after Ready, then status looks report it from the virtual pod a worker last wrote, not from a virtual GET; a stale copy costs one 409 and a read, never a wrong report', async (t) => {
   const counts = () => parseRequestCounts(stack.virtual.metricsText());
   const sum = (c: Map<string, number>, prefix: string) => [...c].filter(([k]) => k.startsWith(prefix)).reduce((n, [, v]) => n + v, 0);
   const restarts = (p: V1Pod) => p.status?.containerStatuses?.[0]?.restartCount ?? 0;
@@ -108,8 +108,12 @@ t.test('when the host pod changes after Ready, then status looks report it from 
   const before = counts();
   await virtual.until('three more restarts shown', (p) => restarts(p) >= 4);
   const between = counts();
-  t.ok(sum(between, 'PATCH pods/status ') - sum(before, 'PATCH pods/status ') >= 3, 'the restarts were reported');
-  t.equal(sum(between, 'GET pods ') - sum(before, 'GET pods '), 0, 'with no virtual GET: each look planned from the pod the last report wrote');
+  const reports = sum(between, 'PATCH pods/status ') - sum(before, 'PATCH pods/status ');
+  const reads = sum(between, 'GET pods ') - sum(before, 'GET pods ');
+  t.ok(reports >= 3, `the restarts were reported (${reports} status patches)`);
+  // Reading before each report would make reads >= reports. A look that finds nothing to report (a second
+  // look at a state already shown) still reads: "nothing" is only believed from the virtual API.
+  t.ok(reads < reports, `reports planned from the pod the last report wrote: ${reads} virtual GETs for ${reports} reports`);
   t.equal(await seenRv(), virtual.latest()?.metadata?.resourceVersion, 'what is remembered is the virtual pod as it is');
 
   // The user's own change moves the virtual pod past the remembered copy.
