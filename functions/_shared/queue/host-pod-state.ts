@@ -4,7 +4,7 @@
 // while the watch is healthy. `markApplied` keeps the virtual status from ever going back to an older host
 // state, whichever job reports it (worker/report-to-virtual.ts).
 import type { Redis } from 'ioredis';
-import { LUA_COMPARE_RV, LUA_OLDER_THAN_STORED, LUA_SET_UNLESS_NEWER, type HostWatchKeys } from './host-watch-keys.js';
+import { LUA_COMPARE_RV, LUA_OLDER_THAN_STORED, LUA_SET_UNLESS_NEWER, versionedValue, type HostWatchKeys } from './host-watch-keys.js';
 
 // KEYS: lease, pods, index, rv, heartbeat. ARGV: lease value, pod, pod rv, snapshot, index value, stale ms, watch rv ('' keeps it).
 const APPLY = `${LUA_COMPARE_RV}
@@ -287,18 +287,13 @@ export interface EventWork {
   snapshot?: string;
 }
 
-const stashedJson = (value: string | null | undefined) => {
-  const tab = value ? value.indexOf('\t') : -1;
-  return value && tab >= 0 ? value.slice(tab + 1) : undefined;
-};
-
 export function createHostPodStateReader(redis: Redis, keys: HostWatchKeys): HostPodStateReader {
   const client = withCommands(redis);
   return {
     async read(pod) {
       // One script rather than MULTI/HGET/EXISTS/EXEC: the same atomic read in one command instead of four.
       const [snapshot, alive, seenVirtual] = await client.podferryReadHostPod(keys.pods, keys.heartbeat, keys.seenVirtual(pod), pod);
-      const seen = stashedJson(seenVirtual);
+      const seen = versionedValue(seenVirtual);
       return { healthy: Number(alive) === 1, ...(snapshot ? { snapshot } : {}), ...(seen ? { seenVirtual: seen } : {}) };
     },
     async rememberVirtual(pod, resourceVersion, encoded, ttlMs) {
@@ -320,7 +315,7 @@ export function createHostPodStateReader(redis: Redis, keys: HostWatchKeys): Hos
       const [flat, names, stashed, snapshot] = await client.podferryEventWork(keys.eventsPending(hostPod), keys.pods, prefix, hostPod, ...also);
       const pending = new Map<string, string>();
       for (let i = 0; i + 1 < flat.length; i += 2) pending.set(flat[i], flat[i + 1]);
-      return { pending, names, stashed: stashed.map((v) => stashedJson(v)), ...(snapshot ? { snapshot } : {}) };
+      return { pending, names, stashed: stashed.map((v) => versionedValue(v)), ...(snapshot ? { snapshot } : {}) };
     },
     async eventsTold(hostPod, told) {
       if (told.size === 0) return;

@@ -60,6 +60,12 @@ local function compare_rv(a, b)
 end
 `;
 
+/** The value of a "<resourceVersion>\t<value>" string, as the scripts below store them; undefined when malformed. */
+export function versionedValue(stored: string | null | undefined): string | undefined {
+  const tab = stored ? stored.indexOf('\t') : -1;
+  return stored && tab >= 0 ? stored.slice(tab + 1) : undefined;
+}
+
 /** Lua: whether `rv` is older than the one a "<resourceVersion>\t..." string at `key` holds (false when none is). */
 export const LUA_OLDER_THAN_STORED = `${LUA_COMPARE_RV}
 local function older_than_stored(key, rv)

@@ -4,7 +4,7 @@
 // again, so a label change reaches them at once; the TTL bounds how stale a copy can be when that audit
 // event is lost (as the resync interval bounds everything else). A copy never replaces a newer one.
 import type { Redis } from 'ioredis';
-import { LUA_OLDER_THAN_STORED } from './host-watch-keys.js';
+import { LUA_OLDER_THAN_STORED, versionedValue } from './host-watch-keys.js';
 import { namespaceLabelsMark, sharedMarkKey } from './shared-marks.js';
 
 /** How long a copy is used before the namespace is read again. */
@@ -23,10 +23,10 @@ interface PutCommand {
 
 /** A stored copy ("<rv>\t<labels JSON>", as read by get or by one MGET of shared marks): the labels, or undefined. */
 export function parseNamespaceLabels(value: string | null | undefined): Record<string, string> | undefined {
-  const tab = value ? value.indexOf('\t') : -1;
-  if (!value || tab < 0) return undefined;
+  const json = versionedValue(value);
+  if (json === undefined) return undefined;
   try {
-    return JSON.parse(value.slice(tab + 1)) as Record<string, string>;
+    return JSON.parse(json) as Record<string, string>;
   } catch {
     return undefined;
   }
