@@ -12,7 +12,6 @@
 //   anything is written.
 import type { V1Pod } from '@kubernetes/client-node';
 import { decodeSnapshot } from '../_shared/core/host-pod-snapshot.js';
-import { decodeSeenVirtualPod } from '../_shared/core/seen-virtual-pod.js';
 import { readPod } from '../_shared/kube/pods.js';
 import type { WorkerDeps } from './worker-deps.js';
 
@@ -22,14 +21,16 @@ export interface HostPodView {
   fromSnapshot: boolean;
   /** The watch is healthy: its events bring the next change, no poll is needed. */
   watched: boolean;
-  /** The virtual pod as a worker last wrote or read it, read in the same command (core/seen-virtual-pod.ts). */
-  seenVirtual?: V1Pod;
+  /**
+   * The virtual pod as a worker last wrote or read it, read in the same command, still encoded: decoded
+   * (core/seen-virtual-pod.ts) only by a look that plans from it.
+   */
+  seenVirtual?: string;
 }
 
 export async function viewHostPod(deps: WorkerDeps, hostName: string): Promise<HostPodView> {
   const state: { healthy: boolean; snapshot?: string; seenVirtual?: string } = deps.hostState ? await deps.hostState.read(hostName) : { healthy: false };
-  const seenVirtual = state.seenVirtual ? decodeSeenVirtualPod(state.seenVirtual) : undefined;
-  const seen = seenVirtual ? { seenVirtual } : {};
+  const seen = state.seenVirtual ? { seenVirtual: state.seenVirtual } : {};
   if (state.healthy && state.snapshot) return { pod: decodeSnapshot(state.snapshot), fromSnapshot: true, watched: true, ...seen };
   // Not known to a healthy watch: not there yet (its ADDED brings a job) or gone (its DELETED brought a sync).
   if (state.healthy) return { fromSnapshot: true, watched: true, ...seen };

@@ -49,8 +49,9 @@ export function createJobLogWriter(redis: Redis): JobLogWriter {
       if (lines.length === 0 && progress === undefined && !also) return;
       const key = `${job.queueQualifiedName}:${job.id}`;
       const keep = job.opts.keepLogs !== undefined ? String(job.opts.keepLogs) : '';
-      const versioned = also ? [also.key, also.version, also.value, String(Math.max(1, Math.round(also.ttlMs)))] : [`${key}:logs`, '', '', ''];
-      await client.podferryJobStory(key, `${key}:logs`, versioned[0]!, progress === undefined ? '' : JSON.stringify(progress), keep, versioned[1]!, versioned[2]!, versioned[3]!, ...lines);
+      // Without a value, its key slot holds the logs key (a script names every key it may touch) and no version.
+      const [alsoKey, version, value, ttl] = also ? [also.key, also.version, also.value, String(Math.max(1, Math.round(also.ttlMs)))] : [`${key}:logs`, '', '', ''];
+      await client.podferryJobStory(key, `${key}:logs`, alsoKey, progress === undefined ? '' : JSON.stringify(progress), keep, version, value, ttl, ...lines);
       if (progress !== undefined) job.progress = progress;
     },
   };

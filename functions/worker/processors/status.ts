@@ -20,7 +20,7 @@ import { isConflict } from '../../_shared/kube/kube-errors.js';
 import { patchPod, readPod } from '../../_shared/kube/pods.js';
 import { viewHostPod } from '../host-pod-view.js';
 import { reportToVirtual } from '../report-to-virtual.js';
-import { trustedFromSeenVirtual } from '../../_shared/core/seen-virtual-pod.js';
+import { decodeSeenVirtualPod, trustedFromSeenVirtual } from '../../_shared/core/seen-virtual-pod.js';
 import { forgetVirtualPod, rememberVirtualPod, withSeenVirtualBuffer } from '../seen-virtual-pod.js';
 import { hostPodStory } from './job-story.js';
 import type { WorkerDeps } from '../worker-deps.js';
@@ -99,7 +99,7 @@ async function lookOnce(data: StatusJobData, deps: WorkerDeps, note: (m: string,
   const planFor = (virtualPod: V1Pod | undefined) => planPodSync({ virtualPod, hostPod, ref, ctx: deps.translate, policy: deps.policy, now: deps.now(), statusOnly: true });
   // The seen virtual pod stands in for a GET when its plan is a report: conditional on the copy, so a stale
   // copy costs a 409 (core/seen-virtual-pod.ts). Any other plan is made again from the virtual API.
-  let virtualPod = fresh ? undefined : view.seenVirtual;
+  let virtualPod = fresh || !view.seenVirtual ? undefined : decodeSeenVirtualPod(view.seenVirtual);
   let plan = virtualPod ? planFor(virtualPod) : undefined;
   const fromSeen = plan !== undefined && trustedFromSeenVirtual(plan);
   if (!plan || !fromSeen) {
@@ -143,23 +143,24 @@ async function lookOnce(data: StatusJobData, deps: WorkerDeps, note: (m: string,
 /** Labels and annotations host components added to the host pod, onto the virtual pod (core/host-metadata.ts). */
 async function copyHostMetadata(hostPod: V1Pod | undefined, virtualPod: V1Pod | undefined, fromSeen: boolean, deps: WorkerDeps, note: (m: string) => Promise<unknown>): Promise<'copied' | 'none' | 'conflict'> {
   if (!hostPod || !virtualPod?.metadata?.name || virtualPod.metadata.deletionTimestamp || !isManagedHostPod(hostPod, deps.cluster, deps.hostNamespace)) return 'none';
+  const target = { namespace: virtualPod.metadata.namespace!, name: virtualPod.metadata.name };
   // A key the virtual pod owns changed on the host: the virtual value wins, through sync. Judged from the
   // virtual API's answer only: the seen copy may predate the user's own change.
   if (virtualKeysDrifted(hostPod, virtualPod, deps.cluster)) {
     if (fromSeen) {
-      await forgetVirtualPod(deps, { namespace: virtualPod.metadata.namespace!, name: virtualPod.metadata.name });
+      await forgetVirtualPod(deps, target);
       return 'conflict';
     }
-    await enqueueSync(deps.queues.sync, { cluster: deps.cluster, kind: 'Pod', namespace: virtualPod.metadata.namespace!, name: virtualPod.metadata.name }, 'worker');
+    await enqueueSync(deps.queues.sync, { cluster: deps.cluster, kind: 'Pod', ...target }, 'worker');
   }
   const patch = hostMetadataPatch(hostPod, virtualPod);
   if (!patch) return 'none';
   try {
     // Conditional on the virtual pod as read: a label the user set meanwhile is never overwritten blindly.
-    await rememberVirtualPod(deps, await patchPod(deps.virtual, virtualPod.metadata.namespace!, virtualPod.metadata.name, { metadata: { ...patch.metadata, resourceVersion: virtualPod.metadata.resourceVersion } }));
+    await rememberVirtualPod(deps, await patchPod(deps.virtual, target.namespace, target.name, { metadata: { ...patch.metadata, resourceVersion: virtualPod.metadata.resourceVersion } }));
   } catch (err) {
     if (!isConflict(err)) throw err;
-    await forgetVirtualPod(deps, { namespace: virtualPod.metadata.namespace!, name: virtualPod.metadata.name });
+    await forgetVirtualPod(deps, target);
     return 'conflict';
   }
   await note(`host labels and annotations copied to the virtual pod: ${[...Object.keys(patch.metadata.labels ?? {}), ...Object.keys(patch.metadata.annotations ?? {})].join(', ')}`);
