@@ -4,7 +4,7 @@
 // while the watch is healthy. `markApplied` keeps the virtual status from ever going back to an older host
 // state, whichever job reports it (worker/report-to-virtual.ts).
 import type { Redis } from 'ioredis';
-import { LUA_COMPARE_RV, LUA_OLDER_THAN_STORED, LUA_SET_UNLESS_NEWER, versionedValue, type HostWatchKeys } from './host-watch-keys.js';
+import { LUA_COMPARE_RV, LUA_SET_UNLESS_NEWER, versionedValue, type HostWatchKeys } from './host-watch-keys.js';
 
 // KEYS: lease, pods, index, rv, heartbeat. ARGV: lease value, pod, pod rv, snapshot, index value, stale ms, watch rv ('' keeps it).
 const APPLY = `${LUA_COMPARE_RV}
@@ -50,10 +50,9 @@ return 1
 
 // KEYS: lease, event key, the pod's pending hash. ARGV: lease value, rv, event JSON, ttl ms, event name.
 // Never replaces a newer copy; the event is marked pending for its pod's event job in the same step.
-const STASH_EVENT = `${LUA_OLDER_THAN_STORED}
+const STASH_EVENT = `${LUA_SET_UNLESS_NEWER}
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return -1 end
-if older_than_stored(KEYS[2], ARGV[2]) then return 0 end
-redis.call('SET', KEYS[2], ARGV[2] .. '\\t' .. ARGV[3], 'PX', ARGV[4])
+if not set_unless_newer(KEYS[2], ARGV[2], ARGV[3], ARGV[4]) then return 0 end
 redis.call('HSET', KEYS[3], ARGV[5], ARGV[2])
 redis.call('PEXPIRE', KEYS[3], ARGV[4])
 return 1

@@ -67,7 +67,7 @@ export function versionedValue(stored: string | null | undefined): string | unde
 }
 
 /** Lua: whether `rv` is older than the one a "<resourceVersion>\t..." string at `key` holds (false when none is). */
-export const LUA_OLDER_THAN_STORED = `${LUA_COMPARE_RV}
+const LUA_OLDER_THAN_STORED = `${LUA_COMPARE_RV}
 local function older_than_stored(key, rv)
   local cur = redis.call('GET', key)
   if not cur then return false end
@@ -76,8 +76,8 @@ end
 `;
 
 /**
- * Lua: stores "<rv>\t<value>" at `key` for `ttl_ms` unless what is there is newer; true when stored. The
- * seen virtual pod is written this way, alone (host-pod-state.ts) or with a job's story (job-log.ts).
+ * Lua: stores "<rv>\t<value>" at `key` for `ttl_ms` unless what is there is newer; true when stored. Stashed
+ * host events and the seen virtual pod (host-pod-state.ts, job-log.ts) and namespace labels are written this way.
  */
 export const LUA_SET_UNLESS_NEWER = `${LUA_OLDER_THAN_STORED}
 local function set_unless_newer(key, rv, value, ttl_ms)

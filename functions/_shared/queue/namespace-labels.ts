@@ -4,17 +4,16 @@
 // again, so a label change reaches them at once; the TTL bounds how stale a copy can be when that audit
 // event is lost (as the resync interval bounds everything else). A copy never replaces a newer one.
 import type { Redis } from 'ioredis';
-import { LUA_OLDER_THAN_STORED, versionedValue } from './host-watch-keys.js';
+import { LUA_SET_UNLESS_NEWER, versionedValue } from './host-watch-keys.js';
 import { namespaceLabelsMark, sharedMarkKey } from './shared-marks.js';
 
 /** How long a copy is used before the namespace is read again. */
 export const NAMESPACE_LABELS_TTL_MS = 60_000;
 
 // KEYS: the copy. ARGV: rv, labels JSON, ttl ms. Stores "<rv>\t<json>" unless a newer copy is there.
-const PUT = `${LUA_OLDER_THAN_STORED}
-if older_than_stored(KEYS[1], ARGV[1]) then return 0 end
-redis.call('SET', KEYS[1], ARGV[1] .. '\\t' .. ARGV[2], 'PX', ARGV[3])
-return 1
+const PUT = `${LUA_SET_UNLESS_NEWER}
+if set_unless_newer(KEYS[1], ARGV[1], ARGV[2], ARGV[3]) then return 1 end
+return 0
 `;
 
 interface PutCommand {
