@@ -1,15 +1,12 @@
 // `podferry dashboard` as a process, as a deployment runs it: configuration problems end it with code 2 and
 // every problem named; configured, it listens, guards /queues, and exits 0 on SIGTERM.
 import { spawn } from 'node:child_process';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import t from 'tap';
+import { nodeEntryArgs, ROOT } from '../helpers/node-entry.js';
 import { startRedis } from '../helpers/redis.js';
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
-
 function runDashboard(env: Record<string, string>) {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'functions/cli.ts'), 'dashboard'], {
+  const child = spawn(process.execPath, nodeEntryArgs('functions/cli.ts', ['dashboard']), {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,9 +1,6 @@
 // A `podferry worker` in a child process, as production runs it, so a test can SIGKILL it mid-job.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
+import { nodeEntryArgs, ROOT } from './node-entry.js';
 
 export interface WorkerProcess {
   child: ChildProcess;
@@ -18,8 +15,7 @@ export function spawnWorker(env: Record<string, string>): WorkerProcess {
 
 /** Any `podferry <command>` in a child process (`worker`, `host-watch`). */
 export function spawnPodferry(command: string, env: Record<string, string>): WorkerProcess {
-  // node itself with tsx as a loader (not the tsx wrapper, which forks): a SIGKILL must hit the process.
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'functions/cli.ts'), command], {
+  const child = spawn(process.execPath, nodeEntryArgs('functions/cli.ts', [command]), {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
     stdio: ['ignore', 'ignore', 'pipe'],

@@ -4,10 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import { CliError, parseCliArgs } from '../../infra/kube-sim/cli-args.js';
+import { nodeEntryArgs, ROOT } from '../helpers/node-entry.js';
 
-const ROOT = new URL('../../', import.meta.url).pathname;
-const TSX = join(ROOT, 'node_modules/.bin/tsx');
-const CLI = join(ROOT, 'infra/kube-sim/cli.ts');
+const CLI = 'infra/kube-sim/cli.ts';
 const hasKubectl = spawnSync('kubectl', ['version', '--client'], { encoding: 'utf8' }).status === 0;
 
 function messageOf(argv: string[]): string {
@@ -41,7 +40,7 @@ t.test('when a flag is wrong, then the message says what to do instead', async (
 });
 
 t.test('when the CLI gets a bad flag, then it exits 2 with a message and no stack trace', async (t) => {
-  const r = spawnSync(TSX, [CLI, '--mode', 'nope'], { encoding: 'utf8', cwd: ROOT });
+  const r = spawnSync(process.execPath, nodeEntryArgs(CLI, ['--mode', 'nope']), { encoding: 'utf8', cwd: ROOT });
   t.equal(r.status, 2);
   t.match(r.stderr, 'kube-sim: --mode must be "virtual" or "host"');
   t.notMatch(r.stderr, /\n\s+at /);
@@ -50,7 +49,7 @@ t.test('when the CLI gets a bad flag, then it exits 2 with a message and no stac
 t.test('when the CLI runs, then it writes a kubeconfig kubectl can use and exits 0 on SIGTERM', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'kube-sim-cli-'));
   const kubeconfig = join(dir, 'virtual.kubeconfig');
-  const child = spawn(TSX, [CLI, '--mode', 'virtual', '--kubeconfig-out', kubeconfig, '--port', '0'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, nodeEntryArgs(CLI, ['--mode', 'virtual', '--kubeconfig-out', kubeconfig, '--port', '0']), { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout.on('data', (d) => (out += d));
   child.stderr.on('data', (d) => (out += d));

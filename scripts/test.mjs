@@ -1,0 +1,79 @@
+#!/usr/bin/env node
+// `npm test`: transpile the TypeScript once, then let tap run plain JavaScript (ADR 0014).
+//
+// Loading each test file through tsx's hooks cost about 1.7 CPU-seconds, mostly the hooks themselves on every
+// import of node_modules, which no cache avoids; 161 files made that the suite's largest cost. esbuild turns the
+// whole tree into JavaScript in about a second, so the tests run without a loader. Like tsx, it only strips
+// types: `npm run typecheck` is the type check.
+//
+// The mirror (.test-build/) has the repository's layout: every source file is linked there as it is, and each
+// .ts file also has its .js beside it. Code that finds files relative to itself (YAML templates, golden files,
+// README.md) or spawns `node --import tsx <root>/functions/cli.ts` works unchanged from the mirror.
+//
+//   npm test                                  every test
+//   npm test -- test/e2e/host-watch.test.ts   one file (a .ts path is mapped to its .js)
+//   npm test -- --coverage                    with tap's coverage report (the thresholds in package.json)
+import { spawn } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { transform } from 'esbuild';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+export const BUILD = join(ROOT, '.test-build');
+const COMPILED = ['functions', 'infra', 'test', 'bench', 'chaos'];
+// Not mirrored: the mirror itself, git and outputs. node_modules is linked, so paths from the root find it.
+const SKIPPED_TOP = new Set(['.test-build', '.git', 'dist', 'coverage', '.tap', '.podferry']);
+
+/** Mirror the repository into BUILD with every .ts file transpiled beside its link; returns the test files. */
+export async function buildMirror() {
+  rmSync(BUILD, { recursive: true, force: true });
+  mkdirSync(BUILD, { recursive: true });
+  for (const entry of readdirSync(ROOT, { withFileTypes: true })) {
+    if (SKIPPED_TOP.has(entry.name) || COMPILED.includes(entry.name)) continue;
+    symlinkSync(join(ROOT, entry.name), join(BUILD, entry.name));
+  }
+  const sources = [];
+  const walk = (dir) => {
+    mkdirSync(join(BUILD, dir), { recursive: true });
+    for (const entry of readdirSync(join(ROOT, dir), { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) { walk(path); continue; }
+      symlinkSync(join(ROOT, path), join(BUILD, path));
+      if (path.endsWith('.ts') && !path.endsWith('.d.ts')) sources.push(path);
+    }
+  };
+  for (const dir of COMPILED) walk(dir);
+  await Promise.all(sources.map(async (path) => {
+    const out = join(BUILD, path.replace(/\.ts$/, '.js'));
+    const { code } = await transform(readFileSync(join(ROOT, path), 'utf8'), {
+      loader: 'ts', format: 'esm', target: 'node20', sourcemap: 'inline',
+      // Stack traces and coverage name the real source file, not the mirror.
+      sourcefile: relative(dirname(out), join(ROOT, path)),
+    });
+    writeFileSync(out, code);
+  }));
+  return sources.filter((p) => p.startsWith('test/') && p.endsWith('.test.ts')).sort().map(mirrored);
+}
+
+/** Where tap finds a test file: the mirror's .js for a source path, relative to the repository. */
+const mirrored = (path) => (path.startsWith('.test-build/') ? path : join('.test-build', path.replace(/\.ts$/, '.js')));
+
+async function main(argv) {
+  const coverage = argv.includes('--coverage');
+  const args = argv.filter((a) => a !== '--coverage');
+  const tests = await buildMirror();
+  const named = args.filter((a) => !a.startsWith('-')).map((a) => mirrored(a.replace(/^\.\//, '')));
+  const flags = args.filter((a) => a.startsWith('-'));
+  const files = named.length > 0 ? named : tests;
+  const tapArgs = [...(coverage ? [] : ['--disable-coverage']), '--node-arg=--enable-source-maps', ...flags, ...files];
+  const child = spawn(join(ROOT, 'node_modules/.bin/tap'), tapArgs, {
+    cwd: ROOT,
+    stdio: 'inherit',
+    // tap's per-process bookkeeping is only needed for coverage.
+    env: { ...process.env, ...(coverage ? {} : { _TAPJS_PROCESSINFO_EXCLUDE_: '/./' }) },
+  });
+  child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) await main(process.argv.slice(2));
