@@ -1,14 +1,12 @@
 // A cluster's credentials: the CA, the serving certificate, the admin client certificate and token, and the
 // service account signing key. Made fresh for an in-memory cluster; with a directory, made once and read
 // back at every later start, so kubeconfigs and tokens written before a restart stay valid after it.
-import { generateKeyPair, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
+import { newServiceAccountKeyPem } from './service-account-tokens.js';
 import { createCertificateAuthority, type CertPair } from './tls.js';
-
-const generateKeyPairAsync = promisify(generateKeyPair);
 
 export interface ClusterPki {
   ca: CertPair;
@@ -25,10 +23,8 @@ const FILES = {
 } as const;
 
 async function make(caName: string, hosts: string[], adminUser: string, adminGroups: string[], withSigningKey: boolean): Promise<ClusterPki> {
-  const [ca, serviceAccountKeyPem] = await Promise.all([
-    createCertificateAuthority(caName),
-    withSigningKey ? generateKeyPairAsync('rsa', { modulusLength: 2048, publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs1', format: 'pem' } }).then((k) => k.privateKey) : undefined,
-  ]);
+  const ca = await createCertificateAuthority(caName);
+  const serviceAccountKeyPem = withSigningKey ? newServiceAccountKeyPem() : undefined;
   const [serving, admin] = await Promise.all([ca.issueServerCert(hosts), ca.issueClientCert(adminUser, adminGroups)]);
   return { ca: { certPem: ca.certPem, keyPem: ca.keyPem }, serving, admin, adminToken: randomBytes(24).toString('hex'), serviceAccountKeyPem };
 }

@@ -1,5 +1,6 @@
 // Bound service account tokens: POST serviceaccounts/{name}/token (TokenRequest, authentication.k8s.io/v1)
-// issues an RS256 JWT signed with the cluster's service account key, bound to a pod (or secret, or node)
+// issues a JWT signed with the cluster's service account key (ES256 for the ECDSA keys the simulator makes,
+// RS256 for an RSA key an earlier version left in a cluster directory), bound to a pod (or secret, or node)
 // when asked, and the authenticator accepts it back as system:serviceaccount:<ns>:<name> while it has not
 // expired and what it is bound to still exists (k8s pkg/registry/core/serviceaccount/storage/token.go,
 // pkg/serviceaccount/claims.go and jwt.go).
@@ -32,20 +33,30 @@ export interface TokenSigner {
 
 const b64url = (b: Buffer) => b.toString('base64url');
 
+type SigningAlgorithm = 'RS256' | 'ES256';
+// JWS carries an ECDSA signature as r || s (RFC 7518, section 3.4), not DER; RSA signatures ignore this.
+const JWS_ECDSA = 'ieee-p1363' as const;
+
+/** A new service account signing key (--service-account-key-file): ECDSA P-256, as SEC 1 PEM. */
+export function newServiceAccountKeyPem(): string {
+  return generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey.export({ type: 'sec1', format: 'pem' }).toString();
+}
+
 /**
  * Signs with the given key, or with one of its own made on the first signature: a cluster that never issues
- * a token never pays for an RSA key, and until it does, no token can verify.
+ * a token never pays for a key, and until it does, no token can verify.
  */
 export function createTokenSigner(privateKeyPem?: string): TokenSigner {
-  let state: { pem: string; key: KeyObject; pub: KeyObject; keyId: string; header: string } | undefined;
+  let state: { pem: string; key: KeyObject; pub: KeyObject; keyId: string; alg: SigningAlgorithm; header: string } | undefined;
   const load = (pem: string) => {
     const key = createPrivateKey(pem);
     const pub = createPublicKey(key);
     // The key ID kube-apiserver publishes: the base64url SHA-256 of the public key's DER.
     const keyId = b64url(createHash('sha256').update(pub.export({ type: 'spki', format: 'der' })).digest());
-    return { pem, key, pub, keyId, header: b64url(Buffer.from(JSON.stringify({ alg: 'RS256', kid: keyId }))) };
+    const alg: SigningAlgorithm = key.asymmetricKeyType === 'rsa' ? 'RS256' : 'ES256';
+    return { pem, key, pub, keyId, alg, header: b64url(Buffer.from(JSON.stringify({ alg, kid: keyId }))) };
   };
-  const ready = () => (state ??= load(generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs1', format: 'pem' }).toString()));
+  const ready = () => (state ??= load(newServiceAccountKeyPem()));
   if (privateKeyPem) state = load(privateKeyPem);
   return {
     get privateKeyPem() { return ready().pem; },
@@ -53,15 +64,15 @@ export function createTokenSigner(privateKeyPem?: string): TokenSigner {
     sign(claims) {
       const { header, key } = ready();
       const body = `${header}.${b64url(Buffer.from(JSON.stringify(claims)))}`;
-      return `${body}.${b64url(sign('sha256', Buffer.from(body), key))}`;
+      return `${body}.${b64url(sign('sha256', Buffer.from(body), { key, dsaEncoding: JWS_ECDSA }))}`;
     },
     verify(token) {
       const parts = token.split('.');
       if (parts.length !== 3 || !state) return undefined;
       try {
         const head = JSON.parse(Buffer.from(parts[0], 'base64url').toString('utf8')) as Obj;
-        if (head.alg !== 'RS256') return undefined;
-        if (!verify('sha256', Buffer.from(`${parts[0]}.${parts[1]}`), state.pub, Buffer.from(parts[2], 'base64url'))) return undefined;
+        if (head.alg !== state.alg) return undefined;
+        if (!verify('sha256', Buffer.from(`${parts[0]}.${parts[1]}`), { key: state.pub, dsaEncoding: JWS_ECDSA }, Buffer.from(parts[2], 'base64url'))) return undefined;
         return JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8')) as Obj;
       } catch {
         return undefined;

@@ -1,10 +1,15 @@
 // The cluster's PKI, made fresh at every start: one CA, a serving certificate for the loopback names and
 // client certificates whose CN/O carry the user and groups, as kube-apiserver's x509 authenticator reads them.
-// node-forge builds the X.509 structures; keys and signatures come from node:crypto, because forge's pure-JS
-// RSA is slow (a signature cost about 0.1 s of CPU, several per cluster start).
-import { constants, generateKeyPair, privateEncrypt, randomBytes } from 'node:crypto';
+// Keys are ECDSA P-256, as k3s and kubeadm's --encryption-algorithm=ECDSA-P256 make them: an RSA-2048 key cost
+// about 0.18 s of CPU to generate, and a simulated cluster with its webhook needs a dozen (ADR 0015). The
+// certificates are assembled from der.ts and signed by node:crypto, so no X.509 library is needed.
+import { createHash, createPublicKey, generateKeyPair, randomBytes, sign, type KeyObject } from 'node:crypto';
+import { isIP } from 'node:net';
 import { promisify } from 'node:util';
-import forge from 'node-forge';
+import {
+  bitString, boolean, explicit, implicit, ipAddressBytes, objectIdentifier, octetString, sequence, set, smallInteger,
+  time, unsignedInteger, utf8String,
+} from './der.js';
 
 const generateKeyPairAsync = promisify(generateKeyPair);
 
@@ -23,88 +28,109 @@ export interface CertificateAuthority extends CertPair {
 const DEFAULT_HOSTS = ['127.0.0.1', '::1', 'localhost'];
 const ONE_YEAR_MS = 365 * 24 * 3600 * 1000;
 
-// DER of DigestInfo's AlgorithmIdentifier for SHA-256 and the digest's OCTET STRING header (RFC 8017, 9.2).
-const SHA256_DIGEST_INFO = Buffer.from('3031300d060960864801650304020105000420', 'hex');
+const OID = {
+  ecdsaWithSha256: '1.2.840.10045.4.3.2',
+  commonName: '2.5.4.3',
+  organization: '2.5.4.10',
+  subjectKeyIdentifier: '2.5.29.14',
+  keyUsage: '2.5.29.15',
+  subjectAltName: '2.5.29.17',
+  basicConstraints: '2.5.29.19',
+  authorityKeyIdentifier: '2.5.29.35',
+  extKeyUsage: '2.5.29.37',
+  serverAuth: '1.3.6.1.5.5.7.3.1',
+  clientAuth: '1.3.6.1.5.5.7.3.2',
+} as const;
 
-/** What forge's cert.sign calls: RSASSA-PKCS1-v1_5 over the digest forge computed, done by OpenSSL. */
-function nativeSigner(keyPem: string): forge.pki.rsa.PrivateKey {
-  const signer = {
-    sign(md: forge.md.MessageDigest): string {
-      const digest = Buffer.from(md.digest().getBytes(), 'binary');
-      return privateEncrypt({ key: keyPem, padding: constants.RSA_PKCS1_PADDING }, Buffer.concat([SHA256_DIGEST_INFO, digest])).toString('binary');
-    },
+// The AlgorithmIdentifier of ecdsa-with-SHA256 has no parameters (RFC 5758, section 3.2).
+const SIGNATURE_ALGORITHM = sequence(objectIdentifier(OID.ecdsaWithSha256));
+
+interface Key {
+  keyPem: string;
+  privateKey: KeyObject;
+  spki: Buffer;
+  /** RFC 5280's method (1): the SHA-1 of the subjectPublicKey bits. */
+  keyId: Buffer;
+}
+
+async function newKey(): Promise<Key> {
+  const { privateKey } = await generateKeyPairAsync('ec', { namedCurve: 'prime256v1' });
+  const publicKey = createPublicKey(privateKey);
+  const { x, y } = publicKey.export({ format: 'jwk' });
+  const point = Buffer.concat([Buffer.from([4]), Buffer.from(x!, 'base64url'), Buffer.from(y!, 'base64url')]);
+  return {
+    keyPem: privateKey.export({ type: 'sec1', format: 'pem' }).toString(),
+    privateKey,
+    spki: publicKey.export({ type: 'spki', format: 'der' }),
+    keyId: createHash('sha1').update(point).digest(),
   };
-  return signer as unknown as forge.pki.rsa.PrivateKey;
 }
 
-async function newKey(): Promise<{ keyPem: string; publicKey: forge.pki.rsa.PublicKey }> {
-  const { privateKey, publicKey } = await generateKeyPairAsync('rsa', {
-    modulusLength: 2048,
-    publicKeyEncoding: { type: 'spki', format: 'pem' },
-    privateKeyEncoding: { type: 'pkcs1', format: 'pem' },
-  });
-  return { keyPem: privateKey, publicKey: forge.pki.publicKeyFromPem(publicKey) as forge.pki.rsa.PublicKey };
-}
+type NameAttribute = { oid: string; value: string };
 
-function baseCert(publicKey: forge.pki.rsa.PublicKey, subject: forge.pki.CertificateField[]): forge.pki.Certificate {
-  const cert = forge.pki.createCertificate();
-  cert.publicKey = publicKey;
+const name = (attributes: NameAttribute[]) =>
+  sequence(...attributes.map((a) => set(sequence(objectIdentifier(a.oid), utf8String(a.value)))));
+
+const extension = (oid: string, value: Buffer, critical = false) =>
+  sequence(objectIdentifier(oid), ...(critical ? [boolean(true)] : []), octetString(value));
+
+// keyUsage bits, numbered from the most significant bit of the first byte (RFC 5280, section 4.2.1.3).
+const KEY_USAGE_CA = bitString(Buffer.from([0x86]), 1); // digitalSignature, keyCertSign, cRLSign
+const KEY_USAGE_LEAF = bitString(Buffer.from([0x80]), 7); // digitalSignature: ECDSA keys do not encipher
+
+function certificate(subject: Buffer, issuer: Buffer, key: Key, signer: KeyObject, extensions: Buffer[]): string {
   // A positive serial: the high bit cleared so DER does not read it as negative.
   const serial = randomBytes(16);
   serial[0] &= 0x7f;
-  cert.serialNumber = serial.toString('hex');
   const now = Date.now();
-  cert.validity.notBefore = new Date(now - 60_000); // tolerate small clock skew between processes
-  cert.validity.notAfter = new Date(now + ONE_YEAR_MS);
-  cert.setSubject(subject);
-  return cert;
-}
-
-function isIp(host: string): boolean {
-  return /^[0-9.]+$/.test(host) || host.includes(':');
+  const tbs = sequence(
+    explicit(0, smallInteger(2)), // v3
+    unsignedInteger(serial),
+    SIGNATURE_ALGORITHM,
+    issuer,
+    sequence(time(new Date(now - 60_000)), time(new Date(now + ONE_YEAR_MS))), // tolerate small clock skew between processes
+    subject,
+    key.spki,
+    explicit(3, sequence(...extensions)),
+  );
+  const der = sequence(tbs, SIGNATURE_ALGORITHM, bitString(sign('sha256', tbs, signer)));
+  const base64 = der.toString('base64').replace(/.{1,64}/g, '$&\n');
+  return `-----BEGIN CERTIFICATE-----\n${base64}-----END CERTIFICATE-----\n`;
 }
 
 export async function createCertificateAuthority(commonName = 'kube-sim-ca'): Promise<CertificateAuthority> {
   const ca = await newKey();
-  const caSubject = [{ name: 'commonName', value: commonName }];
-  const caCert = baseCert(ca.publicKey, caSubject);
-  caCert.setIssuer(caSubject);
-  caCert.setExtensions([
-    { name: 'basicConstraints', cA: true, critical: true },
-    { name: 'keyUsage', keyCertSign: true, cRLSign: true, digitalSignature: true, critical: true },
-    { name: 'subjectKeyIdentifier' },
+  const caName = name([{ oid: OID.commonName, value: commonName }]);
+  const caPem = certificate(caName, caName, ca, ca.privateKey, [
+    extension(OID.basicConstraints, sequence(boolean(true)), true),
+    extension(OID.keyUsage, KEY_USAGE_CA, true),
+    extension(OID.subjectKeyIdentifier, octetString(ca.keyId)),
   ]);
-  caCert.sign(nativeSigner(ca.keyPem), forge.md.sha256.create());
-  const caPem = forge.pki.certificateToPem(caCert);
 
-  async function issue(subject: forge.pki.CertificateField[], extensions: unknown[]): Promise<CertPair> {
+  async function issue(subject: NameAttribute[], usage: string, more: Buffer[] = []): Promise<CertPair> {
     const leaf = await newKey();
-    const cert = baseCert(leaf.publicKey, subject);
-    cert.setIssuer(caSubject);
-    cert.setExtensions([
-      { name: 'basicConstraints', cA: false },
-      { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
-      { name: 'authorityKeyIdentifier', keyIdentifier: caCert.generateSubjectKeyIdentifier().getBytes() },
-      ...extensions,
+    const certPem = certificate(name(subject), caName, leaf, ca.privateKey, [
+      extension(OID.basicConstraints, sequence()),
+      extension(OID.keyUsage, KEY_USAGE_LEAF, true),
+      extension(OID.extKeyUsage, sequence(objectIdentifier(usage))),
+      extension(OID.authorityKeyIdentifier, sequence(implicit(0, ca.keyId))),
+      ...more,
     ]);
-    cert.sign(nativeSigner(ca.keyPem), forge.md.sha256.create());
-    return { certPem: forge.pki.certificateToPem(cert), keyPem: leaf.keyPem };
+    return { certPem, keyPem: leaf.keyPem };
   }
 
   return {
     certPem: caPem,
     keyPem: ca.keyPem,
     issueServerCert(hosts = DEFAULT_HOSTS) {
-      const altNames = hosts.map((h) => (isIp(h) ? { type: 7, ip: h } : { type: 2, value: h }));
-      return issue([{ name: 'commonName', value: 'kube-apiserver' }], [
-        { name: 'extKeyUsage', serverAuth: true },
-        { name: 'subjectAltName', altNames },
-      ]);
+      // GeneralName: [2] dNSName (IA5String), [7] iPAddress (OCTET STRING), both implicit.
+      const altNames = hosts.map((h) => (isIP(h) ? implicit(7, ipAddressBytes(h)) : implicit(2, Buffer.from(h, 'ascii'))));
+      return issue([{ oid: OID.commonName, value: 'kube-apiserver' }], OID.serverAuth, [extension(OID.subjectAltName, sequence(...altNames))]);
     },
     issueClientCert(username, groups) {
-      const subject: forge.pki.CertificateField[] = groups.map((g) => ({ name: 'organizationName', value: g }));
-      subject.push({ name: 'commonName', value: username });
-      return issue(subject, [{ name: 'extKeyUsage', clientAuth: true }]);
+      const subject: NameAttribute[] = groups.map((g) => ({ oid: OID.organization, value: g }));
+      subject.push({ oid: OID.commonName, value: username });
+      return issue(subject, OID.clientAuth);
     },
   };
 }

@@ -17,7 +17,7 @@ import { startCluster } from '../../infra/kube-sim/server.js';
 
 const TEMPLATE = 'infra/virtual/validating-webhook.template.yaml';
 
-// RSA key generation dominates this file's time: one set of credentials serves every test (none changes it).
+// One set of credentials serves every test (none changes it).
 const dir = mkdtempSync(join(tmpdir(), 'podferry-compose-'));
 const generated = ensureCredentials({ dir, webhookHost: 'webhook', webhookPort: 8443, virtualUser: 'podferry' });
 const read = (name: keyof typeof CREDENTIAL_FILES) => readFileSync(join(dir, CREDENTIAL_FILES[name]), 'utf8');

@@ -1,5 +1,5 @@
 // The cluster PKI, authentication and kubeconfig rendering, over real TLS connections on loopback.
-import { X509Certificate } from 'node:crypto';
+import { createPrivateKey, X509Certificate } from 'node:crypto';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import t from 'tap';
@@ -20,6 +20,14 @@ t.test('when the CA issues a serving certificate, then it covers the loopback na
   t.ok(cert.verify(new X509Certificate(ca.certPem).publicKey));
   t.ok(cert.checkIssued(new X509Certificate(ca.certPem)));
   t.ok(new X509Certificate(ca.certPem).ca);
+  t.notOk(cert.ca, 'a leaf cannot sign certificates');
+  t.same(cert.keyUsage, ['1.3.6.1.5.5.7.3.1'], 'extended key usage: server authentication only');
+  t.equal(cert.publicKey.asymmetricKeyType, 'ec');
+  t.equal(cert.publicKey.asymmetricKeyDetails?.namedCurve, 'prime256v1');
+  t.ok(cert.checkPrivateKey(createPrivateKey(serving.keyPem)), 'the key pair matches');
+  const client = new X509Certificate((await ca.issueClientCert('alice', ['dev'])).certPem);
+  t.same(client.keyUsage, ['1.3.6.1.5.5.7.3.2'], 'a client certificate is for client authentication only');
+  t.equal(client.subject, 'O=dev\nCN=alice');
 });
 
 t.test('when callers connect, then certificates give CN as user and O as groups, tokens their user, and nothing else passes', async (t) => {

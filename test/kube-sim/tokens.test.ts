@@ -80,6 +80,25 @@ t.test('when the clock passes a token\'s expiry by more than the leeway, then th
   t.equal(serviceAccountAuthenticator(other, store)(token), undefined, 'another key does not verify it');
 });
 
+t.test('when the signing key is ECDSA or an older RSA one, then tokens carry the matching alg and verify only with it', async (t) => {
+  const { generateKeyPairSync } = await import('node:crypto');
+  const rsaPem = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs1', format: 'pem' }).toString();
+  const header = (token: string) => JSON.parse(Buffer.from(token.split('.')[0], 'base64url').toString());
+  const ec = createTokenSigner();
+  const rsa = createTokenSigner(rsaPem);
+  const ecToken = ec.sign({ sub: 'a' });
+  const rsaToken = rsa.sign({ sub: 'b' });
+  t.match(header(ecToken), { alg: 'ES256', kid: ec.keyId });
+  t.equal(Buffer.from(ecToken.split('.')[2], 'base64url').length, 64, 'ES256 signs as r || s, 64 bytes (RFC 7518)');
+  t.match(header(rsaToken), { alg: 'RS256', kid: rsa.keyId });
+  t.same(ec.verify(ecToken), { sub: 'a' });
+  t.same(rsa.verify(rsaToken), { sub: 'b' });
+  const [, body, sig] = ecToken.split('.');
+  const relabelled = `${Buffer.from(JSON.stringify({ alg: 'RS256', kid: ec.keyId })).toString('base64url')}.${body}.${sig}`;
+  t.equal(ec.verify(relabelled), undefined, 'a token relabelled with another alg is refused');
+  t.equal(rsa.verify(ecToken), undefined);
+});
+
 t.test('when kubectl creates a token (a protobuf TokenRequest), then kubectl can use it', { skip: hasKubectl ? false : 'no kubectl on PATH' }, async (t) => {
   const k = kubectlIn('kube-sim-tokens');
   await cluster.writeKubeconfig(k.kubeconfig);
