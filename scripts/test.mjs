@@ -20,13 +20,13 @@ import { fileURLToPath } from 'node:url';
 import { transform } from 'esbuild';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-export const BUILD = join(ROOT, '.test-build');
+const BUILD = join(ROOT, '.test-build');
 const COMPILED = ['functions', 'infra', 'test', 'bench', 'chaos'];
 // Not mirrored: the mirror itself, git and outputs. node_modules is linked, so paths from the root find it.
 const SKIPPED_TOP = new Set(['.test-build', '.git', 'dist', 'coverage', '.tap', '.podferry']);
 
 /** Mirror the repository into BUILD with every .ts file transpiled beside its link; returns the test files. */
-export async function buildMirror() {
+async function buildMirror() {
   rmSync(BUILD, { recursive: true, force: true });
   mkdirSync(BUILD, { recursive: true });
   for (const entry of readdirSync(ROOT, { withFileTypes: true })) {
@@ -76,4 +76,4 @@ async function main(argv) {
   child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) await main(process.argv.slice(2));
+await main(process.argv.slice(2));
