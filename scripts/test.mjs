@@ -16,7 +16,7 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { transform } from 'esbuild';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -67,11 +67,14 @@ async function main(argv) {
   const flags = args.filter((a) => a.startsWith('-'));
   const files = named.length > 0 ? named : tests;
   const tapArgs = [...(coverage ? [] : ['--disable-coverage']), '--node-arg=--enable-source-maps', ...flags, ...files];
+  // Without coverage, tap's file-recording module hook is skipped in every process (ADR 0016). NODE_OPTIONS
+  // reaches the processes tests start too, and its preloads run before tap's own.
+  const preload = `--import=${pathToFileURL(join(ROOT, 'scripts/without-tap-loader.mjs'))}`;
+  const nodeOptions = [process.env.NODE_OPTIONS, coverage ? undefined : preload].filter(Boolean).join(' ');
   const child = spawn(join(ROOT, 'node_modules/.bin/tap'), tapArgs, {
     cwd: ROOT,
     stdio: 'inherit',
-    // tap's per-process bookkeeping is only needed for coverage.
-    env: { ...process.env, ...(coverage ? {} : { _TAPJS_PROCESSINFO_EXCLUDE_: '/./' }) },
+    env: { ...process.env, ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}) },
   });
   child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
 }
