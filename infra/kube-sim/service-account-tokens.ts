@@ -7,6 +7,7 @@
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, randomUUID, sign, verify, type KeyObject } from 'node:crypto';
 import { badRequest, conflict, KubeError, notFound, type StatusCause } from './errors.js';
 import type { ApiContext } from './api-context.js';
+import { P256_KEY } from './tls.js';
 import { nodes, pods, secrets, serviceAccounts } from './resources.js';
 import type { Store } from './store.js';
 import type { KubeObject, UserInfo, WriteOptions } from './types.js';
@@ -39,7 +40,7 @@ const JWS_ECDSA = 'ieee-p1363' as const;
 
 /** A new service account signing key (--service-account-key-file): ECDSA P-256, as SEC 1 PEM. */
 export function newServiceAccountKeyPem(): string {
-  return generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey.export({ type: 'sec1', format: 'pem' }).toString();
+  return generateKeyPairSync('ec', P256_KEY).privateKey.export({ type: 'sec1', format: 'pem' }).toString();
 }
 
 /**

@@ -12,6 +12,8 @@ import {
 } from './der.js';
 
 const generateKeyPairAsync = promisify(generateKeyPair);
+/** Every key the simulator makes, for certificates and for service account tokens alike. */
+export const P256_KEY = { namedCurve: 'prime256v1' } as const;
 
 export interface CertPair {
   certPem: string;
@@ -54,7 +56,7 @@ interface Key {
 }
 
 async function newKey(): Promise<Key> {
-  const { privateKey } = await generateKeyPairAsync('ec', { namedCurve: 'prime256v1' });
+  const { privateKey } = await generateKeyPairAsync('ec', P256_KEY);
   const publicKey = createPublicKey(privateKey);
   const { x, y } = publicKey.export({ format: 'jwk' });
   const point = Buffer.concat([Buffer.from([4]), Buffer.from(x!, 'base64url'), Buffer.from(y!, 'base64url')]);
