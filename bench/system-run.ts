@@ -26,6 +26,8 @@ import { startProgress, type Progress } from './progress.js';
 import { hostWatchBytesPerPod, redisBytesPerJob, usedMemory } from './redis-memory.js';
 import { byVerbResource, parseCommandStats, sumCounterBy, diffCounts, parseRequestCounts, parseSummaryQuantiles, percentiles, totalCalls, withoutOwnCalls, type Percentiles, type RequestCounts } from './stats.js';
 import { judgeStep, type RateStep } from './steady-rate.js';
+import { settle, type Settled } from './settle.js';
+import { queueCounter } from '../chaos/queue-counter.js';
 import { cpuMsOf, startPodferryProcess, startWorkerFleet, type PodferryProcess, type WorkerFleet } from './worker-processes.js';
 import type { ProbeReport } from './probe.js';
 import type { ServiceAccountTokenMode } from '../functions/_shared/core/service-account-token.js';
@@ -98,7 +100,8 @@ export interface SystemRunResult extends BurstFigures {
   /** Redis used_memory growth since the start over every pod synced in the run (the watch's state included). */
   redis_bytes_per_synced_pod: { pods: number; bytes_per_pod: number };
   host_watch_redis: { pods: number; bytes_per_pod: number; snapshot_json_bytes: number; stashed_events: number; bytes_per_stashed_event: number } | null;
-  steady: { rate: number; rate_source: string; seconds: number; pods: number; duration_s: number } | null;
+  /** settled_first: how long the queues took to empty of the earlier phases' jobs before this one began. */
+  steady: { rate: number; rate_source: string; seconds: number; pods: number; duration_s: number; settled_first: Settled } | null;
   max_steady_rate: { sustained_pods_per_s: number; rule: string; steps: RateStep[] } | null;
   deployment: { replicas: number; host_created_s: number; virtual_ready_s: number } | null;
   host_change: { crash_status_ms: LatencyFigures; host_delete_ms: LatencyFigures; api_calls_per_pod: { virtual: number; host: number } } | null;
@@ -350,11 +353,12 @@ async function steadyLoad(b: BenchStack, names: string[], rate: number, timeoutM
  * The highest steady rate this machine sustains now: each rate of `steps` for `seconds`, lowest first, until
  * one is not sustained (steady-rate.ts says when a step is). Pods are named `m<rate>-<i>`.
  */
-async function findMaxRate(b: BenchStack, steps: number[], seconds: number, kubeletMs: number, quiet: boolean): Promise<{ sustained_pods_per_s: number; rule: string; steps: RateStep[] }> {
+async function findMaxRate(b: BenchStack, steps: number[], seconds: number, kubeletMs: number, quiet: boolean, settleFirst: () => Promise<Settled>): Promise<{ sustained_pods_per_s: number; rule: string; steps: RateStep[] }> {
   const out: RateStep[] = [];
   let best = 0;
   let rule = '';
   for (const rate of steps) {
+    await settleFirst(); // the tail of the last phase or step must not be this step's backlog
     const prefix = `m${rate}-`;
     const names = Array.from({ length: Math.round(rate * seconds) }, (_, i) => `${prefix}${i}`);
     const progress = startProgress(`rate ${rate}/s`, names.length, () => ({ done: b.virtual.ready(prefix), detail: `host created ${b.host.seen(prefix)}` }), quiet);
@@ -364,7 +368,6 @@ async function findMaxRate(b: BenchStack, steps: number[], seconds: number, kube
     out.push(step.step);
     if (!step.step.sustained) break;
     best = rate;
-    await new Promise((res) => setTimeout(res, 1000)); // the tail of one step must not be the next one's backlog
   }
   return { sustained_pods_per_s: best, rule, steps: out };
 }
@@ -379,6 +382,7 @@ export function steadyRateFor(asked: number | 'auto', maxSustained: number | und
 
 export async function runSystem(o: SystemRunOptions): Promise<SystemRunResult> {
   const b = await startBenchStack(o);
+  const counter = queueCounter(b.stack.endpoints.redis.url, b.stack.endpoints.queuePrefix);
   try {
     const { stack } = b;
     const memoryStart = await (async () => {
@@ -399,7 +403,8 @@ export async function runSystem(o: SystemRunOptions): Promise<SystemRunResult> {
     const burst = await runBurst(b, { pods: o.pods, concurrency: o.concurrency, timeoutMs: o.timeoutMs, quiet: o.quiet, label: `burst x${o.workers}` });
     const watchMemory = await hostWatchBytesPerPod(stack.endpoints.redis.url, hostWatchKeys(stack.endpoints.queuePrefix, stack.endpoints.cluster));
 
-    const maxRate = o.rateSteps.length > 0 ? await findMaxRate(b, o.rateSteps, o.rateStepSeconds, 4 * o.kubeletStepMs, o.quiet) : null;
+    const settleFirst = () => settle(counter, { timeoutMs: 60_000 });
+    const maxRate = o.rateSteps.length > 0 ? await findMaxRate(b, o.rateSteps, o.rateStepSeconds, 4 * o.kubeletStepMs, o.quiet, settleFirst) : null;
 
     // Steady, at a rate below what the machine sustains.
     let steady: SystemRunResult['steady'] = null;
@@ -409,13 +414,14 @@ export async function runSystem(o: SystemRunOptions): Promise<SystemRunResult> {
     if (o.steadySeconds > 0) {
       const { rate, source } = steadyRateFor(o.steadyRate, maxRate?.sustained_pods_per_s, o.rateSteps[0] ?? 25);
       const names = Array.from({ length: Math.round(rate * o.steadySeconds) }, (_, i) => `s-${i}`);
+      const settled = await settleFirst();
       await b.webhook.resetProbe();
       const progress = startProgress(`steady ${rate}/s`, names.length, () => ({ done: b.virtual.ready('s-'), detail: `host created ${b.host.seen('s-')}` }), o.quiet);
       const r = await steadyLoad(b, names, rate, o.timeoutMs, 's-', progress);
       channel = (await b.webhook.probe()).admissionMs;
       createToHost = r.createToHost;
       readyToReady = r.readyToReady;
-      steady = { rate, rate_source: source, seconds: o.steadySeconds, pods: names.length, duration_s: round((r.done - r.s0) / 1000) };
+      steady = { rate, rate_source: source, seconds: o.steadySeconds, pods: names.length, duration_s: round((r.done - r.s0) / 1000), settled_first: settled };
     }
     const summary = parseSummaryQuantiles(await getInsecure(`${stack.endpoints.webhook.url}/metrics`), 'podferry_admission_handler_seconds');
 
@@ -473,6 +479,7 @@ export async function runSystem(o: SystemRunOptions): Promise<SystemRunResult> {
       host_change: hostChange,
     };
   } finally {
+    counter.close();
     await b.close();
   }
 }

@@ -4,7 +4,17 @@ import { Queue } from 'bullmq';
 import { createRedisConnection } from '../functions/_shared/queue/connection.js';
 import { QUEUE_NAMES } from '../functions/_shared/queue/names.js';
 
-export function queueCounter(redisUrl: string, prefix: string): { counts(): Promise<string>; unfinished(): Promise<number>; close(): void } {
+/** What a job in these states still owes; delayed jobs include follow-ups and repeats that never run out. */
+export type JobState = 'waiting' | 'active' | 'delayed' | 'prioritized';
+
+export interface QueueCounter {
+  counts(): Promise<string>;
+  /** Jobs in `states` across podferry's queues, or -1 when Redis does not answer. */
+  unfinished(states?: readonly JobState[]): Promise<number>;
+  close(): void;
+}
+
+export function queueCounter(redisUrl: string, prefix: string): QueueCounter {
   const connection = createRedisConnection(redisUrl, 'producer');
   const queues = Object.values(QUEUE_NAMES).map((name) => new Queue(name, { connection, prefix }));
   for (const q of queues) q.on('error', () => {});
@@ -17,9 +27,9 @@ export function queueCounter(redisUrl: string, prefix: string): { counts(): Prom
         return `unavailable (${(err as Error).message})`;
       }
     },
-    async unfinished() {
+    async unfinished(states = ['waiting', 'active', 'delayed', 'prioritized']) {
       try {
-        const counts = await Promise.all(queues.map((q) => q.getJobCounts('waiting', 'active', 'delayed', 'prioritized')));
+        const counts = await Promise.all(queues.map((q) => q.getJobCounts(...states)));
         return counts.reduce((n, c) => n + Object.values(c).reduce((a, b) => a + b, 0), 0);
       } catch {
         return -1;

@@ -1,10 +1,12 @@
 // The benchmark's own logic, pure and table-tested: when a steady rate counts as sustained, which rate the
-// latencies are measured at, the direct client's token bucket, and the table's verdict on each target.
+// latencies are measured at, when a phase may start, the direct client's token bucket, and the table's verdict
+// on each target.
 import t from 'tap';
 import { judgeStep } from '../../bench/steady-rate.js';
 import { steadyRateFor } from '../../bench/system-run.js';
 import { createTokenBucket } from '../../bench/token-bucket.js';
 import { formatTable } from '../../bench/report.js';
+import { BUSY_STATES, settle } from '../../bench/settle.js';
 
 t.test('when a rate step ends, then it is sustained only if every pod was Ready soon and no backlog was left', async (t) => {
   const fast = Array.from({ length: 50 }, (_, i) => 500 + i * 10); // 500 .. 990 ms
@@ -60,4 +62,28 @@ t.test('when the table is made, then each target is marked met or missed from th
   t.match(row('host Ready -> virtual Ready'), /MISSED$/);
   t.match(row('admission handler'), /met$/);
   t.match(text, /highest sustained steady rate\s+100 pods\/s/);
+});
+
+t.test('when a phase waits to settle, then it starts only after the queues were idle several polls in a row', async (t) => {
+  const cases: Array<[string, number[], boolean, number]> = [
+    ['idle at once', [0, 0, 0], true, 3],
+    ['a backlog drains', [40, 12, 0, 0, 0], true, 5],
+    ['one idle reading between busy ones is not enough', [0, 3, 0, 0, 0], true, 5],
+    ['Redis does not answer (-1) and never settles', [-1], false, -1],
+    ['never idle', [5], false, -1],
+  ];
+  for (const [what, readings, settled, polls] of cases) {
+    let asked = 0;
+    const seen: unknown[] = [];
+    const counter = {
+      async unfinished(states?: readonly string[]) {
+        seen.push(states);
+        return readings[Math.min(asked++, readings.length - 1)];
+      },
+    };
+    const r = await settle(counter, { timeoutMs: 100, pollMs: 1, idlePolls: 3 });
+    t.equal(r.settled, settled, what);
+    if (polls > 0) t.equal(asked, polls, `${what}: polls`);
+    t.same(seen[0], BUSY_STATES, `${what}: delayed jobs are not counted`);
+  }
 });
