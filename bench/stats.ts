@@ -109,3 +109,15 @@ export function sumCounterBy(texts: readonly string[], name: string, label: stri
   }
   return out;
 }
+
+/** How many of `times` fall in each whole second after `t0` (index 0: the first second); every second up to the last counted. */
+export function countPerSecond(times: readonly number[], t0: number): number[] {
+  const out: number[] = [];
+  for (const at of times) {
+    if (!Number.isFinite(at) || at < t0) continue;
+    const second = Math.floor((at - t0) / 1000);
+    while (out.length <= second) out.push(0);
+    out[second]++;
+  }
+  return out;
+}

@@ -24,7 +24,7 @@ import { trackPods, type PodTracker } from './pod-tracker.js';
 import { crashPod, deleteLatencies, deleteOnHost, statusChangeLatencies, waitUpTo, type LatencyFigures } from './change-latency.js';
 import { startProgress, type Progress } from './progress.js';
 import { hostWatchBytesPerPod, redisBytesPerJob, usedMemory } from './redis-memory.js';
-import { byVerbResource, parseCommandStats, sumCounterBy, diffCounts, parseRequestCounts, parseSummaryQuantiles, percentiles, totalCalls, withoutOwnCalls, type Percentiles, type RequestCounts } from './stats.js';
+import { byVerbResource, countPerSecond, parseCommandStats, sumCounterBy, diffCounts, parseRequestCounts, parseSummaryQuantiles, percentiles, totalCalls, withoutOwnCalls, type Percentiles, type RequestCounts } from './stats.js';
 import { judgeStep, type RateStep } from './steady-rate.js';
 import { settle, type Settled } from './settle.js';
 import { queueCounter } from '../chaos/queue-counter.js';
@@ -193,7 +193,7 @@ export async function startBenchStack(o: BenchStackOptions & { concurrency: numb
 }
 
 /** Sends the burst and waits for both sides; fails at once when a create failed rather than at the timeout. */
-async function burstAndWait(b: BenchStack, names: string[], concurrency: number, prefix: string, timeoutMs: number): Promise<{ t0: number; hostCreated: number; virtualReady: number }> {
+async function burstAndWait(b: BenchStack, names: string[], concurrency: number, prefix: string, timeoutMs: number): Promise<{ t0: number; hostCreated: number; virtualReady: number; hostCreatesPerSecond: number[] }> {
   const t0 = performance.now();
   const sending = b.creator.burst(NS, names, concurrency).then(() => {
     if (b.creator.failures.length > 0) throw new Error(`virtual creates failed: ${b.creator.failures.join('; ')}`);
@@ -201,7 +201,8 @@ async function burstAndWait(b: BenchStack, names: string[], concurrency: number,
   });
   const hostCreated = await Promise.race([b.host.waitFor('seen', prefix, names.length, timeoutMs), sending]);
   const virtualReady = await Promise.race([b.virtual.waitFor('ready', prefix, names.length, timeoutMs), sending]);
-  return { t0, hostCreated, virtualReady };
+  const hostSeen = names.map((n) => b.host.pods.get(hostPodName(n, NS, b.stack.endpoints.cluster))?.seenAt ?? Number.NaN);
+  return { t0, hostCreated, virtualReady, hostCreatesPerSecond: countPerSecond(hostSeen, t0) };
 }
 
 function sumProbes(reports: ProbeReport[], commands: (r: ProbeReport) => Record<string, number>): Map<string, number> {
@@ -212,6 +213,8 @@ function sumProbes(reports: ProbeReport[], commands: (r: ProbeReport) => Record<
 
 export interface BurstFigures {
   host_created_s: number;
+  /** Host pods first seen in each second of the burst: where a slow start or a stall shows. */
+  host_creates_per_s: number[];
   virtual_ready_s: number;
   api_calls_per_pod: { virtual: number; host: number };
   /** Virtual calls per pod without the host events copied to the virtual pods (one POST each). */
@@ -280,6 +283,7 @@ export async function runBurst(b: BenchStack, o: { pods: number; concurrency: nu
   const virtualBreakdown = byVerbResource(calls.virtual);
   return {
     host_created_s: round((times.hostCreated - times.t0) / 1000),
+    host_creates_per_s: times.hostCreatesPerSecond,
     virtual_ready_s: round((times.virtualReady - times.t0) / 1000),
     api_calls_per_pod: { virtual: perPod(totalCalls(calls.virtual)), host: perPod(totalCalls(calls.host)) },
     virtual_calls_per_pod_without_events: perPod(totalCalls(calls.virtual) - (virtualBreakdown['POST events'] ?? 0) - (virtualBreakdown['PUT events'] ?? 0) - (virtualBreakdown['GET events'] ?? 0)),

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { renderBarChart } from '../../bench/chart-svg.js';
-import { byVerbResource, diffCounts, parseCommandStats, parseRequestCounts, parseSummaryQuantiles, percentile, percentiles, sumCounterBy, totalCalls, withoutOwnCalls } from '../../bench/stats.js';
+import { byVerbResource, countPerSecond, diffCounts, parseCommandStats, parseRequestCounts, parseSummaryQuantiles, percentile, percentiles, sumCounterBy, totalCalls, withoutOwnCalls } from '../../bench/stats.js';
 
 t.test('when samples are given, then percentile is the nearest-rank value', async (t) => {
   const sorted = Array.from({ length: 100 }, (_, i) => i + 1);
@@ -82,4 +82,14 @@ t.test('when a result is formatted, then each figure stands beside its target wi
   t.match(line('worker RSS'), /met$/, '+5% is within 10%');
   t.match(line('scale-out 20 ms, 4'), /3\.10x met$/);
   t.match(text, /jobs per pod by outcome: create-host 1/);
+});
+
+t.test('when times are counted per second, then every second up to the last appears, empty ones as 0', async (t) => {
+  const cases: Array<[string, number[], number[]]> = [
+    ['none', [], []],
+    ['all in the first second', [1000, 1500, 1999], [3]],
+    ['a gap shows as 0', [1000, 3100], [1, 0, 1]],
+    ['before t0 and never seen (NaN) are left out', [500, Number.NaN, 2000], [0, 1]],
+  ];
+  for (const [what, times, want] of cases) t.same(countPerSecond(times, 1000), want, what);
 });
