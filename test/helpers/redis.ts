@@ -3,6 +3,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, createConnection, type Server } from 'node:net';
 import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import type { Test } from 'tap';
 import { freePort } from '../../functions/start/free-port.js';
 
 export interface RedisHandle {
@@ -127,4 +129,20 @@ export async function startRedis(): Promise<RedisHandle> {
 /** A queue prefix no other test shares, so parallel test files never see each other's keys. */
 export function uniquePrefix(label = 't'): string {
   return `${label}-${randomUUID().slice(0, 8)}`;
+}
+
+/**
+ * A connection of its own that records the name of every command it sends (a script call is one, whatever it
+ * runs inside Redis): a count that other clients of the same server cannot blur. Closed at the test's end.
+ */
+export function countedConnection(t: Test, url: string): { connection: Redis; sent: string[] } {
+  const connection = new Redis(url, { maxRetriesPerRequest: null });
+  t.teardown(() => connection.disconnect());
+  const sent: string[] = [];
+  const send = connection.sendCommand.bind(connection);
+  connection.sendCommand = (command, stream) => {
+    sent.push(command.name);
+    return send(command, stream);
+  };
+  return { connection, sent };
 }

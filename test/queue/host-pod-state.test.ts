@@ -5,7 +5,7 @@ import { Redis } from 'ioredis';
 import { createHostPodStateReader, createHostPodStateWriter, LeaseLostError } from '../../functions/_shared/queue/host-pod-state.js';
 import { createLeaseStore } from '../../functions/_shared/queue/host-watch-lease.js';
 import { hostWatchKeys } from '../../functions/_shared/queue/host-watch-keys.js';
-import { startRedis, uniquePrefix, type RedisHandle } from '../helpers/redis.js';
+import { countedConnection, startRedis, uniquePrefix, type RedisHandle } from '../helpers/redis.js';
 
 let redis: RedisHandle;
 let client: Redis;
@@ -117,4 +117,43 @@ t.test('when workers remember the virtual pod they wrote, then the newest stays,
   await reader.rememberVirtual('q', '7', '{"rv":7}', 50);
   await new Promise((r) => setTimeout(r, 120));
   t.equal((await reader.read('q')).seenVirtual, undefined, 'expired');
+});
+
+t.test('when the watch writes a large batch, then every write lands in order, one script call per hundred, and the lease fences it', async (t) => {
+  const keys = hostWatchKeys(uniquePrefix('hw'), 'demo');
+  const lease = (await createLeaseStore(client, keys, 'a', 5000).tryAcquire())!;
+  const { connection, sent } = countedConnection(t, redis.url);
+  const writer = createHostPodStateWriter(connection, keys, () => lease.value, 5000);
+  const reader = createHostPodStateReader(client, keys);
+  t.equal(await writer.apply('p-0', '50', 's50', virtual), true);
+  await client.set(keys.seenVirtual('p-1'), '1\t{}');
+  const writes = [
+    ...Array.from({ length: 240 }, (_, i) => ({ pod: `p-${i}`, resourceVersion: '40', snapshot: `s40-${i}`, virtual })),
+    { pod: 'p-1', remove: true as const },
+    { pod: 'p-1', remove: true as const },
+    { pod: 'p-2', resourceVersion: '41', snapshot: 's41', virtual },
+  ];
+  sent.length = 0;
+  const changed = await writer.writeMany(writes);
+  t.same(sent, ['evalsha', 'evalsha', 'evalsha'], '243 writes, three script calls');
+  t.equal(changed.length, writes.length, 'one answer per write, in order');
+  t.equal(changed[0], false, 'older than the snapshot already there: refused');
+  t.same(changed.slice(1, 240).every(Boolean), true);
+  t.same(changed.slice(240), [true, false, true], 'removed, already gone, then a newer snapshot');
+  t.equal((await reader.read('p-0')).snapshot, 's50');
+  t.equal((await reader.read('p-239')).snapshot, 's40-239');
+  t.equal((await reader.read('p-1')).snapshot, undefined);
+  t.equal(await client.exists(keys.seenVirtual('p-1')), 0, 'a removal forgets the seen virtual pod');
+  t.equal((await reader.read('p-2')).snapshot, 's41');
+  t.equal((await writer.index()).size, 239);
+
+  const events = Array.from({ length: 150 }, (_, i) => ({ name: `e-${i}`, hostPod: `p-${i % 3}`, resourceVersion: '7', json: `{"i":${i}}` }));
+  sent.length = 0;
+  await writer.stashEvents(events, 60_000);
+  t.same(sent, ['evalsha', 'evalsha'], '150 events, two script calls');
+  t.equal((await reader.eventWork('p-2', [])).pending.size, 50, 'each marked pending for its pod');
+
+  await client.set(keys.lease, 'someone else');
+  await t.rejects(writer.writeMany(writes.slice(0, 3)), LeaseLostError);
+  await t.rejects(writer.stashEvents(events.slice(0, 3), 60_000), LeaseLostError);
 });

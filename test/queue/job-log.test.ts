@@ -1,10 +1,10 @@
 // A job's story written at its end in one command: the lines stay separate log entries in BullMQ's own
 // list (what bull-board shows), in the order noted, with the last progress; a job that is gone gets nothing.
-import t, { type Test } from 'tap';
+import t from 'tap';
 import { Queue, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import { createJobLogWriter, jobNotes } from '../../functions/_shared/queue/job-log.js';
-import { startRedis, uniquePrefix, type RedisHandle } from '../helpers/redis.js';
+import { countedConnection, startRedis, uniquePrefix, type RedisHandle } from '../helpers/redis.js';
 
 let redis: RedisHandle;
 let client: Redis;
@@ -20,24 +20,11 @@ t.teardown(async () => {
 // Server-wide, so only where no worker runs beside the measured call.
 const commandCount = async () => Number(/total_commands_processed:(\d+)/.exec(await client.info('stats'))?.[1]);
 
-/** What a connection of its own sends, by command name: the worker's own traffic cannot blur the count. */
-function countedConnection(t: Test): { connection: Redis; sent: string[] } {
-  const connection = new Redis(redis.url, { maxRetriesPerRequest: null });
-  t.teardown(() => connection.disconnect());
-  const sent: string[] = [];
-  const send = connection.sendCommand.bind(connection);
-  connection.sendCommand = (command, stream) => {
-    sent.push(command.name);
-    return send(command, stream);
-  };
-  return { connection, sent };
-}
-
 t.test('when a job notes steps, then its log holds them in order, written in one command, with the last progress', async (t) => {
   const prefix = uniquePrefix('story');
   const queue = new Queue('sync', { connection: client, prefix });
   t.teardown(() => queue.close());
-  const { connection, sent } = countedConnection(t);
+  const { connection, sent } = countedConnection(t, redis.url);
   const writer = createJobLogWriter(connection);
   let clock = Date.parse('2026-01-01T00:00:00.000Z');
   const now = () => new Date(clock++);

@@ -6,31 +6,45 @@
 import type { Redis } from 'ioredis';
 import { LUA_COMPARE_RV, LUA_SET_UNLESS_NEWER, versionedValue, type HostWatchKeys } from './host-watch-keys.js';
 
-// KEYS: lease, pods, index, rv, heartbeat. ARGV: lease value, pod, pod rv, snapshot, index value, stale ms, watch rv ('' keeps it).
-const APPLY = `${LUA_COMPARE_RV}
+// A batch of the watch's writes in one command, in order: each pod's newest snapshot (never replaced by an older
+// or the same one) or its removal. The lease is checked once for the whole batch, which Redis runs atomically.
+// KEYS: lease, pods, index, rv, heartbeat, applied, then the seen-virtual key of each removal, in order.
+// ARGV: lease value, stale ms, watch rv ('' keeps it), then per write 'a', pod, pod rv, snapshot, index value;
+// or 'r', pod. Returns -1 when the lease is another's, else per write 1 (changed) or 0.
+const WRITE_MANY = `${LUA_COMPARE_RV}
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return -1 end
-if ARGV[7] ~= '' then redis.call('SET', KEYS[4], ARGV[7]) end
-redis.call('SET', KEYS[5], ARGV[7], 'PX', ARGV[6])
-local cur = redis.call('HGET', KEYS[3], ARGV[2])
-if cur then
-  local order = compare_rv(ARGV[3], string.match(cur, '^[^\\t]*'))
-  if order == 0 or order == -1 then return 0 end
+if ARGV[3] ~= '' then redis.call('SET', KEYS[4], ARGV[3]) end
+redis.call('SET', KEYS[5], ARGV[3], 'PX', ARGV[2])
+local out, i, k = {}, 4, 7
+while i <= #ARGV do
+  local pod = ARGV[i + 1]
+  if ARGV[i] == 'a' then
+    local changed = 1
+    local cur = redis.call('HGET', KEYS[3], pod)
+    if cur then
+      local order = compare_rv(ARGV[i + 2], string.match(cur, '^[^\\t]*'))
+      if order == 0 or order == -1 then changed = 0 end
+    end
+    if changed == 1 then
+      redis.call('HSET', KEYS[2], pod, ARGV[i + 3])
+      redis.call('HSET', KEYS[3], pod, ARGV[i + 4])
+    end
+    out[#out + 1] = changed
+    i = i + 5
+  else
+    redis.call('HDEL', KEYS[2], pod)
+    redis.call('HDEL', KEYS[6], pod)
+    redis.call('DEL', KEYS[k])
+    k = k + 1
+    out[#out + 1] = redis.call('HDEL', KEYS[3], pod)
+    i = i + 2
+  end
 end
-redis.call('HSET', KEYS[2], ARGV[2], ARGV[4])
-redis.call('HSET', KEYS[3], ARGV[2], ARGV[5])
-return 1
+return out
 `;
 
-// KEYS: lease, pods, index, rv, heartbeat, applied, seen-virtual. ARGV: lease value, pod, stale ms, watch rv ('' keeps it).
-const REMOVE = `
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then return -1 end
-if ARGV[4] ~= '' then redis.call('SET', KEYS[4], ARGV[4]) end
-redis.call('SET', KEYS[5], ARGV[4], 'PX', ARGV[3])
-redis.call('HDEL', KEYS[2], ARGV[2])
-redis.call('HDEL', KEYS[6], ARGV[2])
-redis.call('DEL', KEYS[7])
-return redis.call('HDEL', KEYS[3], ARGV[2])
-`;
+/** Writes per script call: a batch larger than this is sent as several calls in one pipeline. */
+const WRITES_PER_CALL = 100;
 
 // KEYS: lease, rv key, heartbeat. ARGV: lease value, rv ('' keeps it), stale ms.
 const PROGRESS = `
@@ -48,14 +62,21 @@ if ARGV[3] ~= '' then redis.call('SET', KEYS[3], ARGV[3]) end
 return 1
 `;
 
-// KEYS: lease, event key, the pod's pending hash. ARGV: lease value, rv, event JSON, ttl ms, event name.
-// Never replaces a newer copy; the event is marked pending for its pod's event job in the same step.
-const STASH_EVENT = `${LUA_SET_UNLESS_NEWER}
+// Host events kept for their jobs, in one command: each never replaces a newer copy, and is marked pending for
+// its pod's event job in the same step. KEYS: lease, then per event its stash key and its pod's pending hash.
+// ARGV: lease value, ttl ms, then per event rv, event JSON, event name. Returns -1 when the lease is another's.
+const STASH_EVENTS = `${LUA_SET_UNLESS_NEWER}
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return -1 end
-if not set_unless_newer(KEYS[2], ARGV[2], ARGV[3], ARGV[4]) then return 0 end
-redis.call('HSET', KEYS[3], ARGV[5], ARGV[2])
-redis.call('PEXPIRE', KEYS[3], ARGV[4])
-return 1
+local stored = 0
+for e = 0, (#KEYS - 1) / 2 - 1 do
+  local pending, rv, name = KEYS[3 + 2 * e], ARGV[3 + 3 * e], ARGV[5 + 3 * e]
+  if set_unless_newer(KEYS[2 + 2 * e], rv, ARGV[4 + 3 * e], ARGV[2]) then
+    redis.call('HSET', pending, name, rv)
+    redis.call('PEXPIRE', pending, ARGV[2])
+    stored = stored + 1
+  end
+end
+return stored
 `;
 
 // KEYS: the pod's pending hash. ARGV: name, rv, name, rv, ... as told. A name whose pending rv moved on
@@ -115,24 +136,23 @@ interface StateCommands {
   podferryRememberVirtual(...args: string[]): Promise<number>;
   podferryEventWork(...args: string[]): Promise<[string[], string[], Array<string | null>, string | null]>;
   podferryReadHostPod(...args: string[]): Promise<[string | null, number, string | null]>;
-  podferryWatchApply(...args: string[]): Promise<number>;
-  podferryWatchRemove(...args: string[]): Promise<number>;
+  podferryWatchWriteMany(...args: string[]): Promise<number | number[]>;
   podferryWatchProgress(...args: string[]): Promise<number>;
   podferryMarkApplied(...args: string[]): Promise<number>;
   podferryEventsProgress(...args: string[]): Promise<number>;
-  podferryStashEvent(...args: string[]): Promise<number>;
+  podferryStashEvents(...args: string[]): Promise<number>;
   podferryEventsTold(...args: string[]): Promise<number>;
 }
 
 function withCommands(redis: Redis): Redis & StateCommands {
   const r = redis as Redis & Partial<StateCommands>;
   if (!r.podferryReadHostPod) redis.defineCommand('podferryReadHostPod', { numberOfKeys: 3, lua: READ });
-  if (!r.podferryWatchApply) redis.defineCommand('podferryWatchApply', { numberOfKeys: 5, lua: APPLY });
-  if (!r.podferryWatchRemove) redis.defineCommand('podferryWatchRemove', { numberOfKeys: 7, lua: REMOVE });
+  // Key counts vary per call (one seen-virtual key per removal, two keys per event): given as the first argument.
+  if (!r.podferryWatchWriteMany) redis.defineCommand('podferryWatchWriteMany', { lua: WRITE_MANY });
   if (!r.podferryWatchProgress) redis.defineCommand('podferryWatchProgress', { numberOfKeys: 3, lua: PROGRESS });
   if (!r.podferryMarkApplied) redis.defineCommand('podferryMarkApplied', { numberOfKeys: 1, lua: MARK_APPLIED });
   if (!r.podferryEventsProgress) redis.defineCommand('podferryEventsProgress', { numberOfKeys: 3, lua: EVENTS_PROGRESS });
-  if (!r.podferryStashEvent) redis.defineCommand('podferryStashEvent', { numberOfKeys: 3, lua: STASH_EVENT });
+  if (!r.podferryStashEvents) redis.defineCommand('podferryStashEvents', { lua: STASH_EVENTS });
   if (!r.podferryEventsTold) redis.defineCommand('podferryEventsTold', { numberOfKeys: 1, lua: EVENTS_TOLD });
   if (!r.podferryRememberVirtual) redis.defineCommand('podferryRememberVirtual', { numberOfKeys: 1, lua: REMEMBER_VIRTUAL });
   if (!r.podferryEventWork) redis.defineCommand('podferryEventWork', { numberOfKeys: 2, lua: EVENT_WORK });
@@ -164,8 +184,8 @@ export type StateWrite =
 
 export interface HostPodStateWriter {
   /**
-   * Many writes in one round trip, in order (a pipeline; each write is fenced on its own). Resolves to, per
-   * write, whether it changed anything; throws LeaseLostError when the lease is another's.
+   * Many writes in one round trip, in order (one script call per hundred writes, each call fenced by the
+   * lease). Resolves to, per write, whether it changed anything; throws LeaseLostError when the lease is another's.
    */
   writeMany(writes: readonly StateWrite[]): Promise<boolean[]>;
   /** Stores a pod's snapshot; true when it replaced an older one (false: same or older, nothing changed). */
@@ -195,26 +215,32 @@ export function createHostPodStateWriter(redis: Redis, keys: HostWatchKeys, leas
     if (Number(result) === -1) throw new LeaseLostError();
     return Number(result);
   };
+  /** One script call per WRITES_PER_CALL writes, all in one pipeline: one round trip, a few commands. */
+  const writeInOrder = async (writes: readonly StateWrite[], watchRv: string): Promise<boolean[]> => {
+    if (writes.length === 0) return [];
+    const pipeline = redis.pipeline() as unknown as StateCommands & { exec(): Promise<Array<[Error | null, unknown]>> };
+    for (let from = 0; from < writes.length; from += WRITES_PER_CALL) {
+      const chunk = writes.slice(from, from + WRITES_PER_CALL);
+      const removals = chunk.filter((w) => 'remove' in w).map((w) => keys.seenVirtual(w.pod));
+      const args = chunk.flatMap((w) => ('remove' in w ? ['r', w.pod] : ['a', w.pod, w.resourceVersion, w.snapshot, `${w.resourceVersion}\t${w.virtual.namespace}\t${w.virtual.name}`]));
+      const keyList = [keys.lease, keys.pods, keys.index, keys.rv, keys.heartbeat, keys.applied, ...removals];
+      pipeline.podferryWatchWriteMany(String(keyList.length), ...keyList, leaseValue(), stale, watchRv, ...args);
+    }
+    const out: boolean[] = [];
+    for (const [err, value] of await pipeline.exec()) {
+      if (err) throw err;
+      if (!Array.isArray(value)) fenced(value as number);
+      for (const changed of value as number[]) out.push(Number(changed) === 1);
+    }
+    return out;
+  };
   return {
-    async writeMany(writes) {
-      if (writes.length === 0) return [];
-      const pipeline = redis.pipeline() as unknown as StateCommands & { exec(): Promise<Array<[Error | null, unknown]>> };
-      for (const w of writes) {
-        if ('remove' in w) pipeline.podferryWatchRemove(keys.lease, keys.pods, keys.index, keys.rv, keys.heartbeat, keys.applied, keys.seenVirtual(w.pod), leaseValue(), w.pod, stale, '');
-        else pipeline.podferryWatchApply(keys.lease, keys.pods, keys.index, keys.rv, keys.heartbeat, leaseValue(), w.pod, w.resourceVersion, w.snapshot, `${w.resourceVersion}\t${w.virtual.namespace}\t${w.virtual.name}`, stale, '');
-      }
-      const results = await pipeline.exec();
-      return results.map(([err, value]) => {
-        if (err) throw err;
-        return fenced(value as number) === 1;
-      });
-    },
+    writeMany: (writes) => writeInOrder(writes, ''),
     async apply(pod, resourceVersion, snapshot, virtual, watchRv = '') {
-      const index = `${resourceVersion}\t${virtual.namespace}\t${virtual.name}`;
-      return fenced(await client.podferryWatchApply(keys.lease, keys.pods, keys.index, keys.rv, keys.heartbeat, leaseValue(), pod, resourceVersion, snapshot, index, stale, watchRv)) === 1;
+      return (await writeInOrder([{ pod, resourceVersion, snapshot, virtual }], watchRv))[0];
     },
     async remove(pod, watchRv = '') {
-      return fenced(await client.podferryWatchRemove(keys.lease, keys.pods, keys.index, keys.rv, keys.heartbeat, keys.applied, keys.seenVirtual(pod), leaseValue(), pod, stale, watchRv)) === 1;
+      return (await writeInOrder([{ pod, remove: true }], watchRv))[0];
     },
     async progress(watchRv = '') {
       fenced(await client.podferryWatchProgress(keys.lease, keys.rv, keys.heartbeat, leaseValue(), watchRv, stale));
@@ -235,8 +261,13 @@ export function createHostPodStateWriter(redis: Redis, keys: HostWatchKeys, leas
     },
     async stashEvents(events, ttlMs) {
       if (events.length === 0) return;
+      const ttl = String(Math.max(1, Math.round(ttlMs)));
       const pipeline = redis.pipeline() as unknown as StateCommands & { exec(): Promise<Array<[Error | null, unknown]>> };
-      for (const e of events) pipeline.podferryStashEvent(keys.lease, keys.event(e.name), keys.eventsPending(e.hostPod), leaseValue(), e.resourceVersion, e.json, String(Math.max(1, Math.round(ttlMs))), e.name);
+      for (let from = 0; from < events.length; from += WRITES_PER_CALL) {
+        const chunk = events.slice(from, from + WRITES_PER_CALL);
+        const keyList = [keys.lease, ...chunk.flatMap((e) => [keys.event(e.name), keys.eventsPending(e.hostPod)])];
+        pipeline.podferryStashEvents(String(keyList.length), ...keyList, leaseValue(), ttl, ...chunk.flatMap((e) => [e.resourceVersion, e.json, e.name]));
+      }
       for (const [err, value] of await pipeline.exec()) {
         if (err) throw err;
         fenced(value as number);
