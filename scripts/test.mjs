@@ -13,7 +13,7 @@
 //   npm test                                  every test
 //   npm test -- test/e2e/host-watch.test.ts   one file (a .ts path is mapped to its .js)
 //   npm test -- --coverage                    with tap's coverage report (the thresholds in package.json)
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -66,11 +66,13 @@ const mirrored = (path) => (path.startsWith('.test-build/') ? path : join('.test
  * every later one. About 10 seconds, once per install.
  */
 async function buildTapPlugins() {
+  // Asked in a child: tap's config reads the command line, and this script's own flags (--coverage) are not tap's.
   // In this order: @tapjs/test can only be loaded once @tapjs/core (through @tapjs/config) has been.
-  const { TapConfig } = await import('@tapjs/config');
-  const { signature } = await import('@tapjs/test');
-  const config = await TapConfig.load();
-  if (signature === config.pluginSignature) return;
+  const probe = `const { TapConfig } = await import('@tapjs/config');
+    const { signature } = await import('@tapjs/test');
+    process.stdout.write(signature === (await TapConfig.load()).pluginSignature ? 'built' : 'stale');`;
+  const answer = spawnSync(process.execPath, ['--input-type=module', '-e', probe], { cwd: ROOT, encoding: 'utf8' });
+  if (answer.status === 0 && answer.stdout === 'built') return;
   console.error('test: building tap for the plugins in package.json (once per install)');
   await new Promise((resolve, reject) => {
     spawn(join(ROOT, 'node_modules/.bin/tap'), ['build'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] })
