@@ -215,24 +215,28 @@ export function createHostPodStateWriter(redis: Redis, keys: HostWatchKeys, leas
     if (Number(result) === -1) throw new LeaseLostError();
     return Number(result);
   };
-  /** One script call per WRITES_PER_CALL writes, all in one pipeline: one round trip, a few commands. */
-  const writeInOrder = async (writes: readonly StateWrite[], watchRv: string): Promise<boolean[]> => {
-    if (writes.length === 0) return [];
+  /**
+   * One script call per WRITES_PER_CALL items, all in one pipeline: one round trip, a few commands. Resolves
+   * to each call's reply; a lost lease (-1) throws.
+   */
+  const inChunks = async <T>(items: readonly T[], call: (pipeline: StateCommands, chunk: readonly T[]) => void): Promise<unknown[]> => {
+    if (items.length === 0) return [];
     const pipeline = redis.pipeline() as unknown as StateCommands & { exec(): Promise<Array<[Error | null, unknown]>> };
-    for (let from = 0; from < writes.length; from += WRITES_PER_CALL) {
-      const chunk = writes.slice(from, from + WRITES_PER_CALL);
+    for (let from = 0; from < items.length; from += WRITES_PER_CALL) call(pipeline, items.slice(from, from + WRITES_PER_CALL));
+    return (await pipeline.exec()).map(([err, value]) => {
+      if (err) throw err;
+      if (!Array.isArray(value)) fenced(value as number);
+      return value;
+    });
+  };
+  const writeInOrder = async (writes: readonly StateWrite[], watchRv: string): Promise<boolean[]> => {
+    const replies = await inChunks(writes, (pipeline, chunk) => {
       const removals = chunk.filter((w) => 'remove' in w).map((w) => keys.seenVirtual(w.pod));
       const args = chunk.flatMap((w) => ('remove' in w ? ['r', w.pod] : ['a', w.pod, w.resourceVersion, w.snapshot, `${w.resourceVersion}\t${w.virtual.namespace}\t${w.virtual.name}`]));
       const keyList = [keys.lease, keys.pods, keys.index, keys.rv, keys.heartbeat, keys.applied, ...removals];
       pipeline.podferryWatchWriteMany(String(keyList.length), ...keyList, leaseValue(), stale, watchRv, ...args);
-    }
-    const out: boolean[] = [];
-    for (const [err, value] of await pipeline.exec()) {
-      if (err) throw err;
-      if (!Array.isArray(value)) fenced(value as number);
-      for (const changed of value as number[]) out.push(Number(changed) === 1);
-    }
-    return out;
+    });
+    return replies.flatMap((changes) => (changes as number[]).map((changed) => Number(changed) === 1));
   };
   return {
     writeMany: (writes) => writeInOrder(writes, ''),
@@ -260,18 +264,11 @@ export function createHostPodStateWriter(redis: Redis, keys: HostWatchKeys, leas
       fenced(await client.podferryEventsProgress(keys.lease, keys.eventsRv, keys.eventsSeen, leaseValue(), rv, seenMs === undefined ? '' : String(seenMs)));
     },
     async stashEvents(events, ttlMs) {
-      if (events.length === 0) return;
       const ttl = String(Math.max(1, Math.round(ttlMs)));
-      const pipeline = redis.pipeline() as unknown as StateCommands & { exec(): Promise<Array<[Error | null, unknown]>> };
-      for (let from = 0; from < events.length; from += WRITES_PER_CALL) {
-        const chunk = events.slice(from, from + WRITES_PER_CALL);
+      await inChunks(events, (pipeline, chunk) => {
         const keyList = [keys.lease, ...chunk.flatMap((e) => [keys.event(e.name), keys.eventsPending(e.hostPod)])];
         pipeline.podferryStashEvents(String(keyList.length), ...keyList, leaseValue(), ttl, ...chunk.flatMap((e) => [e.resourceVersion, e.json, e.name]));
-      }
-      for (const [err, value] of await pipeline.exec()) {
-        if (err) throw err;
-        fenced(value as number);
-      }
+      });
     },
     async eventsPlace() {
       const [rv, seen] = await redis.mget(keys.eventsRv, keys.eventsSeen);
