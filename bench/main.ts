@@ -30,6 +30,8 @@ const { values: a } = parseArgs({
     'host-bound-pods': { type: 'string' },
     'host-qps': { type: 'string', default: '10000' },
     'kubelet-step-ms': { type: 'string', default: '100' },
+    // STATUS_STARTUP_COALESCE_MS of the workers (default: the worker's own, 1000).
+    'startup-coalesce-ms': { type: 'string' },
     rate: { type: 'string', default: 'auto' },
     seconds: { type: 'string' },
     'rate-steps': { type: 'string', default: '10,25,50,100,200,400' },
@@ -86,6 +88,7 @@ const common = {
   workerConcurrency: num('worker-concurrency', a['worker-concurrency'], 1),
   hostQps: num('host-qps', a['host-qps'], 1),
   kubeletStepMs,
+  ...(a['startup-coalesce-ms'] !== undefined ? { startupCoalesceMs: num('startup-coalesce-ms', a['startup-coalesce-ms'], 0) } : {}),
   serviceAccountTokens: tokens,
   quiet: a.quiet === true,
 };

@@ -40,6 +40,8 @@ export interface BenchStackOptions {
   /** Given to the host simulator at its start (latency, the 429 rate limit). */
   faults: FaultOptions;
   kubeletStepMs: number;
+  /** STATUS_STARTUP_COALESCE_MS of the workers (absent: the worker's default). */
+  startupCoalesceMs?: number;
   hostNodes: number;
   /** SERVICE_ACCOUNT_TOKENS of the workers. */
   serviceAccountTokens?: ServiceAccountTokenMode;
@@ -148,7 +150,7 @@ export async function startBenchStack(o: BenchStackOptions & { concurrency: numb
       stateDir, ephemeralPorts: true, log: pino({ level: 'silent' }), persist: false,
       inProcessWorkers: false, inProcessHostWatch: false, inProcessWebhook: false, inProcessNodeProxy: false,
       kubeletStepMs: o.kubeletStepMs, hostNodes: o.hostNodes, concurrency: o.workerConcurrency, hostQps: o.hostQps,
-      resyncIntervalSeconds: 3600, ...(o.serviceAccountTokens ? { serviceAccountTokens: o.serviceAccountTokens } : {}),
+      resyncIntervalSeconds: 3600, ...(o.startupCoalesceMs !== undefined ? { startupCoalesceMs: o.startupCoalesceMs } : {}), ...(o.serviceAccountTokens ? { serviceAccountTokens: o.serviceAccountTokens } : {}),
       startHost: (opts: StartClusterOptions) => startHostProcess(opts, o.faults),
     });
     closers.push(() => stack.close());

@@ -19,7 +19,7 @@ export interface Config {
   virtual: { kubeconfig: string; user?: string };
   /** `kubeconfig` absent means in-cluster config. */
   host: { kubeconfig?: string; namespace: string; serviceAccount: string; qps: number };
-  worker: { concurrency: number; resyncIntervalSeconds: number };
+  worker: { concurrency: number; resyncIntervalSeconds: number; startupCoalesceMs: number };
   /** The host watch: its lease's lifetime (failover time), and how long workers trust it without a sign of life. */
   hostWatch: { leaseSeconds: number; staleSeconds: number; instance?: string };
   /** Where a worker process serves Prometheus /metrics (0: any free port). */
@@ -234,6 +234,7 @@ export function loadConfig(env: Env = process.env, fn: 'webhook' | 'worker' | 'h
     worker: {
       concurrency: r.number('WORKER_CONCURRENCY', 20, { min: 1, max: 1000, integer: true }),
       resyncIntervalSeconds: r.number('RESYNC_INTERVAL_SECONDS', 60, { min: 10, max: 86_400, integer: true }),
+      startupCoalesceMs: r.number('STATUS_STARTUP_COALESCE_MS', 1000, { min: 0, max: 60_000, integer: true }),
     },
     hostWatch: {
       leaseSeconds: r.number('HOST_WATCH_LEASE_SECONDS', 10, { min: 2, max: 300, integer: true }),

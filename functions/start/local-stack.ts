@@ -20,7 +20,7 @@ import { createSyncProducer, type SyncProducer } from '../_shared/queue/producer
 import { buildDashboard } from '../dashboard/app.js';
 import { createLocalNodeProxyIdentity, startLocalNodeProxy, type LocalNodeProxyInfo } from './local-node-proxy.js';
 import { buildApp } from '../webhook/app.js';
-import { startWorkers, type WorkerRuntime } from '../worker/run-workers.js';
+import { DEFAULT_STATUS_POLL, startWorkers, type WorkerRuntime } from '../worker/run-workers.js';
 import { startHostWatch, type HostWatchRuntime } from '../host-watch/run-host-watch.js';
 import { freePort } from './free-port.js';
 import { loadOrCreateStackSecrets, STACK_SECRETS_FILE } from './stack-secrets.js';
@@ -42,6 +42,8 @@ export interface LocalStackOptions {
   concurrency?: number;
   hostQps?: number;
   resyncIntervalSeconds?: number;
+  /** STATUS_STARTUP_COALESCE_MS (default: the worker's, 1000). */
+  startupCoalesceMs?: number;
   /** Simulated kubelet step delay (ms). */
   kubeletStepMs?: number;
   /** Host nodes to simulate (each takes 110 pods, like a real kubelet's default). */
@@ -206,6 +208,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
       HOST_QPS: String(opts.hostQps ?? 2000),
       RESYNC_INTERVAL_SECONDS: String(Math.max(10, opts.resyncIntervalSeconds ?? 60)),
       LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+      ...(opts.startupCoalesceMs !== undefined ? { STATUS_STARTUP_COALESCE_MS: String(opts.startupCoalesceMs) } : {}),
       ...(opts.hostWatchLeaseSeconds !== undefined ? { HOST_WATCH_LEASE_SECONDS: String(opts.hostWatchLeaseSeconds) } : {}),
       ...(opts.hostWatchStaleSeconds !== undefined ? { HOST_WATCH_STALE_SECONDS: String(opts.hostWatchStaleSeconds) } : {}),
       // Any free port: several worker processes may run on this one machine.
@@ -284,6 +287,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
         concurrency: config.worker.concurrency,
         hostQps: config.host.qps,
         resyncIntervalSeconds: opts.resyncIntervalSeconds ?? config.worker.resyncIntervalSeconds,
+        statusPoll: { ...DEFAULT_STATUS_POLL, startupCoalesceMs: config.worker.startupCoalesceMs },
         nodeProxy: { address: config.nodeProxy.advertiseAddress!, port: config.nodeProxy.port },
         log: log.child({ component: 'worker' }),
       });

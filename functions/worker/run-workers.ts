@@ -67,7 +67,7 @@ export interface WorkerRuntime {
   close(): Promise<void>;
 }
 
-export const DEFAULT_STATUS_POLL: WorkerDeps['statusPoll'] = { firstMs: 150, factor: 2, fastMaxMs: 1000, fastPhaseMs: 30_000, maxMs: 5000, giveUpAfterMs: 10 * 60_000 };
+export const DEFAULT_STATUS_POLL: WorkerDeps['statusPoll'] = { firstMs: 150, factor: 2, fastMaxMs: 1000, fastPhaseMs: 30_000, maxMs: 5000, giveUpAfterMs: 10 * 60_000, startupCoalesceMs: 1000 };
 
 export async function startWorkers(opts: WorkerRuntimeOptions): Promise<WorkerRuntime> {
   const connection = createRedisConnection(opts.redisUrl, 'worker');

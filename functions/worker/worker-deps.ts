@@ -30,7 +30,11 @@ export interface WorkerDeps {
   log: Logger;
   now: () => Date;
   /** Status polling (ms): first delay, growth factor, the cap while a pod is young and after, when to stop. */
-  statusPoll: { firstMs: number; factor: number; fastMaxMs: number; fastPhaseMs: number; maxMs: number; giveUpAfterMs: number };
+  statusPoll: {
+    firstMs: number; factor: number; fastMaxMs: number; fastPhaseMs: number; maxMs: number; giveUpAfterMs: number;
+    /** STATUS_STARTUP_COALESCE_MS: how long a start-up step may wait for the next one (core/startup-coalescing.ts); 0 or absent: never. */
+    startupCoalesceMs?: number;
+  };
   /** Nodes already known to exist in the virtual cluster (bounded by the host's node count). */
   knownVirtualNodes: Set<string>;
   /** Where virtual nodes send logs/exec/attach/port-forward (NODE_PROXY_ADVERTISE_ADDRESS); absent: nowhere. */

@@ -34,7 +34,7 @@ t.test('when only the required keys are set, then defaults fill the rest and the
     logLevel: 'info',
     virtual: { kubeconfig: file('virtual.kubeconfig') },
     host: { namespace: 'vc1-pods', serviceAccount: 'default', qps: 100 },
-    worker: { concurrency: 20, resyncIntervalSeconds: 60 },
+    worker: { concurrency: 20, resyncIntervalSeconds: 60, startupCoalesceMs: 1000 },
     webhook: { host: '0.0.0.0', port: 8443, tokens: [TOKEN], allowUnauthenticated: false },
   });
   t.equal(c.host.kubeconfig, undefined, 'absent HOST_KUBECONFIG means in-cluster');
@@ -65,7 +65,7 @@ t.test('when every optional key is set, then each is parsed', async (t) => {
   });
   t.match(c, {
     host: { kubeconfig: file('virtual.kubeconfig'), serviceAccount: 'runner', qps: 7.5 },
-    worker: { concurrency: 50, resyncIntervalSeconds: 60 },
+    worker: { concurrency: 50, resyncIntervalSeconds: 60, startupCoalesceMs: 1000 },
     webhook: { port: 9443, host: '127.0.0.1', tls: { certFile: file('tls.crt'), keyFile: file('tls.key') }, clientCaFile: file('ca.crt') },
     queuePrefix: '{podferry}',
     logLevel: 'debug',

@@ -22,6 +22,7 @@ import { viewHostPod } from '../host-pod-view.js';
 import { reportToVirtual } from '../report-to-virtual.js';
 import { decodeSeenVirtualPod, trustedFromSeenVirtual } from '../../_shared/core/seen-virtual-pod.js';
 import { forgetVirtualPod, rememberVirtualPod, withSeenVirtualBuffer } from '../seen-virtual-pod.js';
+import { startupReportDeferredUntil } from '../../_shared/core/startup-coalescing.js';
 import { hostPodStory } from './job-story.js';
 import type { WorkerDeps } from '../worker-deps.js';
 import { observeVirtualStatusReported } from '../worker-metrics.js';
@@ -57,10 +58,16 @@ export async function processStatus(job: Job, token: string | undefined, deps: W
 }
 
 async function follow(job: Job, token: string | undefined, deps: WorkerDeps, data: StatusJobData, note: (msg: string, progress?: number) => Promise<unknown>): Promise<StatusOutcome> {
-  let look = await lookOnce(data, deps, note, false);
+  let look = await lookOnce(data, deps, note, false, job.timestamp);
   // After a lost race the seen virtual pod is known stale: the next look reads the virtual API.
-  for (let i = 1; look.conflict && i < MAX_LOOKS; i++) look = await lookOnce(data, deps, note, true);
+  for (let i = 1; look.conflict && i < MAX_LOOKS; i++) look = await lookOnce(data, deps, note, true, job.timestamp);
   const { outcome, hostResourceVersion } = look;
+  if (look.deferredUntil !== undefined) {
+    // The host watch's next change moves this job to now (enqueueStatusNow's reschedule); the data stays
+    // as it was, so the look after the window is not skipped as "nothing moved".
+    await job.moveToDelayed(look.deferredUntil, token);
+    throw new DelayedError();
+  }
   if (outcome !== 'polling') return outcome;
   if (look.watched) return 'watched';
   const elapsed = deps.now().getTime() - data.startedAt;
@@ -81,9 +88,11 @@ interface Look {
   conflict?: boolean;
   /** The host pod's resourceVersion at this look: an unchanged host pod needs no second look at the virtual one. */
   hostResourceVersion?: string;
+  /** The pod is starting up: look again then (ms since epoch), or at the watch's next change, rather than report now. */
+  deferredUntil?: number;
 }
 
-async function lookOnce(data: StatusJobData, deps: WorkerDeps, note: (m: string, progress?: number) => Promise<unknown>, fresh: boolean): Promise<Look> {
+async function lookOnce(data: StatusJobData, deps: WorkerDeps, note: (m: string, progress?: number) => Promise<unknown>, fresh: boolean, trackedSinceMs: number): Promise<Look> {
   const { ref } = data;
   const view = await viewHostPod(deps, hostPodName(ref.name, ref.namespace, deps.cluster));
   if (view.watched && !view.pod) {
@@ -96,6 +105,13 @@ async function lookOnce(data: StatusJobData, deps: WorkerDeps, note: (m: string,
   const hostResourceVersion = hostPod?.metadata?.resourceVersion;
   // Nothing moved on the host since the last poll, and virtual-side changes arrive as sync jobs: skip the read.
   if (hostResourceVersion && hostResourceVersion === data.hostResourceVersion) return { outcome: 'polling', hostResourceVersion, watched };
+  // A start-up step is reported with the next one, or when the window ends (core/startup-coalescing.ts).
+  // Only while the watch is healthy: it is what brings the next step.
+  const deferredUntil = watched ? startupReportDeferredUntil(hostPod, trackedSinceMs, Date.now(), deps.statusPoll.startupCoalesceMs ?? 0) : undefined;
+  if (deferredUntil !== undefined) {
+    await note(`host pod starting (${hostPodStory(hostPod).line}): reported with its next step, or in ${deferredUntil - Date.now()} ms`);
+    return { outcome: 'polling', watched, deferredUntil };
+  }
   const planFor = (virtualPod: V1Pod | undefined) => planPodSync({ virtualPod, hostPod, ref, ctx: deps.translate, policy: deps.policy, now: deps.now(), statusOnly: true });
   // The seen virtual pod stands in for a GET when its plan is a report: conditional on the copy, so a stale
   // copy costs a 409 (core/seen-virtual-pod.ts). Any other plan is made again from the virtual API.

@@ -20,6 +20,7 @@ import { jobNotes } from '../../_shared/queue/job-log.js';
 import { copyMark, namespaceLabelsMark, serviceLinksMark } from '../../_shared/queue/shared-marks.js';
 import { planFromHostView, viewHostPodForSync } from '../host-pod-view.js';
 import { pushReadinessGates } from '../readiness-gates.js';
+import { isStartingUp } from '../../_shared/core/startup-coalescing.js';
 import { prepareServiceAccountTokens } from '../service-account-tokens.js';
 import { reportToVirtual } from '../report-to-virtual.js';
 import { rememberVirtualPod, withSeenVirtualBuffer } from '../seen-virtual-pod.js';
@@ -64,7 +65,7 @@ async function syncPod(job: Job, deps: WorkerDeps, note: (msg: string, progress?
     }
     const { ctx, marks } = known;
     const { hostPod, plan, view: seen } = await planFromHostView(deps, hostName, view, (pod) => planPodSync({ virtualPod, hostPod: pod, ref, ctx, policy: deps.policy, now: deps.now() }));
-    const done = await applyPlan(plan, ref, virtualPod, { ...deps, hostWatched: seen.watched }, note, marks);
+    const done = await applyPlan(plan, ref, virtualPod, hostPod, { ...deps, hostWatched: seen.watched }, note, marks);
     if (done && (await pushReadinessGates(plan.type, virtualPod, hostPod, deps)) > 0) await note('readiness-gate conditions carried to the host pod');
     outcome = plan.type === 'nothing' ? `nothing (${plan.reason})` : plan.type;
     if (done) break;
@@ -73,7 +74,7 @@ async function syncPod(job: Job, deps: WorkerDeps, note: (msg: string, progress?
 }
 
 /** Applies one plan; false when the world moved under us and the job should read and plan again. */
-async function applyPlan(plan: PodSyncPlan, ref: ObjectRef, virtualPod: V1Pod | undefined, deps: WorkerDeps & { hostWatched: boolean }, note: (m: string, progress?: number) => Promise<unknown>, marks: Marks): Promise<boolean> {
+async function applyPlan(plan: PodSyncPlan, ref: ObjectRef, virtualPod: V1Pod | undefined, hostPod: V1Pod | undefined, deps: WorkerDeps & { hostWatched: boolean }, note: (m: string, progress?: number) => Promise<unknown>, marks: Marks): Promise<boolean> {
   switch (plan.type) {
     case 'nothing':
       await note(`nothing to do (${plan.reason})`, 100);
@@ -107,9 +108,9 @@ async function applyPlan(plan: PodSyncPlan, ref: ObjectRef, virtualPod: V1Pod | 
         return true;
       }
       await note(`translated to host pod ${deps.hostNamespace}/${plan.hostPod.metadata?.name}${plan.dependencies.configMaps.length + plan.dependencies.secrets.length > 0 ? ` (copied ${plan.dependencies.configMaps.length} configmaps, ${plan.dependencies.secrets.length} secrets)` : ''}`, 30);
-      const hostPod = tokens.annotations ? { ...plan.hostPod, metadata: { ...plan.hostPod.metadata, annotations: { ...plan.hostPod.metadata?.annotations, ...tokens.annotations } } } : plan.hostPod;
+      const toCreate = tokens.annotations ? { ...plan.hostPod, metadata: { ...plan.hostPod.metadata, annotations: { ...plan.hostPod.metadata?.annotations, ...tokens.annotations } } } : plan.hostPod;
       try {
-        await tokens.adopt(await createPod(deps.host, deps.hostNamespace, hostPod));
+        await tokens.adopt(await createPod(deps.host, deps.hostNamespace, toCreate));
       } catch (err) {
         if (isAlreadyExists(err)) return false; // another run created it: read it and converge
         throw err;
@@ -146,6 +147,13 @@ async function applyPlan(plan: PodSyncPlan, ref: ObjectRef, virtualPod: V1Pod | 
       await enqueueStatus(deps.queues.status, ref, deps.now(), deps.statusPoll.firstMs);
       return true;
     case 'report-status': {
+      // A start-up step is for the status look the watch sent for it, to report with the next step
+      // (core/startup-coalescing.ts); one already waiting absorbs this request.
+      if (deps.hostWatched && (deps.statusPoll.startupCoalesceMs ?? 0) > 0 && hostPod && isStartingUp(hostPod)) {
+        await enqueueStatus(deps.queues.status, ref, deps.now(), deps.statusPoll.firstMs);
+        await note('host pod starting: its status look reports it with the next step', 100);
+        return true;
+      }
       const result = await reportToVirtual(plan.virtual, plan.report, deps);
       if (result === 'applied') {
         observeVirtualStatusReported(deps, virtualPod, plan.report.status);
