@@ -51,7 +51,7 @@ export async function reportToVirtual(virtual: { namespace: string; name: string
       if (!conditional || !isConflict(err)) throw err;
       return lookAgain(virtual, deps);
     }
-    await rememberVirtualPod(deps, patched);
+    await rememberVirtualPod(deps, patched, report.hostResourceVersion);
   } else if (bound) {
     await forgetVirtualPod(deps, virtual); // the binding moved the pod and returned no pod to remember
   }

@@ -20,12 +20,13 @@ export function withSeenVirtualBuffer(deps: WorkerDeps): { deps: WorkerDeps; buf
   return { deps: { ...deps, seenVirtualBuffer: buffer }, buffer };
 }
 
-export async function rememberVirtualPod(deps: WorkerDeps, pod: V1Pod | undefined): Promise<void> {
+/** `inSyncWithHost`: the host pod's resourceVersion this pod's status is known to reflect (core/seen-virtual-pod.ts). */
+export async function rememberVirtualPod(deps: WorkerDeps, pod: V1Pod | undefined, inSyncWithHost?: string): Promise<void> {
   const m = pod?.metadata;
   if (!deps.hostState || !m?.name || !m.namespace || !m.resourceVersion) return;
   const hostName = hostPodName(m.name, m.namespace, deps.cluster);
   // A job writes to one pod, one step after another: its last write is its newest.
-  const write: VersionedWrite = { key: deps.hostState.seenVirtualKey(hostName), version: m.resourceVersion, value: encodeSeenVirtualPod(pod!), ttlMs: SEEN_VIRTUAL_POD_TTL_MS };
+  const write: VersionedWrite = { key: deps.hostState.seenVirtualKey(hostName), version: m.resourceVersion, value: encodeSeenVirtualPod(pod!, inSyncWithHost), ttlMs: SEEN_VIRTUAL_POD_TTL_MS };
   if (deps.seenVirtualBuffer) {
     deps.seenVirtualBuffer.pending = write;
     return;

@@ -20,6 +20,21 @@ t.test('when a plan comes from the seen virtual pod, then only a report, conditi
   for (const [plan, trusted] of rows) t.equal(trustedFromSeenVirtual(plan), trusted, `${plan.type}${plan.reason ? ` (${plan.reason})` : ''}`);
 });
 
+t.test('when the seen virtual pod is known in sync with the host state a look finds, then "in sync" is trusted, and never for another host state', async (t) => {
+  const inSync = { type: 'nothing', reason: 'in-sync' };
+  const rows: Array<[what: string, plan: { type: string; reason?: string }, hostRv: string | undefined, seen: { inSyncWithHost?: string } | undefined, trusted: boolean]> = [
+    ['the same host state the copy reflects: nothing moved on the host', inSync, '41', { inSyncWithHost: '41' }, true],
+    ['a newer host state (kubectl debug added a container): read the API', inSync, '42', { inSyncWithHost: '41' }, false],
+    ['the copy was read, never found in sync', inSync, '41', {}, false],
+    ['no copy', inSync, '41', undefined, false],
+    ['a host pod without a resourceVersion', inSync, undefined, { inSyncWithHost: '41' }, false],
+    ['another "nothing" is never trusted from a copy', { type: 'nothing', reason: 'virtual-finished' }, '41', { inSyncWithHost: '41' }, false],
+    ['a handover to sync is judged from the API', { type: 'converge-host' }, '41', { inSyncWithHost: '41' }, false],
+    ['a report stays trusted', { type: 'report-status' }, '42', { inSyncWithHost: '41' }, true],
+  ];
+  for (const [what, plan, hostRv, seen, trusted] of rows) t.equal(trustedFromSeenVirtual(plan, hostRv, seen), trusted, what);
+});
+
 t.test('when a virtual pod is remembered, then it is stored without managedFields and read back as it was', async (t) => {
   const created = new Date('2026-12-02T05:00:00Z');
   const pod: V1Pod = {
@@ -29,7 +44,9 @@ t.test('when a virtual pod is remembered, then it is stored without managedField
   };
   const text = encodeSeenVirtualPod(pod);
   t.notMatch(text, /managedFields/);
-  t.same(decodeSeenVirtualPod(text), { ...pod, metadata: { name: 'web', namespace: 'default', uid: 'u-1', resourceVersion: '12', creationTimestamp: created.toISOString(), labels: { app: 'web' } } });
+  const stored = { ...pod, metadata: { name: 'web', namespace: 'default', uid: 'u-1', resourceVersion: '12', creationTimestamp: created.toISOString(), labels: { app: 'web' } } };
+  t.same(decodeSeenVirtualPod(text), { pod: stored });
+  t.same(decodeSeenVirtualPod(encodeSeenVirtualPod(pod, '41')), { pod: stored, inSyncWithHost: '41' }, 'the host state it is in sync with rides beside the pod, not in it');
   t.equal(decodeSeenVirtualPod('{not json'), undefined, 'unreadable: as if nothing were remembered');
   t.equal(decodeSeenVirtualPod('{"metadata":{"name":"web"}}'), undefined, 'without a resourceVersion nothing can be preconditioned on it');
 });

@@ -113,16 +113,19 @@ async function lookOnce(data: StatusJobData, deps: WorkerDeps, note: (m: string,
     return { outcome: 'polling', watched, deferredUntil };
   }
   const planFor = (virtualPod: V1Pod | undefined) => planPodSync({ virtualPod, hostPod, ref, ctx: deps.translate, policy: deps.policy, now: deps.now(), statusOnly: true });
-  // The seen virtual pod stands in for a GET when its plan is a report: conditional on the copy, so a stale
-  // copy costs a 409 (core/seen-virtual-pod.ts). Any other plan is made again from the virtual API.
-  let virtualPod = fresh || !view.seenVirtual ? undefined : decodeSeenVirtualPod(view.seenVirtual);
+  // The seen virtual pod stands in for a GET when its plan is a report (conditional on the copy, so a stale
+  // copy costs a 409), or "in sync" with a host state it already reflects (core/seen-virtual-pod.ts). Any
+  // other plan is made again from the virtual API.
+  const seen = fresh || !view.seenVirtual ? undefined : decodeSeenVirtualPod(view.seenVirtual);
+  let virtualPod = seen?.pod;
   let plan = virtualPod ? planFor(virtualPod) : undefined;
-  const fromSeen = plan !== undefined && trustedFromSeenVirtual(plan);
+  const fromSeen = plan !== undefined && trustedFromSeenVirtual(plan, hostResourceVersion, seen);
   if (!plan || !fromSeen) {
     virtualPod = await readPod(deps.virtual, ref.namespace, ref.name);
     plan = planFor(virtualPod);
-    // What was read saves the next look a GET; a report remembers the pod it writes instead.
-    if (plan.type !== 'report-status') await rememberVirtualPod(deps, virtualPod);
+    // What was read saves the next look a GET; a report remembers the pod it writes instead. Found in sync
+    // with this host state, it lets a later look at the same state trust the copy.
+    if (plan.type !== 'report-status') await rememberVirtualPod(deps, virtualPod, plan.type === 'nothing' && plan.reason === 'in-sync' ? hostResourceVersion : undefined);
   }
   if (plan.type === 'conflict') {
     await note('the host name belongs to another object: nothing to track');
