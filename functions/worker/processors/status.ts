@@ -10,7 +10,8 @@ import { DelayedError, type Job } from 'bullmq';
 import { hostPodName } from '../../_shared/core/names.js';
 import { planPodSync } from '../../_shared/core/plan.js';
 import { ephemeralContainersSettled, isPodFinished, isPodReady } from '../../_shared/core/translate-status.js';
-import { parseStatusJobData, type StatusJobData } from '../../_shared/queue/enqueue-status.js';
+import { enqueueStatusNow, parseStatusJobData, type StatusJobData } from '../../_shared/queue/enqueue-status.js';
+import { decodeSnapshot } from '../../_shared/core/host-pod-snapshot.js';
 import { enqueueSync } from '../../_shared/queue/enqueue-sync.js';
 import { jobNotes } from '../../_shared/queue/job-log.js';
 import type { V1Pod } from '@kubernetes/client-node';
@@ -66,6 +67,7 @@ async function follow(job: Job, token: string | undefined, deps: WorkerDeps, dat
     // The host watch's next change moves this job to now (enqueueStatusNow's reschedule); the data stays
     // as it was, so the look after the window is not skipped as "nothing moved".
     await job.moveToDelayed(look.deferredUntil, token);
+    await wakeIfHostMoved(data, look.hostResourceVersion, deps);
     throw new DelayedError();
   }
   if (outcome !== 'polling') return outcome;
@@ -78,6 +80,20 @@ async function follow(job: Job, token: string | undefined, deps: WorkerDeps, dat
   await job.updateData({ ...data, polls: data.polls + 1, ...(hostResourceVersion ? { hostResourceVersion } : {}) } satisfies StatusJobData);
   await job.moveToDelayed(Date.now() + nextPollDelayMs(data.polls, elapsed, deps.statusPoll), token);
   throw new DelayedError();
+}
+
+/**
+ * A change the watch sent while this job was active did not reschedule it: BullMQ keeps it for after the job
+ * finishes (keepLastIfActive), and a job moved to the delayed set has not finished. So once delayed, the job
+ * looks at the snapshot again and wakes itself if the host pod moved. A change written after this read is
+ * queued after the move, and reschedules the delayed job as usual.
+ */
+export async function wakeIfHostMoved(data: StatusJobData, lookedAt: string | undefined, deps: WorkerDeps): Promise<void> {
+  if (!deps.hostState) return;
+  const state = await deps.hostState.read(hostPodName(data.ref.name, data.ref.namespace, deps.cluster));
+  const now = state.snapshot ? decodeSnapshot(state.snapshot).metadata?.resourceVersion : undefined;
+  if (state.healthy && now === lookedAt) return;
+  await enqueueStatusNow(deps.queues.status, data.ref, deps.now());
 }
 
 interface Look {
@@ -110,7 +126,7 @@ async function lookOnce(data: StatusJobData, deps: WorkerDeps, note: (m: string,
   const deferredUntil = watched ? startupReportDeferredUntil(hostPod, trackedSinceMs, Date.now(), deps.statusPoll.startupCoalesceMs ?? 0) : undefined;
   if (deferredUntil !== undefined) {
     await note(`host pod starting (${hostPodStory(hostPod).line}): reported with its next step, or in ${deferredUntil - Date.now()} ms`);
-    return { outcome: 'polling', watched, deferredUntil };
+    return { outcome: 'polling', watched, deferredUntil, ...(hostResourceVersion ? { hostResourceVersion } : {}) };
   }
   const planFor = (virtualPod: V1Pod | undefined) => planPodSync({ virtualPod, hostPod, ref, ctx: deps.translate, policy: deps.policy, now: deps.now(), statusOnly: true });
   // The seen virtual pod stands in for a GET when its plan is a report (conditional on the copy, so a stale
