@@ -8,7 +8,8 @@ import type { CoreV1Event } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { KubeSide } from '../_shared/kube/kube-side.js';
 import { listEventsPage } from '../_shared/kube/events.js';
-import { openWatch, type OpenWatch, type RawObject, type WatchEventType } from '../_shared/kube/watch.js';
+import type { RawObject } from '../_shared/kube/watch.js';
+import { watchInBatches } from '../_shared/kube/batched-watch.js';
 import { enqueueEventBulk, type EventJobData } from '../_shared/queue/enqueue-event.js';
 import { LeaseLostError, type HostPodStateWriter } from '../_shared/queue/host-pod-state.js';
 import { pause } from './pause.js';
@@ -85,45 +86,20 @@ export async function runEventWatch(deps: EventWatchDeps, signal: AbortSignal): 
 }
 
 async function watchEvents(deps: EventWatchDeps, fromRv: string, signal: AbortSignal): Promise<string> {
-  let lastRv = fromRv;
-  let pending: Array<{ type: WatchEventType; object: RawObject }> = [];
-  let draining: Promise<void> | undefined;
-  let failure: unknown;
-  let watch: OpenWatch | undefined;
-  // A batch: jobs first, then the place (a crash replays the batch; event jobs are idempotent).
-  const drain = async () => {
-    while (pending.length > 0 && !failure) {
-      const batch = pending;
-      pending = [];
-      const changed = batch.filter((e) => e.type === 'ADDED' || e.type === 'MODIFIED');
-      await handOver(deps, changed.map((e) => e.object));
-      lastRv = batch[batch.length - 1].object.metadata?.resourceVersion || lastRv;
-      const seen = changed.reduce((ms, e) => Math.max(ms, lastSeenMs(e.object)), 0);
-      await deps.state.eventsProgress(lastRv, seen || undefined);
-    }
-  };
-  const kick = () => {
-    draining ??= drain().catch((err) => {
-      failure ??= err;
-      watch?.stop();
-    }).finally(() => {
-      draining = undefined;
-      if (pending.length > 0 && !failure) kick();
-    });
-  };
-  watch = await openWatch(deps.host, {
+  const { end, lastRv } = await watchInBatches(deps.host, {
     path: `/api/v1/namespaces/${deps.hostNamespace}/events`,
     query: { fieldSelector: POD_EVENTS, resourceVersion: fromRv, allowWatchBookmarks: true, timeoutSeconds: deps.watchTimeoutSeconds },
     idleMs: deps.idleMs,
     signal,
-    onEvent(type: WatchEventType, object: RawObject) {
-      pending.push({ type, object });
-      kick();
+    fromRv,
+    // A batch: jobs first, then the place (a crash replays the batch; event jobs are idempotent).
+    async handle(batch, batchRv) {
+      const changed = batch.filter((e) => e.type === 'ADDED' || e.type === 'MODIFIED');
+      await handOver(deps, changed.map((e) => e.object));
+      const seen = changed.reduce((ms, e) => Math.max(ms, lastSeenMs(e.object)), 0);
+      await deps.state.eventsProgress(batchRv, seen || undefined);
     },
   });
-  const end = await watch.ended;
-  while (draining) await draining;
-  if (failure) throw failure;
   if (end.how === 'expired') throw Object.assign(new Error('event watch expired'), { expired: true });
   if (end.how === 'failed') throw new Error(`event watch failed: ${end.message}`);
   return lastRv;

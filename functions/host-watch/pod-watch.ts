@@ -12,7 +12,8 @@ import { MANAGED_BY_LABEL, isManagedHostPod, virtualRefOf } from '../_shared/cor
 import type { ObjectRef } from '../_shared/core/job-refs.js';
 import type { KubeSide } from '../_shared/kube/kube-side.js';
 import { listPodsPage } from '../_shared/kube/pods.js';
-import { openWatch, type OpenWatch, type RawObject, type WatchEnd, type WatchEventType } from '../_shared/kube/watch.js';
+import type { RawObject, WatchEnd } from '../_shared/kube/watch.js';
+import { watchInBatches, type WatchChange } from '../_shared/kube/batched-watch.js';
 import { enqueueResyncNow } from '../_shared/queue/enqueue-resync.js';
 import { enqueueStatusNowBulk } from '../_shared/queue/enqueue-status.js';
 import { enqueueSyncBulk } from '../_shared/queue/enqueue-sync.js';
@@ -80,11 +81,6 @@ function virtualOf(deps: PodWatchDeps, pod: V1Pod): { namespace: string; name: s
   return ref ? { namespace: ref.namespace, name: ref.name } : undefined;
 }
 
-interface Change {
-  type: WatchEventType;
-  object: RawObject;
-}
-
 /**
  * One batch of events, in server order: what arrived while the previous batch was being written. Per pod
  * only the newest snapshot matters (jobs are level-triggered), so a pod that changed five times costs one
@@ -92,7 +88,7 @@ interface Change {
  * jobs, then the stored resourceVersion, so a crash anywhere replays the batch from the last stored place;
  * on a replay a snapshot write changes nothing, which is why every event queues its job regardless.
  */
-async function handleBatch(deps: PodWatchDeps, batch: readonly Change[]): Promise<void> {
+async function handleBatch(deps: PodWatchDeps, batch: readonly WatchChange[]): Promise<void> {
   const newest = new Map<string, { object: RawObject; virtual: { namespace: string; name: string }; deleted: boolean; exists: boolean }>();
   for (const { type, object } of batch) {
     if (type === 'BOOKMARK') continue;
@@ -125,48 +121,19 @@ async function handleBatch(deps: PodWatchDeps, batch: readonly Change[]): Promis
 }
 
 async function watchFrom(deps: PodWatchDeps, fromRv: string, signal: AbortSignal): Promise<{ end: WatchEnd; lastRv: string }> {
-  let lastRv = fromRv;
-  let pending: Change[] = [];
-  let draining: Promise<void> | undefined;
-  let failure: unknown;
-  let watch: OpenWatch | undefined;
-  const drain = async () => {
-    while (pending.length > 0 && !failure) {
-      const batch = pending;
-      pending = [];
-      await handleBatch(deps, batch);
-      lastRv = batch[batch.length - 1].object.metadata?.resourceVersion || lastRv;
-    }
-  };
-  const kick = () => {
-    draining ??= drain().catch((err) => {
-      failure ??= err;
-      watch?.stop();
-    }).finally(() => {
-      draining = undefined;
-      if (pending.length > 0 && !failure) kick();
-    });
-  };
-  watch = await openWatch(deps.host, {
+  return watchInBatches(deps.host, {
     path: `/api/v1/namespaces/${deps.hostNamespace}/pods`,
     query: { labelSelector: `${MANAGED_BY_LABEL}=${deps.cluster}`, resourceVersion: fromRv, allowWatchBookmarks: true, timeoutSeconds: deps.watchTimeoutSeconds },
     idleMs: deps.idleMs,
     signal,
-    onEvent(type, object) {
-      pending.push({ type, object });
-      kick();
+    fromRv,
+    handle: (batch) => handleBatch(deps, batch),
+    async opened() {
+      deps.stats && deps.stats.watches++;
+      // The stream is open: the watch is alive even if nothing happens before the next reconnect.
+      await deps.state.progress();
     },
   });
-  deps.stats && deps.stats.watches++;
-  // The stream is open: the watch is alive even if nothing happens before the next reconnect.
-  await deps.state.progress().catch((err) => {
-    failure ??= err;
-    watch?.stop();
-  });
-  const end = await watch.ended;
-  while (draining) await draining;
-  if (failure) throw failure;
-  return { end, lastRv };
 }
 
 /**
