@@ -20,7 +20,7 @@ import { createSyncProducer, type SyncProducer } from '../_shared/queue/producer
 import { buildDashboard } from '../dashboard/app.js';
 import { createLocalNodeProxyIdentity, startLocalNodeProxy, type LocalNodeProxyInfo } from './local-node-proxy.js';
 import { buildApp } from '../webhook/app.js';
-import { DEFAULT_STATUS_POLL, startWorkers, type WorkerRuntime } from '../worker/run-workers.js';
+import { startWorkers, type WorkerRuntime } from '../worker/run-workers.js';
 import { startHostWatch, type HostWatchRuntime } from '../host-watch/run-host-watch.js';
 import { freePort } from './free-port.js';
 import { loadOrCreateStackSecrets, STACK_SECRETS_FILE } from './stack-secrets.js';
@@ -287,7 +287,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
         concurrency: config.worker.concurrency,
         hostQps: config.host.qps,
         resyncIntervalSeconds: opts.resyncIntervalSeconds ?? config.worker.resyncIntervalSeconds,
-        statusPoll: { ...DEFAULT_STATUS_POLL, startupCoalesceMs: config.worker.startupCoalesceMs },
+        startupCoalesceMs: config.worker.startupCoalesceMs,
         nodeProxy: { address: config.nodeProxy.advertiseAddress!, port: config.nodeProxy.port },
         log: log.child({ component: 'worker' }),
       });

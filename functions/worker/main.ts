@@ -4,7 +4,7 @@ import pino from 'pino';
 import { configOrExit, loadConfig, translateContext } from '../_shared/config.js';
 import { loggerOptions } from '../_shared/logger.js';
 import { startMetricsServer } from '../_shared/metrics/metrics-server.js';
-import { DEFAULT_STATUS_POLL, startWorkers } from './run-workers.js';
+import { startWorkers } from './run-workers.js';
 
 const SHUTDOWN_DEADLINE_MS = 25_000;
 
@@ -24,7 +24,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
     concurrency: config.worker.concurrency,
     hostQps: config.host.qps,
     resyncIntervalSeconds: config.worker.resyncIntervalSeconds,
-    statusPoll: { ...DEFAULT_STATUS_POLL, startupCoalesceMs: config.worker.startupCoalesceMs },
+    startupCoalesceMs: config.worker.startupCoalesceMs,
     ...(config.nodeProxy.advertiseAddress ? { nodeProxy: { address: config.nodeProxy.advertiseAddress, port: config.nodeProxy.port } } : {}),
     log,
   });

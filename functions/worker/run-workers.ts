@@ -52,6 +52,8 @@ export interface WorkerRuntimeOptions {
   lockDurationMs?: number;
   stalledIntervalMs?: number;
   statusPoll?: WorkerDeps['statusPoll'];
+  /** STATUS_STARTUP_COALESCE_MS, over statusPoll's (default: DEFAULT_STATUS_POLL's). */
+  startupCoalesceMs?: number;
   now?: () => Date;
   /** The node proxy the virtual nodes advertise. */
   nodeProxy?: NodeProxyEndpoint;
@@ -93,7 +95,7 @@ export async function startWorkers(opts: WorkerRuntimeOptions): Promise<WorkerRu
     queues: { sync: queues.sync, status: queues.status },
     log: opts.log,
     now: opts.now ?? (() => new Date()),
-    statusPoll: opts.statusPoll ?? DEFAULT_STATUS_POLL,
+    statusPoll: { ...(opts.statusPoll ?? DEFAULT_STATUS_POLL), ...(opts.startupCoalesceMs !== undefined ? { startupCoalesceMs: opts.startupCoalesceMs } : {}) },
     knownVirtualNodes: new Set(),
     ...(opts.nodeProxy ? { nodeProxy: opts.nodeProxy } : {}),
     hostState: createHostPodStateReader(connection as Redis, hostWatchKeys(opts.queuePrefix, opts.cluster)),

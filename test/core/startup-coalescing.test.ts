@@ -1,6 +1,6 @@
 import t from 'tap';
 import type { V1ContainerStatus, V1Pod, V1PodCondition } from '@kubernetes/client-node';
-import { isStartingUp, startupReportDeferredUntil } from '../../functions/_shared/core/startup-coalescing.js';
+import { holdsStartupReport, isStartingUp, startupReportDeferredUntil } from '../../functions/_shared/core/startup-coalescing.js';
 
 const waiting = (reason?: string, extra: Partial<V1ContainerStatus> = {}): V1ContainerStatus =>
   ({ name: 'app', image: 'nginx', imageID: '', ready: false, restartCount: 0, state: { waiting: reason ? { reason } : {} }, ...extra });
@@ -44,4 +44,12 @@ t.test('when a look finds a pod starting up, then it waits until the window from
     ['coalescing off', starting, tracked + 10, 0, undefined],
   ];
   for (const [what, hostPod, nowMs, windowMs, until] of rows) t.equal(startupReportDeferredUntil(hostPod, tracked, nowMs, windowMs), until, what);
+});
+
+t.test('when sync asks whether a report is held for the status look, then the same rule answers, without a window of its own', async (t) => {
+  const starting = pod({ phase: 'Pending', containerStatuses: [waiting('ContainerCreating')] });
+  t.equal(holdsStartupReport(starting, 1000), true, 'starting up, coalescing on');
+  t.equal(holdsStartupReport(starting, 0), false, 'coalescing off');
+  t.equal(holdsStartupReport(undefined, 1000), false, 'no host pod');
+  t.equal(holdsStartupReport(pod({ phase: 'Pending', containerStatuses: [waiting('ErrImagePull')] }), 1000), false, 'trouble');
 });

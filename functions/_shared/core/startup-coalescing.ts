@@ -27,13 +27,18 @@ export function isStartingUp(pod: V1Pod): boolean {
   return [...(status.initContainerStatuses ?? []), ...(status.containerStatuses ?? [])].every(containerStarting);
 }
 
+/** Whether a report of this host pod's state is held for its next step at all (`windowMs` 0: never). */
+export function holdsStartupReport(hostPod: V1Pod | undefined, windowMs: number): hostPod is V1Pod {
+  return windowMs > 0 && hostPod !== undefined && isStartingUp(hostPod);
+}
+
 /**
  * Until when (ms since epoch) a look at this host pod waits rather than reports, or undefined to report now.
  * `trackedSinceMs` is when the look's job was first queued (its tracking began), so however many host
  * changes wake it, the start-up is reported at most `windowMs` after that. 0 turns coalescing off.
  */
 export function startupReportDeferredUntil(hostPod: V1Pod | undefined, trackedSinceMs: number, nowMs: number, windowMs: number): number | undefined {
-  if (windowMs <= 0 || !hostPod || !isStartingUp(hostPod)) return undefined;
+  if (!holdsStartupReport(hostPod, windowMs)) return undefined;
   const until = trackedSinceMs + windowMs;
   return nowMs < until ? until : undefined;
 }

@@ -20,7 +20,7 @@ import { jobNotes } from '../../_shared/queue/job-log.js';
 import { copyMark, namespaceLabelsMark, serviceLinksMark } from '../../_shared/queue/shared-marks.js';
 import { planFromHostView, viewHostPodForSync } from '../host-pod-view.js';
 import { pushReadinessGates } from '../readiness-gates.js';
-import { isStartingUp } from '../../_shared/core/startup-coalescing.js';
+import { holdsStartupReport } from '../../_shared/core/startup-coalescing.js';
 import { prepareServiceAccountTokens } from '../service-account-tokens.js';
 import { reportToVirtual } from '../report-to-virtual.js';
 import { rememberVirtualPod, withSeenVirtualBuffer } from '../seen-virtual-pod.js';
@@ -149,7 +149,7 @@ async function applyPlan(plan: PodSyncPlan, ref: ObjectRef, virtualPod: V1Pod | 
     case 'report-status': {
       // A start-up step is for the status look the watch sent for it, to report with the next step
       // (core/startup-coalescing.ts); one already waiting absorbs this request.
-      if (deps.hostWatched && (deps.statusPoll.startupCoalesceMs ?? 0) > 0 && hostPod && isStartingUp(hostPod)) {
+      if (deps.hostWatched && holdsStartupReport(hostPod, deps.statusPoll.startupCoalesceMs ?? 0)) {
         await enqueueStatus(deps.queues.status, ref, deps.now(), deps.statusPoll.firstMs);
         await note('host pod starting: its status look reports it with the next step', 100);
         return true;
